@@ -1,0 +1,41 @@
+# Two commands for a newcomer: `make run` and `make test`. Both build .venv on first use.
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+STAGE ?= dev
+
+.PHONY: install run test unit integration e2e bench package deploy clean
+
+$(VENV)/.installed: requirements.txt requirements-dev.txt
+	$(PYTHON) -m venv $(VENV)
+	$(VENV)/bin/pip install -q --disable-pip-version-check -r requirements-dev.txt
+	touch $@
+
+install: $(VENV)/.installed
+
+run: install  ## the whole engine on this machine: AWS stand-in, API on :8000, worker
+	$(PY) -m chalicelib.local.stack
+
+test: install  ## unit, integration (moto) and end-to-end (local stack over HTTP)
+	$(PY) -m pytest -q -p no:cacheprovider tests/unit tests/integration tests/e2e
+
+unit: install
+	$(PY) -m pytest -q tests/unit
+
+integration: install
+	$(PY) -m pytest -q tests/integration
+
+e2e: install
+	$(PY) -m pytest -q tests/e2e
+
+bench: install  ## measured figures: calls per touch, sweep reads, cold import, RSS, cost
+	$(PY) -m bench.run
+
+package: install  ## the deployment package for one team stage, infra merged in
+	$(VENV)/bin/chalice package --stage $(STAGE) --merge-template infra/template.json out/$(STAGE)
+
+deploy: install  ## per-team stack: make deploy STAGE=<team>
+	$(VENV)/bin/chalice deploy --stage $(STAGE)
+
+clean:
+	rm -rf $(VENV) out .pytest_cache .hypothesis

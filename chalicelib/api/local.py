@@ -1,0 +1,55 @@
+"""Local stage only: the virtual clock and the inbound SMS / email simulators."""
+from __future__ import annotations
+
+from chalice import Blueprint
+
+from ..clock import clock
+from ..domain.lead import ValidationError
+from ..local import runtime
+from .http import route, body_of, json_response
+
+bp = Blueprint(__name__)
+
+MAX_ADVANCE = 400 * 86400
+
+
+@route(bp, "/_local/clock", methods=["GET"])
+def get_clock():
+    return json_response({"now": clock.now().isoformat()})
+
+
+@route(bp, "/_local/clock", methods=["POST"])
+def advance_clock():
+    body = body_of(bp.current_request)
+    seconds = body.get("advance_seconds") if isinstance(body, dict) else None
+    if isinstance(seconds, bool) or not isinstance(seconds, (int, float)) or not 0 <= seconds <= MAX_ADVANCE:
+        raise ValidationError({"advance_seconds": f"must be a number of seconds between 0 and {MAX_ADVANCE}"})
+    now = runtime.advance(float(seconds))
+    return json_response({"now": now.isoformat()})
+
+
+@route(bp, "/_local/inbound/sms", methods=["POST"])
+def inbound_sms():
+    body = body_of(bp.current_request)
+    errors = {}
+    if not isinstance(body, dict) or not isinstance(body.get("from"), str):
+        errors["from"] = "is required (the sender's phone number)"
+    if not isinstance(body, dict) or not isinstance(body.get("body"), str):
+        errors["body"] = "is required (the message text)"
+    if errors:
+        raise ValidationError(errors)
+    runtime.inbound_sms(body["from"], body["body"])
+    return json_response({"accepted": True}, 202)
+
+
+@route(bp, "/_local/inbound/email", methods=["POST"])
+def inbound_email():
+    body = body_of(bp.current_request)
+    errors = {}
+    for name in ("from", "to"):
+        if not isinstance(body, dict) or not isinstance(body.get(name), str):
+            errors[name] = "is required"
+    if errors:
+        raise ValidationError(errors)
+    runtime.inbound_email(body["from"], body["to"], body.get("subject", ""), body.get("body", ""))
+    return json_response({"accepted": True}, 202)

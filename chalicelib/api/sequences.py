@@ -1,0 +1,38 @@
+"""Sequences as data: list, read, and preview what a lead would get and when."""
+from __future__ import annotations
+
+from chalice import Blueprint
+
+from ..clock import now
+from ..services.context import context
+from .http import route, body_of, error, json_response
+
+bp = Blueprint(__name__)
+
+
+@route(bp, "/sequences", methods=["GET"])
+def list_sequences():
+    from ..services.sequences import describe_all
+
+    return json_response({"items": describe_all()})
+
+
+@route(bp, "/sequences/{sequence_id}", methods=["GET"])
+def get_sequence(sequence_id):
+    from ..services.sequences import describe_one
+
+    item = describe_one(sequence_id)
+    return json_response(item) if item else error(404, "not_found")
+
+
+@route(bp, "/sequences/{sequence_id}/preview", methods=["POST"])
+def preview(sequence_id):
+    from ..domain.lead import ValidationError
+    from ..services.sequences import preview as run_preview
+
+    body = body_of(bp.current_request)
+    lead_id = body.get("lead_id") if isinstance(body, dict) else None
+    if not isinstance(lead_id, str):
+        raise ValidationError({"lead_id": "is required"})
+    result = run_preview(context(), sequence_id, lead_id, now(), body.get("branch", "yes"))
+    return json_response(result) if result is not None else error(404, "not_found")

@@ -1,0 +1,33 @@
+"""LO tasks: list and complete."""
+from __future__ import annotations
+
+from chalice import Blueprint
+
+from ..clock import now
+from ..services.context import context
+from .http import route, body_of, error, json_response, query
+
+bp = Blueprint(__name__)
+
+
+@route(bp, "/tasks", methods=["GET"])
+def list_tasks():
+    req = bp.current_request
+    status = query(req, "status")
+    if status not in (None, "open", "done"):
+        return error(400, "validation", fields={"status": "must be open or done"})
+    items = context().tasks.list(query(req, "lo_id"), status, query(req, "lead_id"))
+    return json_response({"items": sorted(items, key=lambda t: t.get("due_at") or t["created_at"])})
+
+
+@route(bp, "/tasks/{task_id}/complete", methods=["POST"])
+def complete_task(task_id):
+    body = body_of(bp.current_request)
+    note = body.get("note") if isinstance(body, dict) else None
+    ctx = context()
+    task = ctx.tasks.complete(task_id, now(), note)
+    if task is None:
+        return error(404, "not_found")
+    ctx.timeline.append(task["lead_id"], {"at": now().isoformat(), "kind": "task", "task_id": task_id,
+                                          "title": task["title"], "status": "done"})
+    return json_response(task)

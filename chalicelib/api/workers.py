@@ -1,0 +1,144 @@
+"""Lambda event sources: the events queue consumer, the minute scheduler, the touch sender.
+
+Each is thin: parse the records, call a plain service function per record, map failures to
+a partial batch response so only the failed messages come back.
+"""
+from __future__ import annotations
+
+import json
+
+from chalice import Blueprint
+
+from ..clock import now
+from ..config import settings
+from ..observability import logger, metrics
+from ..services.context import context
+
+bp = Blueprint(__name__)
+_S = settings()
+
+
+def _record_handler(fn):
+    def handle(record) -> None:
+        body = json.loads(record.body)
+        attrs = record.message_attributes or {}
+        cid = (attrs.get("correlation_id") or {}).get("stringValue") or body.get("correlation_id")
+        logger.set_correlation_id(cid)
+        fn(body)
+    return handle
+
+
+def process_sqs_batch(raw_event: dict, fn, lambda_context=None) -> dict:
+    """Powertools batch: one record handler per message, failures reported per item."""
+    from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
+
+    processor = BatchProcessor(event_type=EventType.SQS)
+    return process_partial_response(event=raw_event, record_handler=_record_handler(fn),
+                                    processor=processor, context=lambda_context)
+
+
+def evaluate_events_batch(raw_event: dict, lambda_context=None) -> dict:
+    from ..services.evaluate import handle_event
+
+    ctx = context()
+    return process_sqs_batch(raw_event, lambda body: handle_event(ctx, body, now()), lambda_context)
+
+
+@bp.on_sqs_message(queue=f"{_S.table_prefix}-events", batch_size=10)
+def evaluate_events(event):
+    with metrics_flushed():
+        return evaluate_events_batch(event.to_dict(), event.context)
+
+
+class metrics_flushed:
+    """Flush EMF metrics at the end of an invocation (Chalice handlers are not decorated)."""
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        import warnings
+
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # an invocation that counted nothing publishes nothing
+            metrics.flush_metrics()
+        return False
+
+
+def _publish_from_sns(type_: str, data: dict, lead_id: str | None = None) -> None:
+    from .. import bus
+
+    bus.publish(bus.make_event(lead_id, type_, data, now(), "sns"))
+
+
+@bp.on_sns_message(topic=f"{_S.table_prefix}-inbound-sms")
+def receive_inbound_sms(event):
+    """Two-way SMS: the carrier's inbound message becomes an event matched by phone."""
+    message = json.loads(event.message)
+    _publish_from_sns("sms_inbound", {"from": message.get("originationNumber"),
+                                      "body": message.get("messageBody", ""),
+                                      "message_id": message.get("inboundMessageId")})
+
+
+@bp.on_sns_message(topic=f"{_S.table_prefix}-inbound-email")
+def receive_inbound_email(event):
+    """SES receiving: a reply to a touch's reply address becomes an event."""
+    from email import message_from_string, policy
+
+    message = json.loads(event.message)
+    mail = message.get("mail", {})
+    headers = mail.get("commonHeaders", {})
+    body = ""
+    if message.get("content"):
+        parsed = message_from_string(message["content"], policy=policy.default)
+        part = parsed.get_body(preferencelist=("plain", "html")) if parsed.is_multipart() else parsed
+        body = part.get_content() if part is not None else ""
+    _publish_from_sns("email_inbound", {"from": mail.get("source"), "to": (mail.get("destination") or [""])[0],
+                                        "subject": headers.get("subject", ""), "body": body[:5000]})
+
+
+@bp.on_sns_message(topic=f"{_S.table_prefix}-ses-feedback")
+def receive_ses_feedback(event):
+    """SES bounce and complaint notifications: each affected address becomes an event."""
+    message = json.loads(event.message)
+    kind = message.get("notificationType") or message.get("eventType")
+    if kind == "Bounce":
+        bounce = message.get("bounce", {})
+        if bounce.get("bounceType") != "Permanent":
+            return  # soft bounces are retried by SES itself
+        for r in bounce.get("bouncedRecipients", []):
+            _publish_from_sns("email_bounced", {"address": r.get("emailAddress"), "reason": r.get("diagnosticCode", "")})
+    elif kind == "Complaint":
+        for r in message.get("complaint", {}).get("complainedRecipients", []):
+            _publish_from_sns("email_complained", {"address": r.get("emailAddress")})
+
+
+def deliver_touches_batch(raw_event: dict, lambda_context=None) -> dict:
+    from ..services.deliver import deliver
+
+    ctx = context()
+
+    def one(record) -> None:
+        attempt = int((record.attributes or {}).get("ApproximateReceiveCount", "1") or 1)
+        body = json.loads(record.body)
+        logger.set_correlation_id(body["touch"]["touch_id"])
+        deliver(ctx, body, now(), attempt)
+
+    from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
+
+    return process_partial_response(event=raw_event, record_handler=one,
+                                    processor=BatchProcessor(event_type=EventType.SQS), context=lambda_context)
+
+
+@bp.on_sqs_message(queue=f"{_S.table_prefix}-touches", batch_size=10)
+def deliver_touch(event):
+    with metrics_flushed():
+        return deliver_touches_batch(event.to_dict(), event.context)
+
+
+@bp.schedule("rate(1 minute)")
+def schedule_due_touches(event):
+    from ..services.schedule import schedule_due
+
+    with metrics_flushed():
+        return schedule_due(context(), now())

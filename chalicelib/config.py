@@ -1,0 +1,137 @@
+"""The one module that reads the environment.
+
+Everything else asks this module for settings; nothing else touches ``os.environ``.
+Team settings (company, LO roster, senders, quiet hours, cap) live in
+``chalicelib/teams/<stage>.json`` so each brokerage stage carries its own.
+"""
+from __future__ import annotations
+
+import json
+import os
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+
+_HERE = Path(__file__).resolve().parent
+
+
+@dataclass(frozen=True)
+class LoanOfficer:
+    id: str
+    name: str
+    email: str
+    phone: str
+    nmls_id: str
+    manager_id: str | None = None
+
+
+@dataclass(frozen=True)
+class Team:
+    name: str
+    legal_name: str
+    postal_address: str
+    nmls_id: str
+    los: tuple[LoanOfficer, ...]
+    sender_email: str
+    reply_domain: str
+    sms_origination_number: str
+    connect_instance_id: str
+    connect_contact_flow_id: str
+    connect_source_phone: str
+    ses_configuration_set: str
+    public_base_url: str
+    quiet_hours: dict = field(default_factory=lambda: {"start": "08:00", "end": "21:00"})
+    cap_hours: int = 48
+    no_contact_days: int = 30
+    no_contact_action: str = "task"
+    refi: dict = field(default_factory=dict)
+    links: dict = field(default_factory=dict)
+    hot_bypass_cap: bool = True
+    behavior: dict = field(default_factory=dict)
+
+    def lo(self, lo_id: str | None) -> LoanOfficer:
+        for lo in self.los:
+            if lo.id == lo_id:
+                return lo
+        return self.los[0]
+
+    def has_lo(self, lo_id: str) -> bool:
+        return any(lo.id == lo_id for lo in self.los)
+
+    def public(self) -> dict:
+        return {
+            "name": self.name, "legal_name": self.legal_name, "postal_address": self.postal_address,
+            "nmls_id": self.nmls_id,
+            "los": [{"id": lo.id, "name": lo.name, "email": lo.email, "phone": lo.phone,
+                     "nmls_id": lo.nmls_id, "manager_id": lo.manager_id} for lo in self.los],
+            "quiet_hours": self.quiet_hours, "cap_hours": self.cap_hours,
+        }
+
+
+@dataclass(frozen=True)
+class Settings:
+    stage: str
+    region: str
+    aws_endpoint_url: str | None
+    table_prefix: str
+    events_queue_url: str
+    touches_queue_url: str
+    lo_topic_arn: str
+    # Local stage: a plain token from the environment. Deployed: the name of an SSM
+    # SecureString holding comma-separated SHA-256 hashes of the valid tokens.
+    api_token: str | None
+    api_token_param: str | None
+    tracking_keys: dict
+    tracking_active_kid: str
+    tracking_key_param: str | None
+    log_level: str
+    team: Team
+
+    @property
+    def is_local(self) -> bool:
+        return self.stage == "local"
+
+    def table(self, name: str) -> str:
+        return f"{self.table_prefix}-{name}"
+
+
+def _load_team(stage: str, path: str | None) -> Team:
+    file = Path(path) if path else _HERE / "teams" / f"{stage}.json"
+    if not file.exists():
+        file = _HERE / "teams" / "local.json"
+    raw = json.loads(file.read_text())
+    if os.environ.get("PUBLIC_BASE_URL"):
+        raw["public_base_url"] = os.environ["PUBLIC_BASE_URL"]  # the local stack serves on a chosen port
+    los = tuple(LoanOfficer(**lo) for lo in raw.pop("los"))
+    return Team(los=los, **raw)
+
+
+@lru_cache(maxsize=1)
+def settings() -> Settings:
+    env = os.environ
+    stage = env.get("TOUCHENGINE_STAGE", "local")
+    region = env.get("AWS_DEFAULT_REGION") or env.get("AWS_REGION") or "us-east-1"
+    account = env.get("AWS_ACCOUNT_ID", "123456789012")
+    prefix = env.get("TABLE_PREFIX", f"touchengine-{stage}")
+    sqs_base = f"https://sqs.{region}.amazonaws.com/{account}"
+    keys_raw = env.get("TRACKING_KEYS", "")
+    # "kid:secret,kid2:secret2"; the first is the active signing key.
+    keys = dict(part.split(":", 1) for part in keys_raw.split(",") if ":" in part)
+    if not keys and stage == "local":
+        keys = {"local1": "local-tracking-key-not-secret"}
+    return Settings(
+        stage=stage,
+        region=region,
+        aws_endpoint_url=env.get("AWS_ENDPOINT_URL"),
+        table_prefix=prefix,
+        events_queue_url=env.get("EVENTS_QUEUE_URL", f"{sqs_base}/{prefix}-events"),
+        touches_queue_url=env.get("TOUCHES_QUEUE_URL", f"{sqs_base}/{prefix}-touches"),
+        lo_topic_arn=env.get("LO_TOPIC_ARN", f"arn:aws:sns:{region}:{account}:{prefix}-lo-notifications"),
+        api_token=env.get("TOUCHENGINE_API_TOKEN") or ("local-dev-token" if stage == "local" else None),
+        api_token_param=env.get("API_TOKEN_PARAM"),
+        tracking_keys={k: v.encode() for k, v in keys.items()},
+        tracking_active_kid=next(iter(keys), ""),
+        tracking_key_param=env.get("TRACKING_KEY_PARAM"),
+        log_level=env.get("POWERTOOLS_LOG_LEVEL", "INFO"),
+        team=_load_team(stage, env.get("TEAM_CONFIG_FILE")),
+    )

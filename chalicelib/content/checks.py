@@ -1,0 +1,89 @@
+"""Template checks at load: every template exists, uses only known merge fields, and gives a
+fallback for every field a lead may lack; and no template states a rate without its APR."""
+from __future__ import annotations
+
+from .fields import KNOWN, OPTIONAL
+from .render import TEMPLATES_DIR, environment, template_paths
+
+
+def _guarded_nodes(ast) -> set[int]:
+    """Ids of Getattr nodes protected by ``| default`` or inside ``{% if x is defined %}``."""
+    from jinja2 import nodes
+
+    safe: set[int] = set()
+    for f in ast.find_all(nodes.Filter):
+        if f.name == "default":
+            safe.update(id(n) for n in f.node.find_all(nodes.Getattr))
+            if isinstance(f.node, nodes.Getattr):
+                safe.add(id(f.node))
+    for cond in ast.find_all(nodes.If):
+        tests = ([cond.test] if isinstance(cond.test, nodes.Test) else []) + list(cond.test.find_all(nodes.Test))
+        tested = {(t.node.node.name, t.node.attr) for t in tests
+                  if t.name == "defined" and isinstance(t.node, nodes.Getattr) and isinstance(t.node.node, nodes.Name)}
+        for body_node in cond.body:
+            for g in body_node.find_all(nodes.Getattr):
+                if isinstance(g.node, nodes.Name) and (g.node.name, g.attr) in tested:
+                    safe.add(id(g))
+        for t in tests:
+            if t.name == "defined" and isinstance(t.node, nodes.Getattr):
+                safe.add(id(t.node))
+    return safe
+
+
+def check_source(source: str, where: str, strict_optional: bool = True) -> list[str]:
+    from jinja2 import TemplateSyntaxError, nodes
+
+    env = environment()
+    try:
+        ast = env.parse(source)
+    except TemplateSyntaxError as exc:
+        return [f"{where}: syntax error: {exc}"]
+    out = []
+    safe = _guarded_nodes(ast)
+    for name in ast.find_all(nodes.Name):
+        if name.ctx == "load" and name.name not in KNOWN:
+            out.append(f"{where}: unknown merge group {name.name!r}")
+    for g in ast.find_all(nodes.Getattr):
+        if not isinstance(g.node, nodes.Name):
+            continue
+        group, attr = g.node.name, g.attr
+        if group in KNOWN and attr not in KNOWN[group]:
+            out.append(f"{where}: unknown merge field {group}.{attr}")
+        elif strict_optional and attr in OPTIONAL.get(group, ()) and id(g) not in safe:
+            out.append(f"{where}: {group}.{attr} may be missing: give it a | default(...) or test it is defined")
+    return out
+
+
+def template_problems(sequences) -> list[str]:
+    from ..domain.regz import rate_statements_without_apr
+
+    out = []
+    for seq in sequences:
+        # refinance content runs only with the borrower's computed figures present
+        strict = seq.id != "refinance_opportunity"
+        for touch in seq.touches():
+            if touch.subject is not None:
+                out += check_source(touch.subject, f"{seq.id}.{touch.name}.subject", strict)
+                bad = rate_statements_without_apr(touch.subject)
+                if bad:
+                    out.append(f"{seq.id}.{touch.name}.subject: rate without APR {bad}")
+            for rel in template_paths(touch.channel, touch.template):
+                path = TEMPLATES_DIR / rel
+                if not path.exists():
+                    out.append(f"{seq.id}.{touch.name}: missing template {rel}")
+                    continue
+                source = path.read_text()
+                out += check_source(source, rel, strict and not rel.startswith(("email/refinance", "sms/refinance", "voice/refinance", "task/refinance")))
+                bad = rate_statements_without_apr(source)
+                if bad:
+                    out.append(f"{rel}: Reg Z: rate stated without APR: {bad}")
+    return out
+
+
+def validate_all(sequences) -> list[str]:
+    from ..sequences.validate import problems
+
+    out = []
+    for seq in sequences:
+        out += problems(seq)
+    return out + template_problems(sequences)

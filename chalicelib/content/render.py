@@ -1,0 +1,119 @@
+"""Rendering a touch: sandboxed Jinja2 with StrictUndefined, then what the law requires.
+
+The engine, not each template, adds the compliance parts: the footer (LO name and NMLS ID,
+company NMLS ID and postal address, Equal Housing Opportunity, unsubscribe link) on email,
+the sender identification and opt-out line on SMS; and it blocks any text that states a
+rate without its APR (Reg Z 1026.24).
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+from typing import Protocol
+
+TEMPLATES_DIR = Path(__file__).resolve().parents[2] / "templates"
+_HREF = re.compile(r'href="(https?://[^"]+)"')
+
+
+class MergeError(Exception):
+    """The touch cannot be rendered for this lead (missing field, broken template)."""
+
+
+class Blocked(Exception):
+    """The rendered text breaks a content rule (Reg Z): it must not be sent."""
+
+
+class Tracker(Protocol):
+    def click_url(self, url: str) -> str: ...
+    def open_url(self) -> str: ...
+    def unsubscribe_url(self) -> str: ...
+
+
+@dataclass(frozen=True)
+class Rendered:
+    channel: str
+    text: str
+    subject: str | None = None
+    html: str | None = None
+    title: str | None = None
+
+
+@lru_cache(maxsize=1)
+def environment():
+    from jinja2 import FileSystemLoader, StrictUndefined, select_autoescape
+    from jinja2.sandbox import SandboxedEnvironment
+
+    return SandboxedEnvironment(
+        loader=FileSystemLoader(str(TEMPLATES_DIR)), undefined=StrictUndefined,
+        autoescape=select_autoescape(enabled_extensions=("html.j2",), default_for_string=False),
+        trim_blocks=True, lstrip_blocks=True,
+    )
+
+
+def template_paths(channel: str, template: str) -> list[str]:
+    if channel in ("email", "partner_email"):
+        return [f"email/{template}.html.j2", f"email/{template}.txt.j2"]
+    return [f"{channel}/{template}.j2"]
+
+
+def _render(name: str, ctx: dict) -> str:
+    from jinja2 import TemplateError
+
+    try:
+        return environment().get_template(name).render(ctx).strip()
+    except TemplateError as exc:
+        raise MergeError(f"{name}: {exc}") from None
+
+
+def _render_string(source: str, ctx: dict) -> str:
+    from jinja2 import TemplateError
+
+    try:
+        return environment().from_string(source).render(ctx).strip()
+    except TemplateError as exc:
+        raise MergeError(f"subject: {exc}") from None
+
+
+def sms_signature(ctx: dict) -> str:
+    return f" -{ctx['lo']['first_name']}, {ctx['team']['name']}. Reply STOP to opt out"
+
+
+def _guard(*texts: str) -> None:
+    from ..domain.regz import rate_statements_without_apr
+
+    for text in texts:
+        bad = rate_statements_without_apr(text or "")
+        if bad:
+            raise Blocked(f"regz: rate stated without APR: {bad[0]!r}")
+
+
+def render(order: dict, ctx: dict, tracker: Tracker | None = None) -> Rendered:
+    channel, template = order["channel"], order["template"]
+    if channel in ("email", "partner_email"):
+        from markupsafe import Markup
+
+        subject = _render_string(order.get("subject") or "", ctx)
+        body_html = _render(f"email/{template}.html.j2", ctx)
+        body_text = _render(f"email/{template}.txt.j2", ctx)
+        unsubscribe = tracker.unsubscribe_url() if tracker and channel == "email" else None
+        if tracker:
+            body_html = _HREF.sub(lambda m: f'href="{tracker.click_url(m.group(1))}"', body_html)
+        footer_ctx = {**ctx, "unsubscribe_url": unsubscribe}
+        footer_html = _render("partials/footer.html.j2", footer_ctx)
+        footer_text = _render("partials/footer.txt.j2", footer_ctx)
+        html = _render("partials/layout.html.j2", {
+            "subject": subject, "body": Markup(body_html), "footer": Markup(footer_html),
+            "pixel_url": tracker.open_url() if tracker else None})
+        text = f"{body_text}\n\n{footer_text}"
+        _guard(subject, body_text)
+        return Rendered(channel, text=text, subject=subject, html=html)
+    body = _render(f"{channel}/{template}.j2", ctx)
+    _guard(body)
+    if channel == "sms":
+        return Rendered(channel, text=body + sms_signature(ctx))
+    if channel == "task":
+        title, _, rest = body.partition("\n")
+        return Rendered(channel, text=rest.strip(), title=title.strip())
+    return Rendered(channel, text=body)

@@ -1,0 +1,32 @@
+"""A lead's timeline, assembled from what the stores hold: pure."""
+from __future__ import annotations
+
+
+def touch_items(touches: list[dict]) -> list[dict]:
+    """Every recorded decision of a touch (deferred, suppressed, sent, failed...) is an item."""
+    out = []
+    for t in touches:
+        for h in t.get("history") or [{"status": t["status"], "at": t["at"], "reason": t.get("reason", "")}]:
+            out.append({
+                "at": h["at"], "kind": "touch", "touch_id": t["touch_id"], "sequence": t.get("sequence"),
+                "step": t.get("step"), "channel": t.get("channel"), "status": h["status"],
+                "reason": h.get("reason") or None, "to": t.get("to_role", "borrower"),
+            })
+    return out
+
+
+def scheduled_items(enrollments: list[dict]) -> list[dict]:
+    """The next touch each active enrollment will make, shown as scheduled."""
+    out = []
+    for e in enrollments:
+        nxt = e.get("next_touch")
+        if e.get("status") == "active" and e.get("due_at") and nxt:
+            out.append({"at": e["due_at"], "kind": "touch", "touch_id": nxt["touch_id"],
+                        "sequence": e["sequence"], "step": nxt["step"], "channel": nxt["channel"],
+                        "status": "scheduled", "reason": None, "to": nxt.get("to_role", "borrower")})
+    return out
+
+
+def assemble(items: list[dict], touches: list[dict], enrollments: list[dict]) -> list[dict]:
+    merged = list(items) + touch_items(touches) + scheduled_items(enrollments)
+    return sorted(merged, key=lambda i: i["at"])

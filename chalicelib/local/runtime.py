@@ -1,0 +1,179 @@
+"""The local stand-in for EventBridge and the Lambda event sources.
+
+It calls the very Chalice handlers Lambda would call, with Lambda-shaped events: SQS batches
+drained from the AWS stand-in's queues (deleting only what the handler did not report as
+failed), the schedules when the virtual clock passes them, and SNS notifications for inbound
+SMS and e-mail.
+"""
+from __future__ import annotations
+
+import json
+import threading
+import uuid
+from datetime import datetime, timedelta, timezone
+
+from ..aws import client
+from ..clock import clock
+from ..config import settings
+from ..observability import logger
+
+STEP = timedelta(minutes=15)
+_lock = threading.RLock()
+_last_minute: datetime | None = None
+_last_night: str | None = None
+NIGHTLY_HOUR_UTC = 7  # 07:00 UTC is night in every US zone but Hawaii's evening; touches land at lead-local hours anyway.
+
+
+class _Context:
+    function_name = "local"
+    memory_limit_in_mb = 256
+    invoked_function_arn = "arn:aws:lambda:us-east-1:123456789012:function:local"
+    aws_request_id = "local"
+
+    @staticmethod
+    def get_remaining_time_in_millis() -> int:
+        return 60_000
+
+
+def _queues() -> list[tuple[str, object]]:
+    from ..api import workers
+
+    s = settings()
+    out = [(s.events_queue_url, workers.evaluate_events)]
+    if hasattr(workers, "deliver_touch"):
+        out.append((s.touches_queue_url, workers.deliver_touch))
+    return out
+
+
+def _sqs_event(queue_url: str, messages: list[dict]) -> dict:
+    arn = "arn:aws:sqs:%s:%s:%s" % (settings().region, queue_url.split("/")[-2], queue_url.split("/")[-1])
+    return {"Records": [{
+        "messageId": m["MessageId"], "receiptHandle": m["ReceiptHandle"], "body": m["Body"],
+        "attributes": m.get("Attributes", {}), "md5OfBody": m.get("MD5OfBody", ""),
+        "messageAttributes": {k: {"stringValue": v.get("StringValue"), "dataType": v.get("DataType")}
+                              for k, v in (m.get("MessageAttributes") or {}).items()},
+        "eventSource": "aws:sqs", "eventSourceARN": arn, "awsRegion": settings().region,
+    } for m in messages]}
+
+
+def drain(max_batches: int = 500) -> int:
+    """Feed every queue to its handler until all are empty; returns messages handled."""
+    sqs = client("sqs")
+    handled = 0
+    with _lock:
+        for _ in range(max_batches):
+            progressed = False
+            for url, handler in _queues():
+                resp = sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10, WaitTimeSeconds=0,
+                                           MessageAttributeNames=["All"], AttributeNames=["All"])
+                messages = resp.get("Messages", [])
+                if not messages:
+                    continue
+                progressed = True
+                result = handler(_sqs_event(url, messages), _Context()) or {}
+                failed = {f["itemIdentifier"] for f in result.get("batchItemFailures", [])}
+                done = [m for m in messages if m["MessageId"] not in failed]
+                if done:
+                    sqs.delete_message_batch(QueueUrl=url, Entries=[
+                        {"Id": str(i), "ReceiptHandle": m["ReceiptHandle"]} for i, m in enumerate(done)])
+                handled += len(messages)
+            if not progressed:
+                break
+    return handled
+
+
+def _scheduled_event(now: datetime, rule: str) -> dict:
+    """The event EventBridge sends a scheduled Lambda."""
+    return {"version": "0", "id": uuid.uuid4().hex, "detail-type": "Scheduled Event", "source": "aws.events",
+            "account": "123456789012", "time": now.strftime("%Y-%m-%dT%H:%M:%SZ"), "region": settings().region,
+            "resources": [f"arn:aws:events:{settings().region}:123456789012:rule/{rule}"], "detail": {}}
+
+
+def run_schedules(now: datetime) -> None:
+    """Play EventBridge: the minute scheduler, and the nightly sweeps once per day."""
+    global _last_minute, _last_night
+    from ..api import workers
+
+    with _lock:
+        workers.schedule_due_touches(_scheduled_event(now, "schedule_due_touches"), _Context())
+        night = now.date().isoformat() if now.hour >= NIGHTLY_HOUR_UTC else (now.date() - timedelta(days=1)).isoformat()
+        sweeps = getattr(workers, "NIGHTLY", ())
+        if _last_night is None:
+            _last_night = night
+        elif night != _last_night and sweeps:
+            _last_night = night
+            for sweep in sweeps:
+                sweep(_scheduled_event(now, sweep.name), _Context())
+        _last_minute = now
+
+
+def cycle() -> None:
+    """One worker cycle at the current virtual time: schedules, then queues until quiet."""
+    with _lock:
+        for _ in range(20):
+            run_schedules(clock.now())
+            if drain() == 0:
+                break
+
+
+def advance(seconds: float) -> datetime:
+    """Move the virtual clock in steps of at most 15 minutes, running everything due."""
+    with _lock:
+        cycle()
+        remaining = timedelta(seconds=seconds)
+        while remaining > timedelta(0):
+            step = min(STEP, remaining)
+            clock.advance(step.total_seconds())
+            remaining -= step
+            cycle()
+        return clock.now()
+
+
+def _sns_event(topic: str, message: dict) -> dict:
+    s = settings()
+    arn = f"arn:aws:sns:{s.region}:123456789012:{s.table_prefix}-{topic}"
+    return {"Records": [{"EventSource": "aws:sns", "EventVersion": "1.0", "EventSubscriptionArn": arn,
+                         "Sns": {"Type": "Notification", "MessageId": uuid.uuid4().hex, "TopicArn": arn,
+                                 "Subject": None, "Message": json.dumps(message),
+                                 "Timestamp": clock.now().isoformat(), "MessageAttributes": {}}}]}
+
+
+def inbound_sms(sender: str, body: str) -> None:
+    from ..api import workers
+
+    message = {"originationNumber": sender, "destinationNumber": settings().team.sms_origination_number,
+               "messageKeyword": body.strip().split(" ")[0].upper() if body.strip() else "",
+               "messageBody": body, "inboundMessageId": uuid.uuid4().hex}
+    workers.receive_inbound_sms(_sns_event("inbound-sms", message), _Context())
+    cycle()
+
+
+def inbound_email(sender: str, to: str, subject: str, body: str) -> None:
+    from ..api import workers
+
+    message = {"notificationType": "Received",
+               "mail": {"source": sender, "destination": [to], "messageId": uuid.uuid4().hex,
+                        "timestamp": clock.now().isoformat(),
+                        "commonHeaders": {"from": [sender], "to": [to], "subject": subject}},
+               "content": f"From: {sender}\r\nTo: {to}\r\nSubject: {subject}\r\n\r\n{body}"}
+    workers.receive_inbound_email(_sns_event("inbound-email", message), _Context())
+    cycle()
+
+
+class Loop(threading.Thread):
+    """Runs a worker cycle every `interval` real seconds until stopped."""
+
+    def __init__(self, interval: float = 1.0):
+        super().__init__(daemon=True, name="touchengine-worker")
+        self.interval = interval
+        self._stop = threading.Event()
+
+    def run(self) -> None:
+        while not self._stop.wait(self.interval):
+            try:
+                cycle()
+            except Exception:  # keep the local worker alive; the error is logged with its trace
+                logger.exception("local worker cycle failed")
+
+    def stop(self) -> None:
+        self._stop.set()

@@ -1,0 +1,113 @@
+"""`make run`: the whole engine on one laptop, no AWS account.
+
+One process: moto in server mode (the AWS stand-in) with the resources of infra/template.json,
+the Chalice app over HTTP, and the worker that plays EventBridge and the Lambda event sources.
+"""
+from __future__ import annotations
+
+import json
+import os
+import secrets
+import signal
+import sys
+import threading
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def _env(api_port: int, aws_port: int, token: str) -> None:
+    # Set before anything imports the config: one process, one stand-in.
+    os.environ.update({
+        "TOUCHENGINE_STAGE": "local",
+        "TOUCHENGINE_API_TOKEN": token,
+        "AWS_ENDPOINT_URL": f"http://127.0.0.1:{aws_port}",
+        "PUBLIC_BASE_URL": f"http://127.0.0.1:{api_port}",
+        "AWS_ACCESS_KEY_ID": "local", "AWS_SECRET_ACCESS_KEY": "local",
+        "AWS_DEFAULT_REGION": "us-east-1", "AWS_REGION": "us-east-1",
+        "POWERTOOLS_METRICS_NAMESPACE": "TouchEngine",
+        "POWERTOOLS_LOG_LEVEL": os.environ.get("POWERTOOLS_LOG_LEVEL", "WARNING"),
+    })
+
+
+def create_resources(stage: str = "local") -> dict:
+    """Create infra/template.json as a CloudFormation stack on the stand-in; return outputs."""
+    import boto3
+
+    region = os.environ.get("AWS_DEFAULT_REGION", "us-east-1")
+    cf = boto3.client("cloudformation", region_name=region)
+    name = f"touchengine-{stage}"
+    cf.create_stack(StackName=name, TemplateBody=(ROOT / "infra" / "template.json").read_text(),
+                    Parameters=[{"ParameterKey": "Stage", "ParameterValue": stage}])
+    stack = cf.describe_stacks(StackName=name)["Stacks"][0]
+    if stack["StackStatus"] != "CREATE_COMPLETE":
+        raise RuntimeError(f"stack {name}: {stack['StackStatus']}")
+    from ..config import settings
+
+    team = settings().team
+    ses = boto3.client("sesv2", region_name=region)
+    ses.create_email_identity(EmailIdentity=team.sender_email.split("@")[1])
+    ses.create_configuration_set(ConfigurationSetName=team.ses_configuration_set)
+    return {o["OutputKey"]: o["OutputValue"] for o in stack.get("Outputs", [])}
+
+
+def main() -> int:
+    api_port = int(os.environ.get("API_PORT", "8000"))
+    aws_port = int(os.environ.get("AWS_PORT", "5000"))
+    token = os.environ.get("TOUCHENGINE_API_TOKEN") or secrets.token_urlsafe(18)
+    _env(api_port, aws_port, token)
+
+    import logging
+
+    from moto.server import ThreadedMotoServer
+
+    logging.getLogger("werkzeug").setLevel(logging.ERROR)  # the stand-in's access log is noise here
+
+    moto = ThreadedMotoServer(ip_address="127.0.0.1", port=aws_port, verbose=False)
+    moto.start()
+    create_resources()
+
+    sys.path.insert(0, str(ROOT))
+    from chalice.config import Config
+    from chalice.local import create_local_server
+
+    from app import app
+
+    from . import runtime, seed
+
+    server = create_local_server(app, Config(chalice_stage="local", config_from_disk={}), "127.0.0.1", api_port)
+    http = threading.Thread(target=server.server.serve_forever, daemon=True, name="touchengine-api")
+    http.start()
+    loop = runtime.Loop(interval=float(os.environ.get("WORKER_INTERVAL", "1.0")))
+    loop.start()
+    seeded = seed.seed() if os.environ.get("SEED", "1") != "0" else []
+
+    print(json.dumps({
+        "status": "ready",
+        "api": f"http://127.0.0.1:{api_port}",
+        "token": token,
+        "aws_endpoint": f"http://127.0.0.1:{aws_port}",
+        "sent_messages": f"http://127.0.0.1:{aws_port}/moto-api/data.json",
+        "seeded_leads": len(seeded),
+    }), flush=True)
+    print(f"""
+Touch Engine local stack is up (stage: local). Ctrl-C stops it.
+  API           http://127.0.0.1:{api_port}
+  API token     {token}
+  AWS stand-in  http://127.0.0.1:{aws_port}  (sent mail/SMS: /moto-api/data.json)
+  try:          curl -H 'Authorization: Bearer {token}' http://127.0.0.1:{api_port}/leads
+""", flush=True)
+
+    stop = threading.Event()
+    signal.signal(signal.SIGINT, lambda *_: stop.set())
+    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    stop.wait()
+    loop.stop()
+    server.server.shutdown()
+    moto.stop()
+    print("stopped", flush=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,11 @@
+"""Every sequence the engine runs, by id. Adding a sequence is one module and one line here."""
+from __future__ import annotations
+
+from . import (annual_review, application_incomplete, birthday, lead_nurture, pipeline_progression,
+               post_funded_welcome, refinance_opportunity)
+from .dsl import Sequence
+
+SEQUENCES: dict[str, Sequence] = {m.SEQUENCE.id: m.SEQUENCE for m in (
+    lead_nurture, application_incomplete, pipeline_progression, post_funded_welcome,
+    annual_review, refinance_opportunity, birthday,
+)}

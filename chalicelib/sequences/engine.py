@@ -1,0 +1,264 @@
+"""The enrollment state machine: pure functions of (enrollment, sequence, lead, now).
+
+An enrollment is a plain dict (the store keeps it as is):
+  status      active | paused | completed | exited
+  step        the name of the step to run next, due at ``due_at``
+  wait        while a wait_for step listens: {"event", "of", "until"}
+  step_times  when each step ran (delays ``since=`` a step read it)
+  touch_steps touch id -> step name (so an open of touch X resolves a wait on step X)
+The scheduler calls :func:`advance` when ``due_at`` has passed; the events consumer calls
+:func:`on_event`, :func:`pause`, :func:`resume`, :func:`exit_` and :func:`jump`.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Callable
+from zoneinfo import ZoneInfo
+
+from ..domain.quiet_hours import next_local_time
+from .dsl import End, Goto, REPLIED, Sequence, Touch, WaitFor
+
+MAX_STEPS_PER_ADVANCE = 50
+
+
+@dataclass(frozen=True)
+class Decision:
+    """What the contact policy says about one touch: send, defer until a time, or suppress."""
+    action: str                 # send | defer | suppress
+    reason: str = ""
+    until: datetime | None = None
+
+
+SEND = Decision("send")
+
+
+@dataclass
+class Outcome:
+    enrollment: dict
+    sends: list[dict] = field(default_factory=list)       # touch orders to deliver now
+    decisions: list[dict] = field(default_factory=list)   # touch records deferred / suppressed
+    timeline: list[dict] = field(default_factory=list)    # enrollment actions
+
+
+def _iso(t: datetime) -> str:
+    return t.isoformat()
+
+
+def _dt(s: str) -> datetime:
+    return datetime.fromisoformat(s)
+
+
+def lead_zone(lead: dict) -> str:
+    return lead.get("timezone") or "America/New_York"
+
+
+def _anchor(enrollment: dict, since: str | None) -> datetime:
+    if since and since in enrollment.get("step_times", {}):
+        return _dt(enrollment["step_times"][since])
+    return _dt(enrollment.get("last_step_at") or enrollment["entered_at"])
+
+
+def due_time(enrollment: dict, step, lead: dict, now: datetime) -> datetime:
+    """When a step should run: its delay from its anchor, at a lead-local hour if asked."""
+    if not isinstance(step, Touch):  # waits, gotos and ends run at once
+        return now
+    delay = step.delay
+    stretch = enrollment.get("stretch", 1) if step.kind == "marketing" else 1
+    target = _anchor(enrollment, delay.since) + timedelta(seconds=delay.seconds * stretch)
+    if delay.at:
+        hour, minute = (int(x) for x in delay.at.split(":"))
+        zone = ZoneInfo(lead_zone(lead))
+        local = target.astimezone(zone)
+        start_of_day = local.replace(hour=0, minute=0, second=0, microsecond=0)
+        # the first hh:mm local at or after the start of the target day
+        target = next_local_time(start_of_day.astimezone(target.tzinfo) - timedelta(minutes=1),
+                                 lead_zone(lead), hour, minute, business_day=delay.business_day)
+    return max(target, now)
+
+
+def touch_order(enrollment: dict, seq: Sequence, step: Touch, lead: dict, now: datetime) -> dict:
+    n = enrollment.get("touch_no", 0) + 1
+    return {
+        "touch_id": f"{enrollment['enrollment_id']}.{n}",
+        "lead_id": enrollment["lead_id"],
+        "enrollment_id": enrollment["enrollment_id"],
+        "sequence": seq.id,
+        "sequence_version": seq.version,
+        "step": step.name,
+        "channel": step.channel,
+        "template": step.template,
+        "subject": step.subject,
+        "kind": step.kind,
+        "immediate": step.immediate,
+        "hot": bool(enrollment.get("hot") or seq.hot),
+        "priority": seq.priority,
+        "to_role": step.to_role,
+        "task_due_minutes": step.task_due_minutes,
+        "assignee": step.assignee,
+        "due_at": enrollment.get("due_at") or _iso(now),
+        "at": _iso(now),
+    }
+
+
+def _next_touch_preview(enrollment: dict, seq: Sequence) -> dict | None:
+    step = seq.step(enrollment["step"]) if enrollment.get("step") else None
+    if isinstance(step, Touch) and not enrollment.get("wait"):
+        return {"touch_id": f"{enrollment['enrollment_id']}.{enrollment.get('touch_no', 0) + 1}",
+                "step": step.name, "channel": step.channel, "to_role": step.to_role}
+    return None
+
+
+def _goto(enrollment: dict, seq: Sequence, name: str | None, lead: dict, now: datetime) -> None:
+    enrollment.pop("wait", None)
+    if name is None:
+        enrollment.update(step=None, due_at=_iso(now))
+        return
+    enrollment["step"] = name
+    enrollment["due_at"] = _iso(due_time(enrollment, seq.step(name), lead, now))
+
+
+def _action(enrollment: dict, action: str, now: datetime, reason: str = "") -> dict:
+    return {"at": _iso(now), "kind": "enrollment", "enrollment_id": enrollment["enrollment_id"],
+            "sequence": enrollment["sequence"], "action": action, "reason": reason or None}
+
+
+def enroll(seq: Sequence, lead: dict, now: datetime, enrollment_id: str, trigger: str,
+           hot: bool = False, start_step: str | None = None) -> Outcome:
+    e = {
+        "enrollment_id": enrollment_id, "lead_id": lead["lead_id"], "sequence": seq.id,
+        "sequence_version": seq.version, "priority": seq.priority, "status": "active",
+        "trigger": trigger, "hot": hot, "entered_at": _iso(now), "last_step_at": _iso(now),
+        "updated_at": _iso(now), "touch_no": 0, "step_times": {}, "touch_steps": {}, "stretch": 1,
+    }
+    _goto(e, seq, start_step or seq.steps[0].name, lead, now)
+    e["next_touch"] = _next_touch_preview(e, seq)
+    return Outcome(e, timeline=[_action(e, "enrolled", now, trigger)])
+
+
+def _complete(e: dict, now: datetime, out: Outcome) -> None:
+    e.update(status="completed", due_at=None, step=None, completed_at=_iso(now))
+    e.pop("wait", None)
+    out.timeline.append(_action(e, "completed", now))
+
+
+def advance(enrollment: dict, seq: Sequence, lead: dict, now: datetime,
+            decide: Callable[[dict], Decision]) -> Outcome:
+    """Run every step that is due. ``decide`` is the contact policy's seam."""
+    e = dict(enrollment, step_times=dict(enrollment.get("step_times", {})),
+             touch_steps=dict(enrollment.get("touch_steps", {})))
+    out = Outcome(e)
+    for _ in range(MAX_STEPS_PER_ADVANCE):
+        if e["status"] != "active" or not e.get("due_at") or _dt(e["due_at"]) > now:
+            break
+        if e.get("step") is None:
+            _complete(e, now, out)
+            break
+        step = seq.step(e["step"])
+        if isinstance(step, End):
+            _complete(e, now, out)
+            break
+        if isinstance(step, Goto):
+            _goto(e, seq, step.target, lead, now)
+            continue
+        if isinstance(step, WaitFor):
+            if not e.get("wait"):
+                until = now + timedelta(seconds=step.within.seconds * e.get("stretch", 1))
+                e["wait"] = {"event": step.event, "of": step.of, "until": _iso(until)}
+                e["due_at"] = _iso(until)
+                continue
+            # the wait timed out: take the "no" branch, anchored at the timeout
+            e["last_step_at"] = e["wait"]["until"]
+            _goto(e, seq, step.if_no, lead, now)
+            continue
+        order = touch_order(e, seq, step, lead, now)
+        decision = decide(order)
+        if decision.action == "defer":
+            e["due_at"] = _iso(decision.until)
+            out.decisions.append({**order, "status": "deferred", "reason": decision.reason,
+                                  "deferred_until": _iso(decision.until)})
+            break
+        e["touch_no"] = e.get("touch_no", 0) + 1
+        e["touch_steps"][order["touch_id"]] = step.name
+        e["step_times"][step.name] = _iso(now)
+        e["last_step_at"] = _iso(now)
+        if decision.action == "send":
+            out.sends.append(order)
+        else:
+            out.decisions.append({**order, "status": "suppressed", "reason": decision.reason})
+        _goto(e, seq, seq.next_name(step.name), lead, now)
+    e["updated_at"] = _iso(now)
+    e["next_touch"] = _next_touch_preview(e, seq) if e["status"] == "active" else None
+    return out
+
+
+def matches_wait(enrollment: dict, event: dict) -> bool:
+    wait = enrollment.get("wait")
+    if not wait or enrollment.get("status") != "active":
+        return False
+    etype, data = event["type"], event.get("data") or {}
+    if data.get("machine"):
+        return False  # a scanner's open is not a borrower's open
+    if wait["event"] == REPLIED:
+        return etype in ("email_replied", "sms_replied")
+    if wait["event"].startswith("stage:"):
+        return etype == "stage_change_requested" and data.get("stage") == wait["event"][6:]
+    if etype != wait["event"]:
+        return False
+    if wait.get("of"):
+        return enrollment.get("touch_steps", {}).get(data.get("touch_id")) == wait["of"]
+    return True
+
+
+def on_event(enrollment: dict, seq: Sequence, event: dict, lead: dict, now: datetime) -> Outcome | None:
+    """A waited-for event arrived: take the "yes" branch. None when the event is not awaited."""
+    if not matches_wait(enrollment, event):
+        return None
+    e = dict(enrollment)
+    step = seq.step(e["step"])
+    e["last_step_at"] = _iso(now)
+    _goto(e, seq, step.if_yes, lead, now)
+    e["updated_at"] = _iso(now)
+    e["next_touch"] = _next_touch_preview(e, seq)
+    return Outcome(e)
+
+
+def jump(enrollment: dict, seq: Sequence, step: str, lead: dict, now: datetime, reason: str) -> Outcome:
+    e = dict(enrollment, status="active", last_step_at=_iso(now))
+    _goto(e, seq, step, lead, now)
+    e["updated_at"] = _iso(now)
+    e["next_touch"] = _next_touch_preview(e, seq)
+    return Outcome(e, timeline=[_action(e, "resumed", now, reason)] if enrollment.get("status") != "active" else [])
+
+
+def pause(enrollment: dict, now: datetime, reason: str) -> Outcome:
+    e = dict(enrollment, status="paused", paused_at=_iso(now), paused_due_at=enrollment.get("due_at"),
+             due_at=None, updated_at=_iso(now), next_touch=None)
+    return Outcome(e, timeline=[_action(e, "paused", now, reason)])
+
+
+def resume(enrollment: dict, seq: Sequence, lead: dict, now: datetime, reason: str) -> Outcome:
+    e = dict(enrollment, status="active", updated_at=_iso(now))
+    due = enrollment.get("paused_due_at")
+    # a wait keeps its own deadline; a touch that fell due while paused goes at once
+    e["due_at"] = max(due, _iso(now)) if due else _iso(now)
+    e.pop("paused_due_at", None)
+    e["next_touch"] = _next_touch_preview(e, seq)
+    return Outcome(e, timeline=[_action(e, "resumed", now, reason)])
+
+
+def exit_(enrollment: dict, now: datetime, reason: str) -> Outcome:
+    e = dict(enrollment, status="exited", due_at=None, exit_reason=reason, updated_at=_iso(now),
+             next_touch=None)
+    e.pop("wait", None)
+    return Outcome(e, timeline=[_action(e, "exited", now, reason)])
+
+
+def stretch(enrollment: dict, factor: float, now: datetime, reason: str) -> Outcome:
+    """Slow the cadence: remaining waits and delays are multiplied by ``factor``."""
+    e = dict(enrollment, stretch=max(enrollment.get("stretch", 1), factor), updated_at=_iso(now))
+    return Outcome(e, timeline=[_action(e, "slowed", now, reason)])
+
+
+def is_live(enrollment: dict) -> bool:
+    return enrollment.get("status") in ("active", "paused")

@@ -1,0 +1,84 @@
+"""Structural checks on a sequence: pure. Template and merge-field checks live in content.checks.
+
+- every branch target and goto names a step of the sequence;
+- from every step, an end is reachable (no dead loop);
+- every cycle passes through a wait or a delayed touch (no loop that spins without waiting);
+- step names are unique, and stage_steps point at real steps.
+"""
+from __future__ import annotations
+
+from .dsl import End, Goto, Sequence, Touch, WaitFor
+
+
+def successors(seq: Sequence, name: str) -> list[str]:
+    step = seq.step(name)
+    if isinstance(step, End):
+        return []
+    if isinstance(step, Goto):
+        return [step.target]
+    if isinstance(step, WaitFor):
+        return [step.if_yes, step.if_no]
+    nxt = seq.next_name(name)
+    return [nxt] if nxt else []
+
+
+def _waits(seq: Sequence, name: str) -> bool:
+    step = seq.step(name)
+    return isinstance(step, WaitFor) or (isinstance(step, Touch) and (step.delay.seconds > 0 or step.delay.at))
+
+
+def problems(seq: Sequence) -> list[str]:
+    out: list[str] = []
+    names = [s.name for s in seq.steps]
+    if len(names) != len(set(names)):
+        out.append(f"{seq.id}: duplicate step names")
+    known = set(names)
+    for s in seq.steps:
+        targets = []
+        if isinstance(s, Goto):
+            targets = [s.target]
+        elif isinstance(s, WaitFor):
+            targets = [s.if_yes, s.if_no] + ([s.of] if s.of else [])
+        elif isinstance(s, Touch) and s.next:
+            targets = [s.next]
+        for t in targets:
+            if t not in known:
+                out.append(f"{seq.id}.{s.name}: unknown step {t!r}")
+        if isinstance(s, Touch) and s.delay.since and s.delay.since not in known:
+            out.append(f"{seq.id}.{s.name}: delay since unknown step {s.delay.since!r}")
+    for stage, step in seq.stage_steps.items():
+        if step not in known:
+            out.append(f"{seq.id}: stage {stage} starts at unknown step {step!r}")
+    if out:
+        return out
+    # Reaching an end: the last step falls off the list, an End ends.
+    ends = {n for n in names if not successors(seq, n)}
+    can_end = set(ends)
+    changed = True
+    while changed:
+        changed = False
+        for n in names:
+            if n not in can_end and any(s in can_end for s in successors(seq, n)):
+                can_end.add(n)
+                changed = True
+    for n in names:
+        if n not in can_end:
+            out.append(f"{seq.id}.{n}: no path from this step reaches an end")
+    # Cycles must wait: search for a cycle through steps that do not wait.
+    fast = [n for n in names if not _waits(seq, n)]
+    graph = {n: [s for s in successors(seq, n) if s in fast] for n in fast}
+    state: dict[str, int] = {}
+
+    def visit(n: str) -> bool:
+        state[n] = 1
+        for s in graph[n]:
+            if state.get(s) == 1 or (state.get(s) is None and visit(s)):
+                return True
+        state[n] = 2
+        return False
+
+    for n in fast:
+        if state.get(n) is None and visit(n):
+            out.append(f"{seq.id}: a loop through {n!r} never waits")
+            break
+    return out

@@ -1,0 +1,136 @@
+"""Management use cases for leads: plain functions over repositories (no HTTP here)."""
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+
+from .. import bus
+from ..domain import timeline as timeline_rules
+from ..domain.lead import (EXTERNAL_EVENT_TYPES, STAGES, ValidationError, consent_state,
+                           validate_consent_grant, validate_lead)
+from ..store.repos import Conflict, Duplicate  # noqa: F401  (re-exported for the API layer)
+from .context import Context
+
+
+def public_lead(lead: dict) -> dict:
+    out = {k: v for k, v in lead.items() if not k.startswith("_") and k != "consent_records"}
+    latest = consent_state(lead.get("consent_records", []))
+    out["consent"] = {ch: {k: v for k, v in rec.items() if k != "channel"} for ch, rec in latest.items()}
+    out["consent_history"] = lead.get("consent_records", [])
+    return out
+
+
+def create_lead(ctx: Context, body: object, now: datetime, correlation_id: str) -> dict:
+    team = ctx.settings.team
+    fields = validate_lead(body, now, lo_ids=tuple(lo.id for lo in team.los))
+    lead = {
+        "lead_id": uuid.uuid4().hex,
+        "stage": "new_lead",
+        "lo_id": team.los[0].id,
+        **fields,
+        "created_at": now.isoformat(),
+        "updated_at": now.isoformat(),
+        "stage_changed_at": now.isoformat(),
+        "consent_records": fields.get("consent_records", []),
+        "suppressed": {},
+    }
+    lead = ctx.leads.create(lead)
+    bus.publish(bus.make_event(lead["lead_id"], "lead_created", {"stage": lead["stage"]}, now, "api",
+                               correlation_id))
+    return lead
+
+
+def patch_lead(ctx: Context, lead_id: str, body: object, now: datetime) -> dict | None:
+    team = ctx.settings.team
+    fields = validate_lead(body, now, partial=True, lo_ids=tuple(lo.id for lo in team.los))
+    for _ in range(3):
+        lead = ctx.leads.get(lead_id)
+        if lead is None:
+            return None
+        if ("email" in fields and fields["email"] != lead.get("email")) or \
+                ("phone" in fields and fields["phone"] != lead.get("phone")):
+            dup = ctx.leads.find_duplicate(fields.get("email"), fields.get("phone"), exclude=lead_id)
+            if dup:
+                raise Duplicate(dup)
+        consent = fields.pop("consent_records", None)
+        for nested in ("loan", "realtor"):
+            if nested in fields:
+                fields[nested] = {**(lead.get(nested) or {}), **fields[nested]}
+        lead.update(fields)
+        if consent:
+            lead["consent_records"] = lead.get("consent_records", []) + consent
+        lead["updated_at"] = now.isoformat()
+        try:
+            return ctx.leads.save(lead)
+        except Conflict:
+            continue
+    raise Conflict(lead_id)
+
+
+def request_stage_change(ctx: Context, lead_id: str, body: object, now: datetime, correlation_id: str) -> bool:
+    stage = body.get("stage") if isinstance(body, dict) else None
+    if stage not in STAGES:
+        raise ValidationError({"stage": f"must be one of {', '.join(STAGES)}"})
+    if ctx.leads.get(lead_id) is None:
+        return False
+    bus.publish(bus.make_event(lead_id, "stage_change_requested", {"stage": stage}, now, "api", correlation_id))
+    return True
+
+
+def ingest_event(ctx: Context, lead_id: str, body: object, now: datetime, correlation_id: str) -> bool:
+    if not isinstance(body, dict):
+        raise ValidationError({"body": "must be a JSON object"})
+    errors = {}
+    if body.get("type") not in EXTERNAL_EVENT_TYPES:
+        errors["type"] = f"must be one of {', '.join(EXTERNAL_EVENT_TYPES)}"
+    if not isinstance(body.get("data", {}), dict):
+        errors["data"] = "must be an object"
+    if errors:
+        raise ValidationError(errors)
+    if ctx.leads.get(lead_id) is None:
+        return False
+    bus.publish(bus.make_event(lead_id, body["type"], body.get("data") or {}, now, "api", correlation_id))
+    return True
+
+
+def change_consent(ctx: Context, lead_id: str, body: object, now: datetime, correlation_id: str) -> dict | None:
+    """Consent is history: a change appends a record, the latest per channel wins."""
+    if not isinstance(body, dict):
+        raise ValidationError({"body": "must be a JSON object"})
+    errors: dict[str, str] = {}
+    channel = body.get("channel")
+    if channel not in ("email", "sms", "voice"):
+        errors["channel"] = "must be one of email, sms, voice"
+    record = validate_consent_grant(channel or "?", {k: v for k, v in body.items() if k != "channel"},
+                                    now, "granted", errors)
+    if errors:
+        raise ValidationError(errors)
+    for _ in range(3):
+        lead = ctx.leads.get(lead_id)
+        if lead is None:
+            return None
+        lead["consent_records"] = lead.get("consent_records", []) + [record]
+        suppressed = lead.setdefault("suppressed", {})
+        if not record["granted"]:
+            suppressed[channel] = {"reason": "opted_out", "at": now.isoformat(), "source": record["source"]}
+        elif (suppressed.get(channel) or {}).get("reason") == "opted_out":
+            # A re-grant lifts an opt-out; a bounce or complaint stays suppressed.
+            suppressed.pop(channel)
+        lead["updated_at"] = now.isoformat()
+        try:
+            saved = ctx.leads.save(lead)
+        except Conflict:
+            continue
+        ctx.timeline.append(lead_id, {"at": now.isoformat(), "kind": "event", "type": "consent_changed",
+                                      "machine": False, "data": {k: v for k, v in record.items() if k != "text"}})
+        bus.publish(bus.make_event(lead_id, "consent_changed", {"channel": channel, "granted": record["granted"]},
+                                   now, "api", correlation_id))
+        return saved
+    raise Conflict(lead_id)
+
+
+def timeline(ctx: Context, lead_id: str) -> list[dict] | None:
+    if ctx.leads.get(lead_id) is None:
+        return None
+    return timeline_rules.assemble(ctx.timeline.list(lead_id), ctx.touches.for_lead(lead_id),
+                                   ctx.enrollments.for_lead(lead_id))

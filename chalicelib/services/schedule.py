@@ -1,0 +1,102 @@
+"""schedule_due_touches: every minute, run what is due and queue the touches to send.
+
+Reads only the sparse "due" index. Per lead: its due enrollments in priority order through
+the pure engine and contact policy, then one transaction (enrollments + the lead's last
+touch time + deferred/suppressed decisions), then the touch orders onto the touches queue in
+batches of 10.
+"""
+from __future__ import annotations
+
+import json
+from collections import defaultdict
+from datetime import datetime
+
+from ..aws import client
+from ..config import settings
+from ..domain import policy
+from ..observability import logger, metrics
+from ..sequences import engine
+from ..sequences.catalog import SEQUENCES
+from ..store.repos import Conflict
+from .context import Context
+
+LEAD_FIELDS_FOR_DELIVERY = ("lead_id", "first_name", "last_name", "email", "phone", "state", "timezone",
+                            "timezone_derived", "stage", "lo_id", "loan", "realtor", "birthday", "city",
+                            "refi_snapshot", "home_snapshot", "suppressed")
+
+
+def plan_lead(lead: dict, due: list[dict], now: datetime, cap_hours: int) -> tuple[dict, list[engine.Outcome]]:
+    """Pure: advance one lead's due enrollments, highest priority first, sharing the cap."""
+    state = policy.ContactState(policy.last_capped_at(lead))
+    before = state.last_capped_at
+    outcomes = []
+    for e in sorted(due, key=lambda x: (-x.get("priority", 0), x.get("due_at") or "")):
+        seq = SEQUENCES.get(e["sequence"])
+        if seq is None:
+            continue
+        outcomes.append(engine.advance(e, seq, lead, now,
+                                       lambda order: policy.decide(order, lead, now, cap_hours, state)))
+    lead = dict(lead)
+    if state.last_capped_at != before:
+        lead["last_touch_at"] = state.last_capped_at.isoformat()
+        lead["last_contact_at"] = now.isoformat()
+    return lead, outcomes
+
+
+def _queue(orders: list[dict]) -> None:
+    sqs = client("sqs")
+    url = settings().touches_queue_url
+    for start in range(0, len(orders), 10):
+        chunk = orders[start:start + 10]
+        resp = sqs.send_message_batch(QueueUrl=url, Entries=[
+            {"Id": str(i), "MessageBody": json.dumps(o, separators=(",", ":"), default=str),
+             "MessageAttributes": {"correlation_id": {"DataType": "String", "StringValue": o["touch"]["touch_id"]}}}
+            for i, o in enumerate(chunk)])
+        if resp.get("Failed"):
+            logger.error("touches queue refused messages", extra={"failed": len(resp["Failed"])})
+            raise RuntimeError("touches queue refused messages")
+
+
+def schedule_due(ctx: Context, now: datetime, page_size: int = 100, max_pages: int = 50) -> dict:
+    from aws_lambda_powertools.metrics import MetricUnit
+
+    counts = {"enrollments": 0, "queued": 0, "deferred": 0, "suppressed": 0, "conflicts": 0}
+    start = None
+    for _ in range(max_pages):
+        due, start = ctx.enrollments.due(now.isoformat(), page_size, start)
+        if not due:
+            break
+        by_lead: dict[str, list[dict]] = defaultdict(list)
+        for e in due:
+            by_lead[e["lead_id"]].append(e)
+        leads = ctx.leads.get_many(list(by_lead))
+        orders = []
+        for lead_id, items in by_lead.items():
+            lead = leads.get(lead_id)
+            if lead is None:
+                continue
+            new_lead, outcomes = plan_lead(lead, items, now, ctx.settings.team.cap_hours)
+            decisions = [d for o in outcomes for d in o.decisions]
+            try:
+                ctx.enrollments.save_all([o.enrollment for o in outcomes],
+                                         lead=new_lead if new_lead != lead else None, lead_repo=ctx.leads,
+                                         touches=decisions, timeline=[(i, None) for o in outcomes for i in o.timeline])
+            except Conflict:
+                counts["conflicts"] += 1  # changed under us (an exit, a pause): next minute re-reads
+                continue
+            snapshot = {k: new_lead[k] for k in LEAD_FIELDS_FOR_DELIVERY if k in new_lead}
+            orders += [{"touch": t, "lead": snapshot} for o in outcomes for t in o.sends]
+            counts["enrollments"] += len(items)
+            for d in decisions:
+                counts[d["status"]] += 1
+        if orders:
+            _queue(orders)
+        counts["queued"] += len(orders)
+        if start is None:
+            break
+    for name, key in (("TouchesQueued", "queued"), ("TouchesDeferred", "deferred"), ("TouchesSuppressed", "suppressed")):
+        if counts[key]:
+            metrics.add_metric(name=name, unit=MetricUnit.Count, value=counts[key])
+    if counts["enrollments"]:
+        logger.info("scheduler run", extra=counts)
+    return counts

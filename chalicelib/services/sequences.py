@@ -1,0 +1,84 @@
+"""Describing sequences for people, and previewing them for one lead."""
+from __future__ import annotations
+
+from dataclasses import asdict
+from datetime import datetime, timedelta
+
+from ..content.merge import build_context
+from ..content.render import Blocked, MergeError, render
+from ..sequences import engine
+from ..sequences.catalog import SEQUENCES
+from ..sequences.dsl import Goto, Touch, WaitFor
+from .context import Context
+
+
+def _step(s) -> dict:
+    if isinstance(s, Touch):
+        return {"name": s.name, "type": "touch", "channel": s.channel, "template": s.template, "subject": s.subject,
+                "kind": s.kind, "delay": s.delay.describe(), "immediate": s.immediate, "to": s.to_role,
+                **({"next": s.next} if s.next else {})}
+    if isinstance(s, WaitFor):
+        return {"name": s.name, "type": "wait_for", "event": s.event, "of": s.of, "within": s.within.describe(),
+                "if_yes": s.if_yes, "if_no": s.if_no}
+    if isinstance(s, Goto):
+        return {"name": s.name, "type": "goto", "target": s.target}
+    return {"name": s.name, "type": "end"}
+
+
+def describe(seq) -> dict:
+    return {"id": seq.id, "name": seq.name, "version": seq.version, "description": seq.description,
+            "trigger": list(seq.triggers), "enabled": seq.enabled, "priority": seq.priority,
+            "reentry": seq.reentry.describe(), "stages": list(seq.stages), "exit_on_stages": list(seq.exit_on_stages),
+            "exit_on": list(seq.exit_on), "requires": list(seq.requires), "stage_steps": dict(seq.stage_steps),
+            "steps": [_step(s) for s in seq.steps]}
+
+
+def describe_all() -> list[dict]:
+    return [describe(s) for s in SEQUENCES.values()]
+
+
+def describe_one(sequence_id: str) -> dict | None:
+    seq = SEQUENCES.get(sequence_id)
+    return describe(seq) if seq else None
+
+
+def preview(ctx: Context, sequence_id: str, lead_id: str, now: datetime, branch: str = "yes") -> dict | None:
+    """Walk the sequence on a simulated clock for this lead (no policy, no sends): every touch
+    rendered, with its planned time. ``branch`` picks the side of every wait ("yes"/"no")."""
+    seq = SEQUENCES.get(sequence_id)
+    lead = ctx.leads.get(lead_id)
+    if seq is None or lead is None:
+        return None
+    team = ctx.settings.team
+    out = engine.enroll(seq, lead, now, f"{seq.id}.preview", "preview")
+    e = out.enrollment
+    items = []
+    for _ in range(100):
+        if e["status"] != "active" or not e.get("due_at"):
+            break
+        at = datetime.fromisoformat(e["due_at"])
+        step = seq.step(e["step"]) if e.get("step") else None
+        if isinstance(step, WaitFor) and e.get("wait") and branch == "yes" and not step.event.startswith("stage:"):
+            # the borrower does what the wait listens for an hour into the wait
+            until = datetime.fromisoformat(e["wait"]["until"])
+            when = min(until - timedelta(seconds=1), until - timedelta(seconds=step.within.seconds) + timedelta(hours=1))
+            touch_id = next((t for t, name in e["touch_steps"].items() if name == step.of), None)
+            event_type = "email_replied" if step.event == "replied" else step.event
+            moved = engine.on_event(e, seq, {"type": event_type, "data": {"touch_id": touch_id}}, lead, when)
+            if moved:
+                e = moved.enrollment
+                continue
+        adv = engine.advance(e, seq, lead, max(at, now), lambda order: engine.SEND)
+        for order in adv.sends:
+            try:
+                r = render(order, build_context(lead, team, team.links, datetime.fromisoformat(order["at"])))
+                rendered = {k: v for k, v in asdict(r).items() if v is not None and k != "channel"}
+                problem = None
+            except (MergeError, Blocked) as exc:
+                rendered, problem = {}, str(exc)
+            items.append({"step": order["step"], "channel": order["channel"], "planned_at": order["at"],
+                          "to": order["to_role"], "kind": order["kind"], **rendered, **({"problem": problem} if problem else {})})
+        if adv.enrollment == e:
+            break
+        e = adv.enrollment
+    return {"sequence": seq.id, "lead_id": lead_id, "branch": branch, "touches": items}

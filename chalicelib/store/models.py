@@ -1,0 +1,169 @@
+"""PynamoDB models: the only place that knows table layouts (defined once, in infra/template.json)."""
+from __future__ import annotations
+
+from pynamodb.attributes import (JSONAttribute, ListAttribute, MapAttribute, NumberAttribute,
+                                 UnicodeAttribute, VersionAttribute)
+from pynamodb.indexes import AllProjection, GlobalSecondaryIndex, KeysOnlyProjection
+from pynamodb.models import Model
+
+from ..config import settings
+
+_S = settings()
+
+
+class _Meta:
+    region = _S.region
+
+
+def _meta(name: str) -> type:
+    return type("Meta", (_Meta,), {"table_name": _S.table(name)})
+
+
+def _index(name: str, projection=AllProjection) -> type:
+    return type("Meta", (), {"index_name": name, "projection": projection()})
+
+
+class LeadByEmail(GlobalSecondaryIndex):
+    Meta = _index("by_email", KeysOnlyProjection)
+    email_key = UnicodeAttribute(hash_key=True)
+
+
+class LeadByPhone(GlobalSecondaryIndex):
+    Meta = _index("by_phone", KeysOnlyProjection)
+    phone = UnicodeAttribute(hash_key=True)
+
+
+class LeadByLo(GlobalSecondaryIndex):
+    Meta = _index("by_lo")
+    lo_id = UnicodeAttribute(hash_key=True)
+    created_at = UnicodeAttribute(range_key=True)
+
+
+class LeadByStage(GlobalSecondaryIndex):
+    Meta = _index("by_stage")
+    stage = UnicodeAttribute(hash_key=True)
+    created_at = UnicodeAttribute(range_key=True)
+
+
+class LeadByFundedMonthDay(GlobalSecondaryIndex):
+    Meta = _index("by_funded_md")
+    funded_md = UnicodeAttribute(hash_key=True)
+    lead_id = UnicodeAttribute(range_key=True)
+
+
+class LeadByBirthdayMonthDay(GlobalSecondaryIndex):
+    Meta = _index("by_birthday_md")
+    birthday_md = UnicodeAttribute(hash_key=True)
+    lead_id = UnicodeAttribute(range_key=True)
+
+
+class LeadByWakeDay(GlobalSecondaryIndex):
+    Meta = _index("by_wake_day")
+    wake_day = UnicodeAttribute(hash_key=True)
+    lead_id = UnicodeAttribute(range_key=True)
+
+
+class LeadByRefiRate(GlobalSecondaryIndex):
+    Meta = _index("by_refi_rate")
+    refi_product = UnicodeAttribute(hash_key=True)
+    refi_rate = NumberAttribute(range_key=True)
+
+
+class LeadModel(Model):
+    Meta = _meta("leads")
+    lead_id = UnicodeAttribute(hash_key=True)
+    # The lead as the API knows it (names, contact, loan, realtor, consent history...).
+    doc = JSONAttribute()
+    email_key = UnicodeAttribute(null=True)
+    phone = UnicodeAttribute(null=True)
+    lo_id = UnicodeAttribute()
+    stage = UnicodeAttribute()
+    created_at = UnicodeAttribute()
+    # Sparse index keys: present only on the leads a sweep must find.
+    funded_md = UnicodeAttribute(null=True)
+    birthday_md = UnicodeAttribute(null=True)
+    wake_day = UnicodeAttribute(null=True)
+    refi_product = UnicodeAttribute(null=True)
+    refi_rate = NumberAttribute(null=True)
+    version = VersionAttribute()
+
+    by_email = LeadByEmail()
+    by_phone = LeadByPhone()
+    by_lo = LeadByLo()
+    by_stage = LeadByStage()
+    by_funded_md = LeadByFundedMonthDay()
+    by_birthday_md = LeadByBirthdayMonthDay()
+    by_wake_day = LeadByWakeDay()
+    by_refi_rate = LeadByRefiRate()
+
+
+class EnrollmentDue(GlobalSecondaryIndex):
+    Meta = _index("due")
+    due_shard = UnicodeAttribute(hash_key=True)
+    due_at = UnicodeAttribute(range_key=True)
+
+
+class EnrollmentModel(Model):
+    Meta = _meta("enrollments")
+    lead_id = UnicodeAttribute(hash_key=True)
+    enrollment_id = UnicodeAttribute(range_key=True)
+    doc = JSONAttribute()
+    # Sparse "due" index: only enrollments with a step to run carry these two.
+    due_shard = UnicodeAttribute(null=True)
+    due_at = UnicodeAttribute(null=True)
+    version = VersionAttribute()
+    due = EnrollmentDue()
+
+
+class TouchModel(Model):
+    Meta = _meta("touches")
+    lead_id = UnicodeAttribute(hash_key=True)
+    touch_id = UnicodeAttribute(range_key=True)
+    status = UnicodeAttribute()
+    doc = JSONAttribute()
+    history = ListAttribute(default=list)  # plain maps: one per recorded decision
+
+
+class TimelineModel(Model):
+    Meta = _meta("timeline")
+    lead_id = UnicodeAttribute(hash_key=True)
+    sk = UnicodeAttribute(range_key=True)
+    item = JSONAttribute()
+
+
+class TaskByLo(GlobalSecondaryIndex):
+    Meta = _index("by_lo")
+    lo_id = UnicodeAttribute(hash_key=True)
+    created_at = UnicodeAttribute(range_key=True)
+
+
+class TaskByLead(GlobalSecondaryIndex):
+    Meta = _index("by_lead")
+    lead_id = UnicodeAttribute(hash_key=True)
+    created_at = UnicodeAttribute(range_key=True)
+
+
+class TaskModel(Model):
+    Meta = _meta("tasks")
+    task_id = UnicodeAttribute(hash_key=True)
+    lo_id = UnicodeAttribute()
+    lead_id = UnicodeAttribute()
+    created_at = UnicodeAttribute()
+    status = UnicodeAttribute()
+    doc = JSONAttribute()
+    by_lo = TaskByLo()
+    by_lead = TaskByLead()
+
+
+class RateModel(Model):
+    Meta = _meta("rates")
+    product = UnicodeAttribute(hash_key=True)
+    as_of = UnicodeAttribute(range_key=True)
+    rate = NumberAttribute()
+    source = UnicodeAttribute(null=True)
+
+
+class StatModel(Model):
+    Meta = _meta("stats")
+    pk = UnicodeAttribute(hash_key=True)
+    sk = UnicodeAttribute(range_key=True)

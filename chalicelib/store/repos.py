@@ -1,0 +1,340 @@
+"""Repositories: plain dicts in and out; the rest of the code never sees a table layout."""
+from __future__ import annotations
+
+import base64
+import json
+import uuid
+from datetime import datetime
+from functools import lru_cache
+
+from pynamodb.exceptions import DoesNotExist, PutError, TransactWriteError, UpdateError
+from pynamodb.transactions import TransactWrite
+
+from ..domain.lead import email_key
+from ..domain.sweeps import sweep_keys
+from .models import EnrollmentModel, LeadModel, RateModel, TaskModel, TimelineModel, TouchModel
+
+DUE_SHARD = "due"
+
+
+@lru_cache(maxsize=1)
+def _connection():
+    from pynamodb.connection import Connection
+
+    from ..config import settings
+
+    return Connection(region=settings().region)
+
+
+class Duplicate(Exception):
+    def __init__(self, lead_id: str):
+        super().__init__(lead_id)
+        self.lead_id = lead_id
+
+
+class Conflict(Exception):
+    """Someone else changed the item first (optimistic lock): reload and retry."""
+
+
+def _encode_cursor(key: dict | None) -> str | None:
+    if not key:
+        return None
+    return base64.urlsafe_b64encode(json.dumps(key).encode()).decode().rstrip("=")
+
+
+def _decode_cursor(cursor: str | None) -> dict | None:
+    if not cursor:
+        return None
+    try:
+        padded = cursor + "=" * (-len(cursor) % 4)
+        value = json.loads(base64.urlsafe_b64decode(padded))
+    except (ValueError, json.JSONDecodeError):
+        raise ValueError("cursor") from None
+    if not isinstance(value, dict):
+        raise ValueError("cursor")
+    return value
+
+
+# -- leads -----------------------------------------------------------------------------------
+
+def _lead_model(lead: dict, team_settings: dict) -> LeadModel:
+    keys = sweep_keys(lead, team_settings)
+    model = LeadModel(
+        lead["lead_id"], doc={k: v for k, v in lead.items() if k != "_version"}, email_key=email_key(lead.get("email")), phone=lead.get("phone"),
+        lo_id=lead["lo_id"], stage=lead["stage"], created_at=lead["created_at"], **keys,
+    )
+    if lead.get("_version") is not None:
+        model.version = lead["_version"]
+    return model
+
+
+def _lead_dict(model: LeadModel) -> dict:
+    lead = dict(model.doc)
+    lead["_version"] = model.version
+    return lead
+
+
+class LeadRepo:
+    def __init__(self, team_settings: dict):
+        self._team = team_settings
+
+    def find_duplicate(self, email: str | None, phone: str | None, exclude: str | None = None) -> str | None:
+        if email:
+            for hit in LeadModel.by_email.query(email_key(email), limit=2):
+                if hit.lead_id != exclude:
+                    return hit.lead_id
+        if phone:
+            for hit in LeadModel.by_phone.query(phone, limit=2):
+                if hit.lead_id != exclude:
+                    return hit.lead_id
+        return None
+
+    def create(self, lead: dict) -> dict:
+        existing = self.find_duplicate(lead.get("email"), lead.get("phone"))
+        if existing:
+            raise Duplicate(existing)
+        model = _lead_model(lead, self._team)
+        model.save(LeadModel.lead_id.does_not_exist())
+        return _lead_dict(model)
+
+    def get(self, lead_id: str) -> dict | None:
+        try:
+            return _lead_dict(LeadModel.get(lead_id))
+        except DoesNotExist:
+            return None
+
+    def get_many(self, lead_ids: list[str]) -> dict[str, dict]:
+        return {m.lead_id: _lead_dict(m) for m in LeadModel.batch_get(list(dict.fromkeys(lead_ids)))}
+
+    def save(self, lead: dict) -> dict:
+        """Write the whole lead, failing with Conflict if it changed since it was read."""
+        model = _lead_model(lead, self._team)
+        try:
+            model.save()
+        except PutError as exc:
+            if _is_conditional(exc):
+                raise Conflict(lead["lead_id"]) from exc
+            raise
+        return _lead_dict(model)
+
+    def list(self, lo_id: str | None, stage: str | None, limit: int, cursor: str | None) -> tuple[list[dict], str | None]:
+        start = _decode_cursor(cursor)
+        if lo_id:
+            cond = LeadModel.stage == stage if stage else None
+            result = LeadModel.by_lo.query(lo_id, filter_condition=cond, limit=limit,
+                                           last_evaluated_key=start, scan_index_forward=False)
+        elif stage:
+            result = LeadModel.by_stage.query(stage, limit=limit, last_evaluated_key=start,
+                                              scan_index_forward=False)
+        else:
+            # An operator's listing, paged; sweeps never come here (they read sparse indexes).
+            result = LeadModel.scan(limit=limit, last_evaluated_key=start)
+        items = [_lead_dict(m) for m in result]
+        return items, _encode_cursor(result.last_evaluated_key)
+
+    def query_index(self, index: str, key, range_condition=None, page_size: int = 100,
+                    start: dict | None = None) -> tuple[list[dict], dict | None, int]:
+        """One page of a sparse sweep index; returns (leads, next start key, items read)."""
+        idx = getattr(LeadModel, index)
+        result = idx.query(key, range_key_condition=range_condition, limit=page_size,
+                           last_evaluated_key=start)
+        items = [_lead_dict(m) for m in result]
+        return items, result.last_evaluated_key, result.total_count
+
+
+def _is_conditional(exc: Exception) -> bool:
+    cause = getattr(exc, "cause_response_code", None)
+    return cause in ("ConditionalCheckFailedException", "TransactionCanceledException")
+
+
+# -- timeline --------------------------------------------------------------------------------
+
+class TimelineRepo:
+    def append(self, lead_id: str, item: dict, item_id: str | None = None, *, once: bool = False) -> bool:
+        """Append one item; with ``once`` the same item_id is written at most once (dedupe)."""
+        sk = f"{item['at']}#{item_id or uuid.uuid4().hex}"
+        model = TimelineModel(lead_id, sk, item=item)
+        try:
+            model.save(TimelineModel.sk.does_not_exist() if once else None)
+        except PutError as exc:
+            if once and _is_conditional(exc):
+                return False
+            raise
+        return True
+
+    def append_many(self, lead_id: str, items: list[dict]) -> None:
+        with TimelineModel.batch_write() as batch:
+            for item in items:
+                batch.save(TimelineModel(lead_id, f"{item['at']}#{uuid.uuid4().hex}", item=item))
+
+    def list(self, lead_id: str) -> list[dict]:
+        return [m.item for m in TimelineModel.query(lead_id)]
+
+
+# -- tasks -----------------------------------------------------------------------------------
+
+class TaskRepo:
+    def put(self, task: dict) -> bool:
+        """Create a task once (deterministic ids make redelivered events harmless)."""
+        model = TaskModel(task["task_id"], lo_id=task["lo_id"], lead_id=task["lead_id"],
+                          created_at=task["created_at"], status=task["status"], doc=task)
+        try:
+            model.save(TaskModel.task_id.does_not_exist())
+        except PutError as exc:
+            if _is_conditional(exc):
+                return False
+            raise
+        return True
+
+    def get(self, task_id: str) -> dict | None:
+        try:
+            return TaskModel.get(task_id).doc
+        except DoesNotExist:
+            return None
+
+    def complete(self, task_id: str, at: datetime, note: str | None) -> dict | None:
+        try:
+            model = TaskModel.get(task_id)
+        except DoesNotExist:
+            return None
+        doc = dict(model.doc)
+        if doc["status"] != "done":
+            doc.update(status="done", completed_at=at.isoformat(), note=note)
+            model.update(actions=[TaskModel.status.set("done"), TaskModel.doc.set(doc)])
+        return doc
+
+    def list(self, lo_id: str | None, status: str | None, lead_id: str | None = None,
+             limit: int = 100) -> list[dict]:
+        cond = TaskModel.status == status if status else None
+        if lead_id:
+            result = TaskModel.by_lead.query(lead_id, filter_condition=cond, limit=limit)
+        elif lo_id:
+            result = TaskModel.by_lo.query(lo_id, filter_condition=cond, limit=limit)
+        else:
+            result = TaskModel.scan(filter_condition=cond, limit=limit)
+        return [m.doc for m in result]
+
+
+# -- enrollments and touches -----------------------------------------------------------------
+
+def _enrollment_model(enrollment: dict) -> EnrollmentModel:
+    due = enrollment.get("due_at")
+    model = EnrollmentModel(enrollment["lead_id"], enrollment["enrollment_id"],
+                            doc={k: v for k, v in enrollment.items() if k != "_version"},
+                            due_shard=DUE_SHARD if due else None, due_at=due)
+    if enrollment.get("_version") is not None:
+        model.version = enrollment["_version"]
+    return model
+
+
+def _enrollment_dict(model: EnrollmentModel) -> dict:
+    out = dict(model.doc)
+    out["_version"] = model.version
+    return out
+
+
+class EnrollmentRepo:
+    def for_lead(self, lead_id: str) -> list[dict]:
+        return [_enrollment_dict(m) for m in EnrollmentModel.query(lead_id)]
+
+    def due(self, now_iso: str, page_size: int = 100, start: dict | None = None) -> tuple[list[dict], dict | None]:
+        result = EnrollmentModel.due.query(DUE_SHARD, EnrollmentModel.due_at <= now_iso,
+                                           limit=page_size, last_evaluated_key=start)
+        items = [_enrollment_dict(m) for m in result]
+        return items, result.last_evaluated_key
+
+    def save_all(self, enrollments: list[dict], lead: dict | None = None, lead_repo: LeadRepo | None = None,
+                 touches: list[dict] = (), timeline: list[tuple[dict, str | None]] = (),
+                 tasks: list[dict] = ()) -> None:
+        """Write what one decision changed (enrollments, the lead, touch decisions, timeline
+        items, tasks) in one TransactWriteItems call.
+
+        The lead and every enrollment are conditioned on the version read (new ones on not
+        existing), so a concurrent exit or a second scheduler never loses an update: the
+        loser gets Conflict and recomputes.
+        """
+        if not (enrollments or lead is not None or touches or timeline or tasks):
+            return
+        try:
+            with TransactWrite(connection=_connection()) as tx:
+                for e in enrollments:
+                    tx.save(_enrollment_model(e))
+                if lead is not None and lead_repo is not None:
+                    tx.save(_lead_model(lead, lead_repo._team))
+                for t in touches:
+                    tx.save(TouchModel(t["lead_id"], t["touch_id"], status=t["status"], doc=t, history=[_history(t)]))
+                for item, item_id in timeline:
+                    tx.save(TimelineModel(item.get("lead_id") or (lead or {}).get("lead_id") or enrollments[0]["lead_id"],
+                                          f"{item['at']}#{item_id or uuid.uuid4().hex}", item=item))
+                for task in tasks:
+                    tx.save(TaskModel(task["task_id"], lo_id=task["lo_id"], lead_id=task["lead_id"],
+                                      created_at=task["created_at"], status=task["status"], doc=task))
+        except TransactWriteError as exc:
+            if _is_conditional(exc):
+                raise Conflict(",".join(e["enrollment_id"] for e in enrollments)) from exc
+            raise
+
+
+def _history(touch: dict) -> dict:
+    return {"status": touch["status"], "at": touch["at"], "reason": touch.get("reason") or ""}
+
+
+RETRYABLE = ("deferred", "retrying")
+
+
+class TouchRepo:
+    def claim(self, touch: dict) -> bool:
+        """Record a touch as being sent, once. False when it was already claimed.
+
+        This conditional write is the exactly-once guard: SQS may deliver a message twice,
+        only one delivery wins the write and sends.
+        """
+        entry = _history(touch)
+        model = TouchModel(touch["lead_id"], touch["touch_id"])
+        cond = (TouchModel.touch_id.does_not_exist() | TouchModel.status.is_in(*RETRYABLE))
+        try:
+            model.update(actions=[TouchModel.status.set(touch["status"]), TouchModel.doc.set(touch),
+                                  TouchModel.history.set((TouchModel.history | []).append([entry]))],
+                         condition=cond)
+        except UpdateError as exc:
+            if _is_conditional(exc):
+                return False
+            raise
+        return True
+
+    def mark(self, touch: dict) -> None:
+        """Record a later status of a claimed touch (sent id, failed, retrying)."""
+        entry = _history(touch)
+        model = TouchModel(touch["lead_id"], touch["touch_id"])
+        model.update(actions=[TouchModel.status.set(touch["status"]), TouchModel.doc.set(touch),
+                              TouchModel.history.set((TouchModel.history | []).append([entry]))])
+
+    def get(self, lead_id: str, touch_id: str) -> dict | None:
+        try:
+            m = TouchModel.get(lead_id, touch_id)
+        except DoesNotExist:
+            return None
+        return {**m.doc, "status": m.status, "history": list(m.history)}
+
+    def for_lead(self, lead_id: str) -> list[dict]:
+        return [{**m.doc, "status": m.status, "history": list(m.history)}
+                for m in TouchModel.query(lead_id)]
+
+
+# -- rates -----------------------------------------------------------------------------------
+
+class RateRepo:
+    def put(self, product: str, rate: float, as_of: str, source: str) -> None:
+        RateModel(product, as_of, rate=rate, source=source).save()
+
+    def latest(self, product: str) -> dict | None:
+        for m in RateModel.query(product, scan_index_forward=False, limit=1):
+            return {"product": m.product, "rate": float(m.rate), "as_of": m.as_of, "source": m.source}
+        return None
+
+    def history(self, product: str, limit: int = 52) -> list[dict]:
+        return [{"product": m.product, "rate": float(m.rate), "as_of": m.as_of, "source": m.source}
+                for m in RateModel.query(product, scan_index_forward=False, limit=limit)]
+
+    def products(self) -> list[str]:
+        return sorted({m.product for m in RateModel.scan(attributes_to_get=["product"])})

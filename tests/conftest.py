@@ -1,0 +1,17 @@
+"""Shared test set-up: fake AWS credentials and the local stage, before anything imports config."""
+import os
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+for key in ("AWS_ENDPOINT_URL", "AWS_PROFILE", "API_TOKEN_PARAM"):
+    os.environ.pop(key, None)
+os.environ.update({
+    "TOUCHENGINE_STAGE": "local",
+    "TOUCHENGINE_API_TOKEN": "test-token",
+    "AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing", "AWS_SESSION_TOKEN": "testing",
+    "AWS_DEFAULT_REGION": "us-east-1", "AWS_REGION": "us-east-1",
+    "POWERTOOLS_METRICS_NAMESPACE": "TouchEngine", "POWERTOOLS_LOG_LEVEL": "WARNING",
+})

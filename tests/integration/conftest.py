@@ -1,0 +1,36 @@
+"""Integration layer: the real adapters and handlers against moto, tables created from infra/."""
+import pytest
+from moto import mock_aws
+
+from chalicelib.local.stack import create_resources
+
+
+@pytest.fixture
+def aws():
+    with mock_aws():
+        create_resources()
+        yield
+
+
+@pytest.fixture
+def ctx(aws):
+    from chalicelib.config import settings
+    from chalicelib.services.context import Context
+
+    return Context(settings())
+
+
+@pytest.fixture
+def api(aws):
+    from chalice.test import Client
+
+    from app import app
+
+    with Client(app) as client:
+        yield client
+
+
+@pytest.fixture
+def auth():
+    return {"Authorization": "Bearer test-token", "Content-Type": "application/json"}
+
