@@ -19,7 +19,6 @@ from ..observability import logger
 
 STEP = timedelta(minutes=15)
 _lock = threading.RLock()
-_last_minute: datetime | None = None
 _last_night: str | None = None
 NIGHTLY_HOUR_UTC = 7  # 07:00 UTC is night in every US zone but Hawaii's evening; touches land at lead-local hours anyway.
 
@@ -90,21 +89,19 @@ def _scheduled_event(now: datetime, rule: str) -> dict:
 
 
 def run_schedules(now: datetime) -> None:
-    """Play EventBridge: the minute scheduler, and the nightly sweeps once per day."""
-    global _last_minute, _last_night
-    from ..api import workers
+    """Play EventBridge: the minute scheduler, and the nightly sweeps once per virtual night."""
+    global _last_night
+    from ..api import sweeps, workers
 
     with _lock:
         workers.schedule_due_touches(_scheduled_event(now, "schedule_due_touches"), _Context())
-        night = now.date().isoformat() if now.hour >= NIGHTLY_HOUR_UTC else (now.date() - timedelta(days=1)).isoformat()
-        sweeps = getattr(workers, "NIGHTLY", ())
+        night = (now - timedelta(hours=NIGHTLY_HOUR_UTC)).date().isoformat()
         if _last_night is None:
             _last_night = night
-        elif night != _last_night and sweeps:
+        elif night != _last_night:
             _last_night = night
-            for sweep in sweeps:
-                sweep(_scheduled_event(now, sweep.name), _Context())
-        _last_minute = now
+            for sweep in sweeps.NIGHTLY:
+                sweep(_scheduled_event(now, "nightly"), _Context())
 
 
 def cycle() -> None:
