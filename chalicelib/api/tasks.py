@@ -30,4 +30,10 @@ def complete_task(task_id):
         return error(404, "not_found")
     ctx.timeline.append(task["lead_id"], {"at": now().isoformat(), "kind": "task", "task_id": task_id,
                                           "title": task["title"], "status": "done"})
+    if task.get("kind") == "reply":
+        # Completing a reply task means the LO answered: the escalation watch starts.
+        from .. import bus
+
+        bus.publish(bus.make_event(task["lead_id"], "lo_replied", {"task_id": task_id}, now(), "api",
+                                   bp.current_request.context.get("correlation_id")))
     return json_response(task)

@@ -3,8 +3,22 @@ from __future__ import annotations
 
 from datetime import datetime
 
-INBOUND = ("email_replied", "sms_replied", "call_completed")
-HUMAN_CONTACT = INBOUND + ("link_clicked", "document_downloaded")
+INBOUND = ("email_replied", "sms_replied", "call_completed", "lo_replied")
+HUMAN_CONTACT = ("email_replied", "sms_replied", "call_completed", "link_clicked", "document_downloaded")
+BEHAVIOUR = ("email_opened", "link_clicked", "document_downloaded", "email_replied", "sms_replied", "lo_replied")
+ACTIVITY_KEEP = 100  # the behaviour window kept on the lead: enough for the 30-day rules
+
+
+def _suppress(lead: dict, channel: str, reason: str, at: str, source: str) -> None:
+    suppressed = dict(lead.get("suppressed") or {})
+    suppressed[channel] = {"reason": reason, "at": at, "source": source}
+    lead["suppressed"] = suppressed
+
+
+def _consent(lead: dict, channel: str, granted: bool, at: str, source: str, text: str) -> None:
+    # Consent is history: a keyword reply appends a record, it never rewrites one.
+    lead["consent_records"] = list(lead.get("consent_records") or []) + [
+        {"channel": channel, "granted": granted, "at": at, "source": source, "text": text}]
 
 
 def apply_event(lead: dict, event: dict, now: datetime) -> tuple[dict, dict]:
@@ -22,19 +36,41 @@ def apply_event(lead: dict, event: dict, now: datetime) -> tuple[dict, dict]:
         if old != new:
             lead["stage"] = new
             lead["stage_changed_at"] = at
-            lead.setdefault("stage_history", []).append({"stage": new, "at": at, "from": old})
+            lead["stage_history"] = list(lead.get("stage_history") or []) + [{"stage": new, "at": at, "from": old}]
             if new == "funded":
                 loan = dict(lead.get("loan") or {})
                 loan.setdefault("funded_on", at[:10])
                 lead["loan"] = loan
     elif etype == "lead_created":
         lead.setdefault("stage_history", [{"stage": lead.get("stage"), "at": at, "from": None}])
+    elif etype == "sms_opt_out":
+        # STOP by text revokes texts and calls at once (TCPA; FCC 2024 revocation rule).
+        for channel in ("sms", "voice"):
+            _suppress(lead, channel, "opted_out", at, "sms keyword")
+            _consent(lead, channel, False, at, "sms keyword", (data.get("body") or "")[:160])
+    elif etype == "sms_opt_in":
+        _consent(lead, "sms", True, at, "sms keyword", (data.get("body") or "")[:160])
+        if ((lead.get("suppressed") or {}).get("sms") or {}).get("reason") == "opted_out":
+            lead["suppressed"] = {k: v for k, v in lead["suppressed"].items() if k != "sms"}
+    elif etype == "email_unsubscribed":
+        _suppress(lead, "email", "opted_out", at, data.get("via", "link"))
+    elif etype in ("email_bounced", "email_complained"):
+        _suppress(lead, "email", "bounced" if etype == "email_bounced" else "complained", at, "ses")
+    if etype in BEHAVIOUR:
+        entry = {"type": etype, "at": at, "machine": machine}
+        for key in ("touch_id", "sequence", "step", "url"):
+            if data.get(key):
+                entry[key] = data[key]
+        lead["activity"] = (list(lead.get("activity") or []) + [entry])[-ACTIVITY_KEEP:]
     if not machine and etype in HUMAN_CONTACT:
         lead["last_engaged_at"] = at
     if etype in INBOUND:
-        lead["last_inbound_at"] = at
+        lead["last_inbound_at" if etype != "lo_replied" else "last_lo_reply_at"] = at
         lead["last_contact_at"] = at
     lead["updated_at"] = now.isoformat()
+    # Message bodies, addresses and device details stay off the timeline (PII).
+    hidden = ("body", "machine", "user_agent", "ip", "address", "subject") + (
+        () if shown_type == "stage_changed" else ("from", "to"))
     item = {"at": at, "kind": "event", "type": shown_type, "machine": machine,
-            "data": {k: v for k, v in data.items() if k not in ("body", "machine")}}
+            "data": {k: v for k, v in data.items() if k not in hidden}}
     return lead, item

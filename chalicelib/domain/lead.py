@@ -23,7 +23,7 @@ LOAN_TYPES = ("conventional", "fha", "va", "usda", "jumbo", "heloc", "non_qm", "
 LOAN_PURPOSES = ("purchase", "refinance", "cash_out_refinance", "heloc")
 EXTERNAL_EVENT_TYPES = (
     "credit_pull", "home_value_updated", "document_downloaded", "email_replied", "sms_replied",
-    "email_opened", "link_clicked", "call_completed", "handoff", "resume", "converted", "note",
+    "email_opened", "link_clicked", "call_completed", "handoff", "resume", "converted", "note", "lo_replied",
 )
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[A-Za-z]{2,}$")
 _STATES = {

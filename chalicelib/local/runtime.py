@@ -113,15 +113,28 @@ def cycle() -> None:
                 break
 
 
+def _next_due_after(now: datetime) -> datetime | None:
+    from ..services.context import context
+
+    return context().enrollments.next_due()
+
+
 def advance(seconds: float) -> datetime:
-    """Move the virtual clock in steps of at most 15 minutes, running everything due."""
+    """Move the virtual clock in steps of at most 15 minutes, running everything due.
+
+    A step also stops at the next due enrollment, so touches go at their minute (the
+    scheduler's precision when deployed) rather than at the end of a 15-minute step.
+    """
     with _lock:
         cycle()
-        remaining = timedelta(seconds=seconds)
-        while remaining > timedelta(0):
-            step = min(STEP, remaining)
-            clock.advance(step.total_seconds())
-            remaining -= step
+        target = clock.now() + timedelta(seconds=seconds)
+        while clock.now() < target:
+            now = clock.now()
+            step_end = min(now + STEP, target)
+            due = _next_due_after(now)
+            if due is not None and now < due < step_end:
+                step_end = due
+            clock.advance((step_end - now).total_seconds())
             cycle()
         return clock.now()
 

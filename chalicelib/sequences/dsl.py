@@ -134,6 +134,8 @@ class Sequence:
     enabled: bool = True
     hot: bool = False                         # every touch is a hot signal (bypasses the cap)
     stage_steps: dict = field(default_factory=dict)  # stage -> first step (pipeline updates)
+    pause_on_reply: bool = True               # a watcher that listens for replies must not pause itself
+    internal: bool = False                    # engine plumbing (escalation watch), not a marketing plan
 
     def step(self, name: str) -> Step:
         for s in self.steps:

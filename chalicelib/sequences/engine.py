@@ -28,6 +28,7 @@ class Decision:
     action: str                 # send | defer | suppress
     reason: str = ""
     until: datetime | None = None
+    order: dict | None = None   # the touch as it will go, when a rule changed it (e-mail -> SMS)
 
 
 SEND = Decision("send")
@@ -173,6 +174,7 @@ def advance(enrollment: dict, seq: Sequence, lead: dict, now: datetime,
             continue
         order = touch_order(e, seq, step, lead, now)
         decision = decide(order)
+        order = decision.order or order
         if decision.action == "defer":
             e["due_at"] = _iso(decision.until)
             out.decisions.append({**order, "status": "deferred", "reason": decision.reason,

@@ -23,7 +23,8 @@ class TriggerResult:
 def team_view(ctx: Context) -> dict:
     t = ctx.settings.team
     return {"cap_hours": t.cap_hours, "no_contact_days": t.no_contact_days, "no_contact_action": t.no_contact_action,
-            "refi": dict(t.refi), "behavior": dict(t.behavior), "managers": {lo.id: lo.manager_id for lo in t.los}}
+            "refi": dict(t.refi), "behavior": dict(t.behavior), "managers": {lo.id: lo.manager_id for lo in t.los},
+            "links": dict(t.links)}
 
 
 def _short(text: str) -> str:
@@ -92,7 +93,7 @@ def apply_decisions(lead: dict, enrollments: list[dict], decisions: list, event_
                     keep(engine.exit_(e, now, d.reason))
         elif isinstance(d, Pause):
             for e in live():
-                if e["status"] == "active":
+                if e["status"] == "active" and SEQUENCES[e["sequence"]].pause_on_reply:
                     keep(engine.pause(e, now, d.reason))
         elif isinstance(d, Resume):
             for e in live():
@@ -117,8 +118,8 @@ def apply_decisions(lead: dict, enrollments: list[dict], decisions: list, event_
     return result
 
 
-def run_triggers(ctx: Context, lead: dict, before: dict, event: dict, now: datetime) -> TriggerResult:
-    enrollments = ctx.enrollments.for_lead(lead["lead_id"])
+def run_triggers(ctx: Context, lead: dict, before: dict, event: dict, now: datetime,
+                 enrollments: list[dict]) -> TriggerResult:
     team = team_view(ctx)
     inp = triggers.TriggerInput(lead=lead, before=before, event=event, now=now, settings=team,
                                 enrollments=tuple(enrollments), recent=tuple(lead.get("activity", [])))

@@ -10,6 +10,32 @@ from .context import Context
 from .engine_runner import run_triggers
 from .inbound import RESOLVERS, classify_inbound
 
+TRACKED = ("email_opened", "link_clicked")
+
+
+def _enrich(ctx: Context, event: dict, lead: dict, enrollments: list[dict]) -> dict:
+    """Name the touch's sequence and step, and judge opens and clicks by their timing."""
+    data = dict(event.get("data") or {})
+    touch_id = data.get("touch_id")
+    if not touch_id:
+        return event
+    for e in enrollments:
+        if touch_id in e.get("touch_steps", {}):
+            data.update(sequence=e["sequence"], step=e["touch_steps"][touch_id])
+    if event["type"] in TRACKED and not data.get("machine"):
+        from ..tracking.machines import classify
+
+        touch = ctx.touches.get(event["lead_id"], touch_id) or {}
+        sent = next((h["at"] for h in touch.get("history", []) if h["status"] == "sent"), None)
+        at = datetime.fromisoformat(event["at"])
+        clicks = [datetime.fromisoformat(a["at"]) for a in lead.get("activity", [])
+                  if a["type"] == "link_clicked" and a.get("touch_id") == touch_id]
+        machine, why = classify("open" if event["type"] == "email_opened" else "click", data.get("method", "GET"),
+                                data.get("user_agent"), data.get("ip"), at,
+                                datetime.fromisoformat(sent) if sent else None, clicks, int(touch.get("links", 0)))
+        data.update(machine=machine, machine_reason=why)
+    return {**event, "data": data}
+
 
 def handle_event(ctx: Context, event: dict, now: datetime) -> str:
     """Process one event; a redelivered event is a no-op (SQS is at-least-once)."""
@@ -30,10 +56,12 @@ def handle_event(ctx: Context, event: dict, now: datetime) -> str:
         if event["event_id"] in lead.get("recent_event_ids", []):
             logger.info("duplicate event skipped", extra={"event_id": event["event_id"]})
             return "duplicate"
+        enrollments = ctx.enrollments.for_lead(lead_id)
+        event = _enrich(ctx, event, lead, enrollments)
         updated, item = apply_event(lead, event, now)
         # The lead remembers the events it processed: the dedupe rides on the write we make anyway.
         updated["recent_event_ids"] = (lead.get("recent_event_ids", []) + [event["event_id"]])[-50:]
-        result = run_triggers(ctx, updated, lead, event, now)
+        result = run_triggers(ctx, updated, lead, event, now, enrollments)
         try:
             ctx.enrollments.save_all(result.enrollments, lead=result.lead, lead_repo=ctx.leads,
                                      timeline=[(item, event["event_id"])] + [(i, None) for i in result.timeline],
@@ -44,8 +72,14 @@ def handle_event(ctx: Context, event: dict, now: datetime) -> str:
             from .notify import notify_tasks
 
             notify_tasks(ctx, result.tasks)
+        if event["type"] in ("sms_opt_out", "sms_help", "sms_opt_in"):
+            from .keyword_replies import answer_keyword
+
+            answer_keyword(ctx, result.lead, event, now)
         metrics.add_metric(name="EventsProcessed", unit=MetricUnit.Count, value=1)
-        logger.info("event processed", extra={"lead_id": lead_id, "type": event["type"],
+        if item["machine"]:
+            metrics.add_metric(name="MachineEvents", unit=MetricUnit.Count, value=1)
+        logger.info("event processed", extra={"lead_id": lead_id, "type": event["type"], "machine": item["machine"],
                                               "enrollments_changed": len(result.enrollments),
                                               "tasks": len(result.tasks)})
         return "processed"

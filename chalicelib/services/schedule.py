@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 from collections import defaultdict
+from dataclasses import replace
 from datetime import datetime
 
 from ..aws import client
@@ -17,6 +18,7 @@ from ..domain import policy
 from ..observability import logger, metrics
 from ..sequences import engine
 from ..sequences.catalog import SEQUENCES
+from ..triggers import behavioral
 from ..store.repos import Conflict
 from .context import Context
 
@@ -25,21 +27,32 @@ LEAD_FIELDS_FOR_DELIVERY = ("lead_id", "first_name", "last_name", "email", "phon
                             "refi_snapshot", "home_snapshot", "suppressed")
 
 
-def plan_lead(lead: dict, due: list[dict], now: datetime, cap_hours: int) -> tuple[dict, list[engine.Outcome]]:
-    """Pure: advance one lead's due enrollments, highest priority first, sharing the cap."""
+def plan_lead(lead: dict, due: list[dict], now: datetime, team: dict) -> tuple[dict, list[engine.Outcome]]:
+    """Pure: advance one lead's due enrollments, highest priority first, sharing the cap.
+
+    Behaviour rules that depend on silence (slow the cadence, switch e-mail to SMS) adapt
+    the enrollment and the touch first; then the contact policy decides.
+    """
     state = policy.ContactState(policy.last_capped_at(lead))
     before = state.last_capped_at
+
+    def decide(order: dict) -> engine.Decision:
+        adapted = behavioral.adapt_touch(order, lead, now, team)
+        decision = policy.decide(adapted, lead, now, team["cap_hours"], state)
+        return replace(decision, order=adapted) if adapted is not order else decision
+
     outcomes = []
     for e in sorted(due, key=lambda x: (-x.get("priority", 0), x.get("due_at") or "")):
         seq = SEQUENCES.get(e["sequence"])
         if seq is None:
             continue
-        outcomes.append(engine.advance(e, seq, lead, now,
-                                       lambda order: policy.decide(order, lead, now, cap_hours, state)))
+        outcomes.append(engine.advance(behavioral.adapt_enrollment(e, lead, now, team), seq, lead, now, decide))
     lead = dict(lead)
     if state.last_capped_at != before:
         lead["last_touch_at"] = state.last_capped_at.isoformat()
         lead["last_contact_at"] = now.isoformat()
+    if not lead.get("first_email_at") and any(t["channel"] == "email" for o in outcomes for t in o.sends):
+        lead["first_email_at"] = now.isoformat()
     return lead, outcomes
 
 
@@ -60,6 +73,9 @@ def _queue(orders: list[dict]) -> None:
 def schedule_due(ctx: Context, now: datetime, page_size: int = 100, max_pages: int = 50) -> dict:
     from aws_lambda_powertools.metrics import MetricUnit
 
+    from .engine_runner import team_view
+
+    team = team_view(ctx)
     counts = {"enrollments": 0, "queued": 0, "deferred": 0, "suppressed": 0, "conflicts": 0}
     start = None
     for _ in range(max_pages):
@@ -75,7 +91,7 @@ def schedule_due(ctx: Context, now: datetime, page_size: int = 100, max_pages: i
             lead = leads.get(lead_id)
             if lead is None:
                 continue
-            new_lead, outcomes = plan_lead(lead, items, now, ctx.settings.team.cap_hours)
+            new_lead, outcomes = plan_lead(lead, items, now, team)
             decisions = [d for o in outcomes for d in o.decisions]
             try:
                 ctx.enrollments.save_all([o.enrollment for o in outcomes],

@@ -243,6 +243,12 @@ class EnrollmentRepo:
         items = [_enrollment_dict(m) for m in result]
         return items, result.last_evaluated_key
 
+    def next_due(self) -> datetime | None:
+        """The earliest due time in the index (the local clock stops there)."""
+        for m in EnrollmentModel.due.query(DUE_SHARD, limit=1, scan_index_forward=True):
+            return datetime.fromisoformat(m.due_at)
+        return None
+
     def save_all(self, enrollments: list[dict], lead: dict | None = None, lead_repo: LeadRepo | None = None,
                  touches: list[dict] = (), timeline: list[tuple[dict, str | None]] = (),
                  tasks: list[dict] = ()) -> None:

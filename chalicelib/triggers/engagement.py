@@ -1,7 +1,7 @@
 """Replies and the LO's answer to them: a reply pauses the enrollment and notifies the LO."""
 from __future__ import annotations
 
-from .registry import CreateTask, Pause, Resume, TriggerInput, trigger
+from .registry import CreateTask, Enroll, Exit, Pause, Resume, TriggerInput, trigger
 
 
 @trigger("email_replied", "sms_replied")
@@ -21,3 +21,34 @@ def reply_pauses(inp: TriggerInput) -> list:
 @trigger("resume")
 def lo_resumes(inp: TriggerInput) -> list:
     return [Resume(reason="resumed by LO")]
+
+
+@trigger("lo_replied")
+def lo_answered(inp: TriggerInput) -> list:
+    """The LO answered the borrower: watch for the borrower's answer (escalation after silence)."""
+    if not inp.lead.get("last_inbound_at"):
+        return []
+    return [Enroll("escalation_watch", reason="lo_replied")]
+
+
+def _reachable(lead: dict) -> bool:
+    """Can any marketing still reach this lead? (e-mail not suppressed, or a consented phone)."""
+    from ..domain.lead import consent_state
+
+    suppressed = lead.get("suppressed") or {}
+    if lead.get("email") and "email" not in suppressed:
+        return True
+    consent = consent_state(lead.get("consent_records", []))
+    return any(lead.get("phone") and ch not in suppressed and (consent.get(ch) or {}).get("granted")
+               for ch in ("sms", "voice"))
+
+
+@trigger("sms_opt_out", "email_unsubscribed", "email_bounced", "email_complained")
+def opted_out(inp: TriggerInput) -> list:
+    """An opt-out takes effect at once for its channel (the policy checks every touch); when no
+    channel is left, marketing sequences end. Pipeline updates the borrower waits for stay."""
+    from ..sequences.dsl import PIPELINE
+
+    if _reachable(inp.lead):
+        return []
+    return [Exit(reason="opted_out", only_priority_below=PIPELINE)]

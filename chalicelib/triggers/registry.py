@@ -102,12 +102,4 @@ def evaluate(inp: TriggerInput) -> list:
 
 def _load_rule_modules() -> None:
     # Importing the modules registers their rules; each new trigger family is one import here.
-    from . import stage, engagement  # noqa: F401
-    try:
-        from . import behavioral  # noqa: F401
-    except ImportError:
-        pass
-    try:
-        from . import time, external  # noqa: F401
-    except ImportError:
-        pass
+    from . import behavioral, engagement, external, stage, time  # noqa: F401

@@ -10,7 +10,7 @@ CORE = {"lead_nurture", "application_incomplete", "pipeline_progression", "post_
 
 
 def test_the_seven_core_sequences_ship():
-    assert set(SEQUENCES) == CORE
+    assert CORE <= set(SEQUENCES)
 
 
 def test_all_sequences_validate():
