@@ -17,7 +17,6 @@ from ..clock import clock
 from ..config import settings
 from ..observability import logger
 
-STEP = timedelta(minutes=15)
 _lock = threading.RLock()
 _last_night: str | None = None
 NIGHTLY_HOUR_UTC = 7  # 07:00 UTC is night in every US zone but Hawaii's evening; touches land at lead-local hours anyway.
@@ -113,28 +112,29 @@ def cycle() -> None:
                 break
 
 
-def _next_due_after(now: datetime) -> datetime | None:
-    from ..services.context import context
-
-    return context().enrollments.next_due()
+def _next_night(now: datetime) -> datetime:
+    boundary = now.replace(hour=NIGHTLY_HOUR_UTC, minute=0, second=0, microsecond=0)
+    return boundary if boundary > now else boundary + timedelta(days=1)
 
 
 def advance(seconds: float) -> datetime:
-    """Move the virtual clock in steps of at most 15 minutes, running everything due.
+    """Move the virtual clock forward, running everything that would have run meanwhile.
 
-    A step also stops at the next due enrollment, so touches go at their minute (the
-    scheduler's precision when deployed) rather than at the end of a 15-minute step.
+    The clock stops at every due enrollment (so a touch goes at its minute, the scheduler's
+    precision when deployed) and at every nightly sweep. Between two stops nothing is due,
+    so crossing that stretch in one step gives the same result as fifteen-minute ticks, and a
+    month of virtual time takes seconds.
     """
+    from ..services.context import context
+
     with _lock:
         cycle()
         target = clock.now() + timedelta(seconds=seconds)
         while clock.now() < target:
             now = clock.now()
-            step_end = min(now + STEP, target)
-            due = _next_due_after(now)
-            if due is not None and now < due < step_end:
-                step_end = due
-            clock.advance((step_end - now).total_seconds())
+            due = context().enrollments.next_due()
+            stops = [target, _next_night(now)] + ([max(due, now + timedelta(seconds=1))] if due else [])
+            clock.advance((min(stops) - now).total_seconds())
             cycle()
         return clock.now()
 

@@ -26,6 +26,8 @@ def _env(api_port: int, aws_port: int, token: str) -> None:
         "AWS_ACCESS_KEY_ID": "local", "AWS_SECRET_ACCESS_KEY": "local",
         "AWS_DEFAULT_REGION": "us-east-1", "AWS_REGION": "us-east-1",
         "POWERTOOLS_METRICS_NAMESPACE": "TouchEngine",
+        # EMF lines go to CloudWatch when deployed; on a laptop they would drown the console.
+        "POWERTOOLS_METRICS_DISABLED": os.environ.get("POWERTOOLS_METRICS_DISABLED", "true"),
         "POWERTOOLS_LOG_LEVEL": os.environ.get("POWERTOOLS_LOG_LEVEL", "WARNING"),
     })
 

@@ -107,6 +107,10 @@ def apply_decisions(lead: dict, enrollments: list[dict], decisions: list, event_
                 if e["status"] == "active" and e["priority"] < 40:
                     keep(engine.stretch(e, d.factor, now, d.reason))
         elif isinstance(d, CreateTask):
+            if d.key and d.key in result.lead.get("task_keys", []):
+                continue  # this rule already put its task in front of the LO
+            if d.key:
+                result.lead["task_keys"] = (list(result.lead.get("task_keys", [])) + [d.key])[-100:]
             task = make_task(result.lead, d, now, team.get("managers", {}), event_id)
             if task["task_id"] not in {t["task_id"] for t in result.tasks}:
                 result.tasks.append(task)

@@ -46,7 +46,13 @@ def plan_lead(lead: dict, due: list[dict], now: datetime, team: dict) -> tuple[d
         seq = SEQUENCES.get(e["sequence"])
         if seq is None:
             continue
-        outcomes.append(engine.advance(behavioral.adapt_enrollment(e, lead, now, team), seq, lead, now, decide))
+        adapted = behavioral.adapt_enrollment(e, lead, now, team)
+        outcome = engine.advance(adapted, seq, lead, now, decide)
+        if adapted.get("stretch") != e.get("stretch"):
+            outcome.timeline.append({"at": now.isoformat(), "kind": "enrollment", "enrollment_id": e["enrollment_id"],
+                                     "sequence": e["sequence"], "action": "slowed",
+                                     "reason": "no open in 30 days: remaining delays stretched"})
+        outcomes.append(outcome)
     lead = dict(lead)
     if state.last_capped_at != before:
         lead["last_touch_at"] = state.last_capped_at.isoformat()
