@@ -239,9 +239,11 @@ class CallLog:
     def attach(self, session) -> None:
         """Hook one botocore session (or a client's ``meta.events``, via its emitter)."""
         events = session.get_component("event_emitter") if hasattr(session, "get_component") else session
-        events.register("before-parameter-build", self._remember_params, unique_id="bench-params")
-        events.register("before-call", self._before_call, unique_id="bench-before-call")
-        events.register("after-call", self._after_call, unique_id="bench-after-call")
+        # As specific as botocore's Stubber ('before-call.*.*') and registered before it, so a
+        # stubbed call (Amazon Connect, which moto lacks) is still counted.
+        events.register("before-parameter-build.*.*", self._remember_params, unique_id="bench-params")
+        events.register("before-call.*.*", self._before_call, unique_id="bench-before-call")
+        events.register("after-call.*.*", self._after_call, unique_id="bench-after-call")
 
     # reports --------------------------------------------------------------------------------
     def total(self, phase: str, service: str | None = None) -> int:

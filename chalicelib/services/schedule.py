@@ -83,6 +83,7 @@ def schedule_due(ctx: Context, now: datetime, page_size: int = 100, max_pages: i
 
     team = team_view(ctx)
     counts = {"enrollments": 0, "queued": 0, "deferred": 0, "suppressed": 0, "conflicts": 0}
+    by_reason: dict[str, int] = {}
     start = None
     for _ in range(max_pages):
         due, start = ctx.enrollments.due(now.isoformat(), page_size, start)
@@ -111,6 +112,8 @@ def schedule_due(ctx: Context, now: datetime, page_size: int = 100, max_pages: i
             counts["enrollments"] += len(items)
             for d in decisions:
                 counts[d["status"]] += 1
+                reason = d["reason"].split(":")[0]
+                by_reason[f"{d['status']}:{reason}"] = by_reason.get(f"{d['status']}:{reason}", 0) + 1
         if orders:
             _queue(orders)
         counts["queued"] += len(orders)
@@ -119,6 +122,9 @@ def schedule_due(ctx: Context, now: datetime, page_size: int = 100, max_pages: i
     for name, key in (("TouchesQueued", "queued"), ("TouchesDeferred", "deferred"), ("TouchesSuppressed", "suppressed")):
         if counts[key]:
             metrics.add_metric(name=name, unit=MetricUnit.Count, value=counts[key])
+    for key, value in by_reason.items():  # every decision counted with its reason
+        status, reason = key.split(":")
+        metrics.add_metric(name=f"Touches{status.title()}_{reason}", unit=MetricUnit.Count, value=value)
     if counts["enrollments"]:
-        logger.info("scheduler run", extra=counts)
+        logger.info("scheduler run", extra={**counts, "by_reason": by_reason})
     return counts

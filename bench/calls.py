@@ -1,0 +1,236 @@
+"""AWS calls per touch and per tracking request, counted on moto (in-process ``mock_aws``).
+
+Run as ``python -m bench.calls OUT.json`` (bench.run does): one fresh process, tables and queues
+from ``infra/template.json`` via ``chalicelib.local.stack.create_resources()``.
+
+What runs, as it would in AWS:
+  setup     N leads through ``services.leads.create_lead`` (email + SMS consent, Texas, phones in
+            512), then the events queue drained through ``evaluate_events``: every lead enrolls
+            in ``lead_nurture``; its first step (the "thanks" email) is due at once.
+  email     ``schedule_due_touches`` (the EventBridge handler) once, then the touches queue
+            drained through ``deliver_touch`` (the SQS handler) in batches of 10.
+  sms       the virtual clock +6 minutes: the "hello" text of every lead, the same way.
+  task      the next business day 10:00 local: the LO's "first call" task, the same way.
+  voice     Amazon Connect has no moto backend: N voice touches (``application_incomplete``
+            reminder call) through ``deliver_touches_batch`` with botocore's Stubber answering
+            StartOutboundVoiceContact (the hook still counts the call).
+  tracking  the open pixel and the click redirect through ``chalice.test.Client`` with signed
+            tokens, then the events they queued through ``evaluate_events``.
+
+The local runtime plays Lambda's SQS event source mapping: its ReceiveMessage and
+DeleteMessageBatch are Lambda's calls, not the engine's; they are counted apart ("esm.*").
+"""
+from __future__ import annotations
+
+import json
+import os
+import sys
+import tempfile
+import time
+from contextlib import contextmanager
+from datetime import datetime, timedelta, timezone
+
+from . import env
+
+N_LEADS = int(os.environ.get("BENCH_LEADS", "120"))
+N_TRACKING = 20
+VIRTUAL_START = datetime(2026, 3, 10, 15, 0, tzinfo=timezone.utc)   # a Tuesday, 10:00 in Austin (CDT)
+LAMBDA_LOG_LINES_BYTES = 330   # START + END + REPORT lines Lambda writes per invocation
+
+
+@contextmanager
+def captured_stdout(sizes: dict, key: str):
+    """Count the bytes handlers write to stdout (Powertools JSON logs + EMF metrics = CloudWatch Logs)."""
+    sys.stdout.flush()
+    saved = os.dup(1)
+    with tempfile.TemporaryFile() as tmp:
+        os.dup2(tmp.fileno(), 1)
+        try:
+            yield
+        finally:
+            sys.stdout.flush()
+            os.dup2(saved, 1)
+            os.close(saved)
+            tmp.seek(0, 2)
+            sizes[key] = sizes.get(key, 0) + tmp.tell()
+
+
+class Timer:
+    def __init__(self):
+        self.seconds: dict[str, float] = {}
+        self.invocations: dict[str, int] = {}
+
+    @contextmanager
+    def __call__(self, key: str):
+        start = time.perf_counter()
+        try:
+            yield
+        finally:
+            self.seconds[key] = self.seconds.get(key, 0.0) + time.perf_counter() - start
+            self.invocations[key] = self.invocations.get(key, 0) + 1
+
+
+def main(out_path: str) -> None:
+    env.apply(POWERTOOLS_LOG_LEVEL="INFO")   # what a deployed stage logs (cost of CloudWatch Logs)
+    from .counting import CallLog
+
+    log = CallLog().install()
+    from moto import mock_aws
+
+    with mock_aws():
+        result = _run(log)
+    with open(out_path, "w") as fh:
+        json.dump(result, fh, indent=1, default=str)
+
+
+def _scheduled_event(now: datetime) -> dict:
+    return {"version": "0", "id": "bench", "detail-type": "Scheduled Event", "source": "aws.events",
+            "account": "123456789012", "time": now.strftime("%Y-%m-%dT%H:%M:%SZ"), "region": "us-east-1",
+            "resources": ["arn:aws:events:us-east-1:123456789012:rule/schedule_due_touches"], "detail": {}}
+
+
+def _run(log) -> dict:
+    from chalicelib.local.stack import create_resources
+
+    create_resources()
+
+    from chalicelib.api import workers
+    from chalicelib.clock import clock
+    from chalicelib.local import runtime
+    from chalicelib.services import leads as lead_service
+    from chalicelib.services.context import context
+
+    clock.set_offset(VIRTUAL_START - datetime.now(timezone.utc))
+    ctx = context()
+    timer = Timer()
+    logbytes: dict[str, int] = {}
+
+    # Every handler call made by the local runtime is attributed to the handler's phase;
+    # whatever the runtime does around it (receive, delete) belongs to the event source mapping.
+    handler_phase = {"deliver": None, "evaluate": None}
+    originals = {"deliver": workers.deliver_touch, "evaluate": workers.evaluate_events}
+
+    def wrap(kind):
+        def handler(event, context_):
+            name = handler_phase[kind]
+            with log.phase(name), timer(name or kind), captured_stdout(logbytes, name or kind):
+                return originals[kind](event, context_)
+        return handler
+
+    workers.deliver_touch = wrap("deliver")
+    workers.evaluate_events = wrap("evaluate")
+
+    def drain(esm_phase: str, deliver_phase: str | None, evaluate_phase: str | None) -> int:
+        handler_phase.update(deliver=deliver_phase, evaluate=evaluate_phase)
+        with log.phase(esm_phase):
+            return runtime.drain()
+
+    def schedule(phase: str) -> dict:
+        now = clock.now()
+        with log.phase(phase), timer(phase), captured_stdout(logbytes, phase):
+            return workers.schedule_due_touches(_scheduled_event(now), runtime._Context())
+
+    # -- setup: leads in, enrolled ---------------------------------------------------------------
+    with log.phase("setup.create"):
+        for i in range(N_LEADS):
+            body = {"first_name": f"Bench{i}", "last_name": "Borrower", "email": f"bench{i}@example.com",
+                    "phone": f"+1512{2000000 + i:07d}", "state": "TX",
+                    "loan": {"purpose": "purchase"},
+                    "consent": {"email": True,
+                                "sms": {"granted": True, "source": "web form", "text": "I agree to texts"},
+                                "voice": {"granted": True, "source": "web form", "text": "I agree to calls"}}}
+            lead_service.create_lead(ctx, body, clock.now(), f"bench-{i}")
+    drain("setup.esm", None, "setup.evaluate")
+
+    rounds = {}
+    # -- email: the "thanks for reaching out" email of every lead -----------------------------
+    rounds["email"] = {"scheduled": schedule("email.schedule"),
+                       "drained": drain("email.esm", "email.deliver", "email.evaluate")}
+    # -- sms: five minutes later, the LO's hello text ------------------------------------------
+    clock.advance(6 * 60)
+    rounds["sms"] = {"scheduled": schedule("sms.schedule"),
+                     "drained": drain("sms.esm", "sms.deliver", "sms.evaluate")}
+    # -- task: next business day 10:00 local, the LO's first call -----------------------------
+    clock.set_offset(VIRTUAL_START + timedelta(days=1, minutes=5) - datetime.now(timezone.utc))
+    rounds["task"] = {"scheduled": schedule("task.schedule"),
+                      "drained": drain("task.esm", "task.deliver", "task.evaluate")}
+
+    voice = _voice(log, ctx, timer, logbytes)
+    tracking = _tracking(log, ctx, drain, timer, logbytes)
+
+    return {"leads": N_LEADS, "rounds": rounds, "voice": voice, "tracking": tracking,
+            "calls": [[p, s, op, n] for (p, s, op), n in sorted(log.calls.items())],
+            "units": {p: log.units(p) for p in sorted({p for p, _, _ in log.calls})},
+            "payload_bytes": {k: sum(v) / len(v) for k, v in log.sizes.items() if v},
+            "seconds": timer.seconds, "invocations": timer.invocations, "log_bytes": logbytes,
+            "lambda_log_lines_bytes": LAMBDA_LOG_LINES_BYTES}
+
+
+def _voice(log, ctx, timer, logbytes) -> dict:
+    """Voice touches straight into the deliver batch (no Connect in moto: Stubber answers)."""
+    from botocore.stub import Stubber
+
+    from chalicelib.api import workers
+    from chalicelib.aws import client
+    from chalicelib.clock import clock
+    from chalicelib.sequences import engine
+    from chalicelib.sequences.catalog import SEQUENCES
+    from chalicelib.services.schedule import LEAD_FIELDS_FOR_DELIVERY
+
+    seq = SEQUENCES["application_incomplete"]
+    step = seq.step("finish_reminder_call")
+    now = clock.now()
+    page = ctx.leads.list(None, None, 10, None)[0]
+    records = []
+    for i, lead in enumerate(page):
+        enrollment = {"enrollment_id": f"application_incomplete.bench{i}", "lead_id": lead["lead_id"],
+                      "touch_no": 0, "due_at": now.isoformat()}
+        order = engine.touch_order(enrollment, seq, step, lead, now)
+        body = json.dumps({"touch": order, "lead": {k: lead[k] for k in LEAD_FIELDS_FOR_DELIVERY if k in lead}})
+        records.append({"messageId": f"m{i}", "receiptHandle": f"r{i}", "body": body,
+                        "attributes": {"ApproximateReceiveCount": "1"}, "messageAttributes": {},
+                        "md5OfBody": "", "eventSource": "aws:sqs",
+                        "eventSourceARN": "arn:aws:sqs:us-east-1:123456789012:touchengine-local-touches",
+                        "awsRegion": "us-east-1"})
+    connect = client("connect")
+    stub = Stubber(connect)
+    for i in range(len(records)):
+        stub.add_response("start_outbound_voice_contact", {"ContactId": f"contact-{i}"})
+    with stub, log.phase("voice.deliver"), timer("voice.deliver"), captured_stdout(logbytes, "voice.deliver"):
+        result = workers.deliver_touches_batch({"Records": records})
+    statuses = [t["status"] for lead in page for t in ctx.touches.for_lead(lead["lead_id"])
+                if t["channel"] == "voice"]
+    return {"touches": len(records), "failures": len(result.get("batchItemFailures", [])),
+            "statuses": {s: statuses.count(s) for s in set(statuses)}}
+
+
+def _tracking(log, ctx, drain, timer, logbytes) -> dict:
+    from chalice.test import Client
+
+    from app import app
+    from chalicelib.tracking.links import TouchTracker
+
+    sent = [t for lead in ctx.leads.list(None, None, N_TRACKING, None)[0]
+            for t in ctx.touches.for_lead(lead["lead_id"]) if t["channel"] == "email" and t["status"] == "sent"]
+    sent = sent[:N_TRACKING]
+    statuses = {"open": [], "click": []}
+    headers = {"user-agent": "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) "
+                             "Chrome/131.0 Safari/537.36", "x-forwarded-for": "198.51.100.7",
+               # what a mail client's image fetch sends; Chalice answers a binary body only to a matching Accept
+               "accept": "image/avif,image/webp,image/apng,image/*,*/*;q=0.8"}
+    with Client(app) as http:
+        for t in sent:
+            tracker = TouchTracker(t["touch_id"], t["lead_id"])
+            open_path = tracker.open_url().split("://", 1)[1].split("/", 1)[1]
+            click_path = tracker.click_url("https://example.com/rates").split("://", 1)[1].split("/", 1)[1]
+            with log.phase("tracking.open"), timer("tracking.open"), captured_stdout(logbytes, "tracking.open"):
+                statuses["open"].append(http.http.get("/" + open_path, headers=headers).status_code)
+            with log.phase("tracking.click"), timer("tracking.click"), captured_stdout(logbytes, "tracking.click"):
+                statuses["click"].append(http.http.get("/" + click_path, headers=headers).status_code)
+    drained = drain("tracking.esm", "tracking.deliver", "tracking.evaluate")
+    return {"requests": {k: len(v) for k, v in statuses.items()},
+            "status_codes": {k: sorted(set(v)) for k, v in statuses.items()}, "events_evaluated": drained}
+
+
+if __name__ == "__main__":
+    main(sys.argv[1])

@@ -1,0 +1,107 @@
+"""Contact policy properties (hypothesis): whatever the lead, the consent and the schedule,
+no SMS or call goes outside 8:00-21:00 in any zone the lead may be in, none goes without
+consent, and no two capped touches to one lead are closer than the cap."""
+from datetime import datetime, timedelta, timezone
+from zoneinfo import ZoneInfo
+
+from hypothesis import given, settings, strategies as st
+
+from chalicelib.domain import policy
+
+ZONES = ["Pacific/Honolulu", "America/Anchorage", "America/Phoenix", "America/Los_Angeles", "America/Denver",
+         "America/Chicago", "America/New_York", "America/Adak", "America/Indiana/Indianapolis"]
+STATES = ["TX", "AZ", "HI", "AK", "FL", "NY", "CA", "CO", None]
+# DST change days of 2026 and 2027 are inside the window on purpose.
+START = datetime(2026, 3, 1, tzinfo=timezone.utc)
+SPAN_MINUTES = 60 * 24 * 420
+CAP_HOURS = 48
+
+touch = st.fixed_dictionaries({
+    "offset": st.integers(0, SPAN_MINUTES),
+    "channel": st.sampled_from(["email", "sms", "voice", "task"]),
+    "kind": st.sampled_from(["marketing", "marketing", "transactional"]),
+    "hot": st.booleans(),
+})
+lead_st = st.fixed_dictionaries({
+    "zone": st.one_of(st.none(), st.sampled_from(ZONES)),
+    "state": st.sampled_from(STATES),
+    "phone": st.sampled_from(["+15125550123", "+18085550100", "+19075550100", "+16025550100", "+12125550100"]),
+    "sms": st.one_of(st.none(), st.booleans()),
+    "voice": st.one_of(st.none(), st.booleans()),
+})
+
+
+def _lead(spec):
+    records = [{"channel": ch, "granted": spec[ch], "at": "2026-01-01T00:00:00+00:00", "source": "web", "text": "ok"}
+               for ch in ("sms", "voice") if spec[ch] is not None]
+    lead = {"lead_id": "L", "email": "x@example.com", "phone": spec["phone"], "state": spec["state"],
+            "consent_records": records, "suppressed": {}}
+    if spec["zone"]:
+        lead["timezone"] = spec["zone"]
+    return lead
+
+
+def _local_hours_ok(at: datetime, zones) -> bool:
+    return all(8 <= at.astimezone(ZoneInfo(z)).hour < 21 for z in zones)
+
+
+@settings(max_examples=300, deadline=None)
+@given(lead_st, st.lists(touch, min_size=1, max_size=12))
+def test_calls_and_texts_only_in_the_window_with_consent_and_capped_touches_spaced(spec, touches):
+    lead = _lead(spec)
+    zones = policy.zones_for(lead)
+    state = policy.ContactState()
+    pending = sorted(((START + timedelta(minutes=t["offset"]), i, t) for i, t in enumerate(touches)),
+                     key=lambda x: (x[0], x[1]))
+    sent = []
+    guard = 0
+    while pending and guard < 500:
+        guard += 1
+        at, i, t = pending.pop(0)
+        order = {"channel": t["channel"], "kind": t["kind"], "hot": t["hot"], "immediate": False}
+        decision = policy.decide(order, lead, at, CAP_HOURS, state)
+        if decision.action == "defer":
+            assert decision.until > at
+            pending.append((decision.until, i, t))
+            pending.sort(key=lambda x: (x[0], x[1]))
+        elif decision.action == "send":
+            sent.append((at, t))
+    assert guard < 500
+    for at, t in sent:
+        if t["channel"] in ("sms", "voice"):
+            assert _local_hours_ok(at, zones), (at, zones)
+            consent = spec[t["channel"]]
+            if t["kind"] == "marketing":
+                assert consent is True
+            else:
+                assert consent is not False
+    capped = [at for at, t in sent if t["channel"] != "task" and t["kind"] == "marketing" and not t["hot"]]
+    counted = sorted(at for at, t in sent if t["channel"] != "task")
+    for at in capped:
+        earlier = [x for x in counted if x < at]
+        if earlier:
+            assert at - earlier[-1] >= timedelta(hours=CAP_HOURS)
+
+
+def test_unknown_zone_takes_every_candidate():
+    lead = {"state": "TX", "phone": "+15125550123", "timezone": "America/Chicago", "timezone_derived": True}
+    assert set(policy.zones_for(lead)) >= {"America/Chicago", "America/Denver"}
+
+
+def test_night_text_waits_for_the_morning_in_the_latest_zone():
+    lead = {"lead_id": "L", "phone": "+15125550123", "state": "TX", "suppressed": {},
+            "consent_records": [{"channel": "sms", "granted": True, "at": "2026-01-01T00:00:00+00:00"}]}
+    night = datetime(2026, 6, 10, 4, 0, tzinfo=timezone.utc)  # 23:00 Chicago, 22:00 Denver
+    d = policy.decide({"channel": "sms", "kind": "marketing"}, lead, night, 48, policy.ContactState())
+    assert d.action == "defer" and d.reason == "quiet_hours"
+    assert d.until.astimezone(ZoneInfo("America/Denver")).hour == 8
+
+
+def test_each_decision_has_a_reason():
+    lead = {"lead_id": "L", "phone": "+15125550123", "email": "a@example.com", "state": "NY",
+            "timezone": "America/New_York", "consent_records": [], "suppressed": {"email": {"reason": "bounced"}}}
+    noon = datetime(2026, 6, 10, 16, 0, tzinfo=timezone.utc)
+    assert policy.decide({"channel": "sms", "kind": "marketing"}, lead, noon, 48, policy.ContactState()).reason == "no_consent"
+    assert policy.decide({"channel": "email", "kind": "marketing"}, lead, noon, 48,
+                         policy.ContactState()).reason == "suppressed_address"
+    assert policy.decide({"channel": "task"}, lead, noon, 48, policy.ContactState()).action == "send"
