@@ -30,7 +30,7 @@ import time
 from contextlib import contextmanager
 from datetime import datetime, timedelta, timezone
 
-from . import env
+from . import env, lambda_events
 
 N_LEADS = int(os.environ.get("BENCH_LEADS", "120"))
 N_TRACKING = 20
@@ -83,12 +83,6 @@ def main(out_path: str) -> None:
         json.dump(result, fh, indent=1, default=str)
 
 
-def _scheduled_event(now: datetime) -> dict:
-    return {"version": "0", "id": "bench", "detail-type": "Scheduled Event", "source": "aws.events",
-            "account": "123456789012", "time": now.strftime("%Y-%m-%dT%H:%M:%SZ"), "region": "us-east-1",
-            "resources": ["arn:aws:events:us-east-1:123456789012:rule/schedule_due_touches"], "detail": {}}
-
-
 def _run(log) -> dict:
     from chalicelib.local.stack import create_resources
 
@@ -128,7 +122,7 @@ def _run(log) -> dict:
     def schedule(phase: str) -> dict:
         now = clock.now()
         with log.phase(phase), timer(phase), captured_stdout(logbytes, phase):
-            return workers.schedule_due_touches(_scheduled_event(now), runtime._Context())
+            return workers.schedule_due_touches(lambda_events.scheduled(now), runtime._Context())
 
     # -- setup: leads in, enrolled ---------------------------------------------------------------
     with log.phase("setup.create"):
@@ -181,23 +175,21 @@ def _voice(log, ctx, timer, logbytes) -> dict:
     step = seq.step("finish_reminder_call")
     now = clock.now()
     page = ctx.leads.list(None, None, 10, None)[0]
-    records = []
+    bodies = []
     for i, lead in enumerate(page):
         enrollment = {"enrollment_id": f"application_incomplete.bench{i}", "lead_id": lead["lead_id"],
                       "touch_no": 0, "due_at": now.isoformat()}
         order = engine.touch_order(enrollment, seq, step, lead, now)
-        body = json.dumps({"touch": order, "lead": {k: lead[k] for k in LEAD_FIELDS_FOR_DELIVERY if k in lead}})
-        records.append({"messageId": f"m{i}", "receiptHandle": f"r{i}", "body": body,
-                        "attributes": {"ApproximateReceiveCount": "1"}, "messageAttributes": {},
-                        "md5OfBody": "", "eventSource": "aws:sqs",
-                        "eventSourceARN": "arn:aws:sqs:us-east-1:123456789012:touchengine-local-touches",
-                        "awsRegion": "us-east-1"})
+        bodies.append(json.dumps({"touch": order,
+                                  "lead": {k: lead[k] for k in LEAD_FIELDS_FOR_DELIVERY if k in lead}}))
+    event = lambda_events.sqs(bodies)
+    records = event["Records"]
     connect = client("connect")
     stub = Stubber(connect)
     for i in range(len(records)):
         stub.add_response("start_outbound_voice_contact", {"ContactId": f"contact-{i}"})
     with stub, log.phase("voice.deliver"), timer("voice.deliver"), captured_stdout(logbytes, "voice.deliver"):
-        result = workers.deliver_touches_batch({"Records": records})
+        result = workers.deliver_touches_batch(event)
     statuses = [t["status"] for lead in page for t in ctx.touches.for_lead(lead["lead_id"])
                 if t["channel"] == "voice"]
     return {"touches": len(records), "failures": len(result.get("batchItemFailures", [])),

@@ -31,7 +31,7 @@ import os
 import sys
 from datetime import date, datetime, timedelta, timezone
 
-from . import env
+from . import env, lambda_events
 
 N_SMALL = int(os.environ.get("BENCH_SWEEP_N", "200"))
 TONIGHT = datetime(2026, 6, 16, 7, 30, tzinfo=timezone.utc)   # 02:30 in Austin: the nightly run
@@ -116,9 +116,7 @@ def _sweepers(ctx, now):
 
     nightly = tuple(getattr(api_sweeps, "NIGHTLY", ()) or ())
     if nightly:
-        event = {"version": "0", "id": "bench", "detail-type": "Scheduled Event", "source": "aws.events",
-                 "account": "123456789012", "time": now.strftime("%Y-%m-%dT%H:%M:%SZ"), "region": "us-east-1",
-                 "resources": ["arn:aws:events:us-east-1:123456789012:rule/nightly"], "detail": {}}
+        event = lambda_events.scheduled(now, "nightly")
         return "chalicelib.api.sweeps.NIGHTLY", [
             (getattr(h, "__name__", None) or getattr(getattr(h, "func", None), "__name__", repr(h)),
              lambda h=h: h(event, runtime._Context())) for h in nightly]

@@ -43,7 +43,7 @@ def _w(start: int, end: int) -> Window:
 @dataclass(frozen=True)
 class CallingRule:
     """Allowed hours by day type. ``None`` for a day means no calls that day."""
-    weekday: Window                  # Monday to Friday
+    weekday: Window | None           # Monday to Friday
     saturday: Window | None
     sunday: Window | None
     closed_on_holidays: bool = False  # approximated by federal holidays, see federal_holidays()
@@ -165,10 +165,20 @@ def _intersect(a: Window | None, b: Window | None) -> Window | None:
 
 def _clamp(window: Window | None, start_hour: int | None, end_hour: int | None) -> Window | None:
     """Overrides can only narrow a window, never widen it past the law."""
-    if window is None or (start_hour is None and end_hour is None):
-        return window
-    return _intersect(window, Window(time(start_hour or 0), time(end_hour) if end_hour is not None
-                                     and end_hour < 24 else time(23, 59, 59)))
+    if window is None:
+        return None
+    start, end = window.start, window.end
+    if start_hour is not None:
+        start = max(start, time(start_hour))
+    if end_hour is not None and end_hour < 24:
+        end = min(end, time(end_hour))
+    return Window(start, end) if start < end else None
+
+
+def _check_hours(start_hour: int | None, end_hour: int | None) -> None:
+    for value in (start_hour, end_hour):
+        if value is not None and not (isinstance(value, int) and 0 <= value <= 24):
+            raise ValueError("hour overrides must be whole hours 0-24")
 
 
 def rule_for(state: str | None) -> CallingRule:
@@ -177,7 +187,7 @@ def rule_for(state: str | None) -> CallingRule:
     extra = STATE_WINDOWS.get(key) if key else None
     if extra is None:
         return FEDERAL
-    return CallingRule(_intersect(FEDERAL.weekday, extra.weekday) or Window(time(0), time(0)),
+    return CallingRule(_intersect(FEDERAL.weekday, extra.weekday),
                        _intersect(FEDERAL.saturday, extra.saturday), _intersect(FEDERAL.sunday, extra.sunday),
                        extra.closed_on_holidays, extra.max_calls_24h, extra.source)
 
@@ -188,10 +198,7 @@ def _window_on(rule: CallingRule, day: date, start_hour: int | None = None,
         return None
     wd = day.weekday()
     window = rule.weekday if wd < 5 else rule.saturday if wd == 5 else rule.sunday
-    window = _clamp(window, start_hour, end_hour)
-    if window is not None and window.start >= window.end:
-        return None
-    return window
+    return _clamp(window, start_hour, end_hour)
 
 
 def _check_aware(value: datetime, name: str) -> None:
@@ -233,15 +240,15 @@ def _resolve_local(day: date, wall: time, zone: ZoneInfo) -> list[datetime]:
         return [first] if first == second else sorted({first, second})
     # In a gap: fold=1 reads it with the later (larger) offset, so it lands before the
     # transition and fold=0 after it. Bisect for the instant the offset changes.
-    lo, hi = min(first, second), max(first, second)
-    before = lo.astimezone(zone).utcoffset()
-    while hi - lo > timedelta(seconds=1):
-        mid = lo + (hi - lo) / 2
-        if mid.astimezone(zone).utcoffset() == before:
+    lo, hi = int(min(first, second).timestamp()), int(max(first, second).timestamp())
+    before = datetime.fromtimestamp(lo, UTC).astimezone(zone).utcoffset()
+    while hi - lo > 1:  # whole seconds: lo keeps the old offset, hi has the new one
+        mid = (lo + hi) // 2
+        if datetime.fromtimestamp(mid, UTC).astimezone(zone).utcoffset() == before:
             lo = mid
         else:
             hi = mid
-    return [hi.replace(microsecond=0) if hi.microsecond == 0 else _ceil_minute(hi)]
+    return [_ceil_minute(datetime.fromtimestamp(hi, UTC))]
 
 
 def _next_inside(at: datetime, zones: tuple[str, ...], rule: CallingRule, start_hour: int | None = None,
@@ -252,6 +259,7 @@ def _next_inside(at: datetime, zones: tuple[str, ...], rule: CallingRule, start_
     disallowed instant is where some zone's window opens: we only test those instants.
     """
     _check_aware(at, "at_utc")
+    _check_hours(start_hour, end_hour)
     if not zones:
         raise ValueError("zones must not be empty")
     t = _ceil_minute(at)
@@ -282,6 +290,7 @@ def allowed_window_ok(at_utc: datetime, zones: tuple[str, ...], state: str | Non
                       start_hour_override: int | None = None, end_hour_override: int | None = None) -> bool:
     """True if a call or text at ``at_utc`` is inside the federal and state window in every zone."""
     _check_aware(at_utc, "at_utc")
+    _check_hours(start_hour_override, end_hour_override)
     return _inside(at_utc, tuple(zones), rule_for(state), start_hour_override, end_hour_override)
 
 

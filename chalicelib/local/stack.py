@@ -23,6 +23,8 @@ def _env(api_port: int, aws_port: int, token: str) -> None:
         "TOUCHENGINE_API_TOKEN": token,
         "AWS_ENDPOINT_URL": f"http://127.0.0.1:{aws_port}",
         "PUBLIC_BASE_URL": f"http://127.0.0.1:{api_port}",
+        # a fresh signing key per local stack: tracking links are only valid for this run
+        "TRACKING_KEYS": os.environ.get("TRACKING_KEYS") or f"local:{secrets.token_urlsafe(32)}",
         "AWS_ACCESS_KEY_ID": "local", "AWS_SECRET_ACCESS_KEY": "local",
         "AWS_DEFAULT_REGION": "us-east-1", "AWS_REGION": "us-east-1",
         "POWERTOOLS_METRICS_NAMESPACE": "TouchEngine",

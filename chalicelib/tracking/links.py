@@ -8,13 +8,30 @@ from ..config import settings
 from .tokens import TokenPayload, sign, verify
 
 
-def _sign(kind: str, touch_id: str, lead_id: str, url: str | None = None) -> str:
+def keys() -> tuple[dict[str, bytes], str]:
+    """The signing keys and the active key id.
+
+    Deployed stages keep them in an SSM SecureString ("kid:secret,kid2:secret2", the first
+    signs, all verify, so a rotation keeps old links working); Powertools caches the value for
+    five minutes. The local stage generates its key when the stack starts.
+    """
     s = settings()
-    return sign(TokenPayload(kind, touch_id, lead_id, url), s.tracking_keys, s.tracking_active_kid)
+    if s.tracking_key_param:
+        from aws_lambda_powertools.utilities import parameters
+
+        raw = parameters.get_parameter(s.tracking_key_param, decrypt=True, max_age=300)
+        pairs = [p.split(":", 1) for p in raw.split(",") if ":" in p]
+        return {k.strip(): v.strip().encode() for k, v in pairs}, pairs[0][0].strip()
+    return s.tracking_keys, s.tracking_active_kid
+
+
+def _sign(kind: str, touch_id: str, lead_id: str, url: str | None = None) -> str:
+    secrets, kid = keys()
+    return sign(TokenPayload(kind, touch_id, lead_id, url), secrets, kid)
 
 
 def check(token: str) -> TokenPayload | None:
-    return verify(token, settings().tracking_keys)
+    return verify(token, keys()[0])
 
 
 class TouchTracker:
@@ -49,9 +66,8 @@ def address_tag(kind: str, lead_id: str) -> str:
     lower-case it. The lead id (hex) plus a 40-bit MAC does, and forging one gains nothing
     but pausing a sequence.
     """
-    s = settings()
-    key = s.tracking_keys[s.tracking_active_kid]
-    mac = hmac.new(key, f"{kind}:{lead_id}".encode(), hashlib.sha256).hexdigest()[:10]
+    secrets, kid = keys()
+    mac = hmac.new(secrets[kid], f"{kind}:{lead_id}".encode(), hashlib.sha256).hexdigest()[:10]
     return f"{lead_id}-{mac}"
 
 
@@ -62,7 +78,7 @@ def lead_from_reply_address(address: str) -> str | None:
     prefix, tag = local.split("+", 1)
     kind = "u" if prefix == "unsubscribe" else "r"
     lead_id, _, mac = tag.rpartition("-")
-    for key in settings().tracking_keys.values():  # any live key: rotation keeps old replies working
+    for key in keys()[0].values():  # any live key: rotation keeps old replies working
         expected = hmac.new(key, f"{kind}:{lead_id}".encode(), hashlib.sha256).hexdigest()[:10]
         if lead_id and hmac.compare_digest(mac, expected):
             return lead_id
