@@ -31,8 +31,10 @@ e2e: install
 bench: install  ## measured figures: calls per touch, sweep reads, cold import, RSS, cost
 	$(PY) -m bench.run
 
-package: install  ## the deployment package for one team stage, infra merged in
-	$(VENV)/bin/chalice package --stage $(STAGE) --merge-template infra/template.json out/$(STAGE)
+package: install  ## the deployment package for one team stage, infra merged in (out/<stage>/sam.json + zip)
+	$(PY) infra/build_merge.py --stage $(STAGE) --out out/merge-$(STAGE).json
+	AWS_DEFAULT_REGION=$${AWS_DEFAULT_REGION:-us-east-1} \
+		$(VENV)/bin/chalice package --stage $(STAGE) --merge-template out/merge-$(STAGE).json out/$(STAGE)
 
 deploy: install  ## per-team stack: make deploy STAGE=<team>
 	$(VENV)/bin/chalice deploy --stage $(STAGE)

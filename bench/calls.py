@@ -38,21 +38,57 @@ VIRTUAL_START = datetime(2026, 3, 10, 15, 0, tzinfo=timezone.utc)   # a Tuesday,
 LAMBDA_LOG_LINES_BYTES = 330   # START + END + REPORT lines Lambda writes per invocation
 
 
-@contextmanager
-def captured_stdout(sizes: dict, key: str):
-    """Count the bytes handlers write to stdout (Powertools JSON logs + EMF metrics = CloudWatch Logs)."""
-    sys.stdout.flush()
-    saved = os.dup(1)
-    with tempfile.TemporaryFile() as tmp:
-        os.dup2(tmp.fileno(), 1)
-        try:
-            yield
-        finally:
-            sys.stdout.flush()
-            os.dup2(saved, 1)
-            os.close(saved)
-            tmp.seek(0, 2)
-            sizes[key] = sizes.get(key, 0) + tmp.tell()
+class Logs:
+    """What handlers write to stdout: Powertools JSON logs and EMF metric lines. In Lambda that is
+    CloudWatch Logs ingestion, and every EMF metric name x dimension set is a custom metric."""
+
+    def __init__(self):
+        self.bytes: dict[str, int] = {}
+        self.metrics: set[tuple[str, tuple]] = set()
+
+    @contextmanager
+    def __call__(self, key: str):
+        sys.stdout.flush()
+        saved = os.dup(1)
+        with tempfile.TemporaryFile() as tmp:
+            os.dup2(tmp.fileno(), 1)
+            try:
+                yield
+            finally:
+                sys.stdout.flush()
+                os.dup2(saved, 1)
+                os.close(saved)
+                tmp.seek(0)
+                data = tmp.read()
+                self.bytes[key] = self.bytes.get(key, 0) + len(data)
+                self._metrics(data)
+
+    def _metrics(self, data: bytes) -> None:
+        for line in data.splitlines():
+            if b'"_aws"' not in line:
+                continue
+            try:
+                doc = json.loads(line)
+            except ValueError:
+                continue
+            for directive in doc["_aws"].get("CloudWatchMetrics", []):
+                for dims in directive.get("Dimensions", [[]]):
+                    for metric in directive.get("Metrics", []):
+                        self.metrics.add((metric["Name"], tuple(sorted(f"{d}={doc.get(d)}" for d in dims))))
+
+
+GSM7 = set("@£$¥èéùìòÇ\nØø\rÅåΔ_ΦΓΛΩΠΨΣΘΞÆæßÉ !\"#¤%&'()*+,-./0123456789:;<=>?¡ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+           "ÄÖÑÜ§¿abcdefghijklmnopqrstuvwxyzäöñüà")
+GSM7_EXT = set("^{}\\[~]|€\f")
+
+
+def sms_parts(text: str) -> int:
+    """Message parts a carrier bills: GSM-7 160 (153 per part when split), else UCS-2 70 (67)."""
+    if all(c in GSM7 or c in GSM7_EXT for c in text):
+        n = sum(2 if c in GSM7_EXT else 1 for c in text)
+        return 1 if n <= 160 else -(-n // 153)
+    n = len(text.encode("utf-16-le")) // 2
+    return 1 if n <= 70 else -(-n // 67)
 
 
 class Timer:
@@ -97,7 +133,20 @@ def _run(log) -> dict:
     clock.set_offset(VIRTUAL_START - datetime.now(timezone.utc))
     ctx = context()
     timer = Timer()
-    logbytes: dict[str, int] = {}
+    sms: dict[str, list[int]] = {}
+    sms_sample: dict[str, dict] = {}
+
+    def on_sms(phase: str, params: dict) -> None:
+        if "PhoneNumber" not in params:
+            return
+        text = params.get("Message", "")
+        sms.setdefault(phase, []).append(sms_parts(text))
+        sms_sample.setdefault(phase, {"characters": len(text), "parts": sms_parts(text),
+                                      "gsm7": all(c in GSM7 or c in GSM7_EXT for c in text),
+                                      "non_gsm7": sorted({c for c in text if c not in GSM7 and c not in GSM7_EXT})})
+
+    log.observe("sns", "Publish", on_sms)
+    logs = Logs()
 
     # Every handler call made by the local runtime is attributed to the handler's phase;
     # whatever the runtime does around it (receive, delete) belongs to the event source mapping.
@@ -107,7 +156,7 @@ def _run(log) -> dict:
     def wrap(kind):
         def handler(event, context_):
             name = handler_phase[kind]
-            with log.phase(name), timer(name or kind), captured_stdout(logbytes, name or kind):
+            with log.phase(name), timer(name or kind), logs(name or kind):
                 return originals[kind](event, context_)
         return handler
 
@@ -121,7 +170,7 @@ def _run(log) -> dict:
 
     def schedule(phase: str) -> dict:
         now = clock.now()
-        with log.phase(phase), timer(phase), captured_stdout(logbytes, phase):
+        with log.phase(phase), timer(phase), logs(phase):
             return workers.schedule_due_touches(lambda_events.scheduled(now), runtime._Context())
 
     # -- setup: leads in, enrolled ---------------------------------------------------------------
@@ -149,18 +198,33 @@ def _run(log) -> dict:
     rounds["task"] = {"scheduled": schedule("task.schedule"),
                       "drained": drain("task.esm", "task.deliver", "task.evaluate")}
 
-    voice = _voice(log, ctx, timer, logbytes)
-    tracking = _tracking(log, ctx, drain, timer, logbytes)
+    # -- idle: a minute later nothing is due; what every other minute of the day costs ----------
+    clock.advance(60)
+    idle = schedule("idle.schedule")
 
-    return {"leads": N_LEADS, "rounds": rounds, "voice": voice, "tracking": tracking,
+    voice = _voice(log, ctx, timer, logs)
+    tracking = _tracking(log, ctx, drain, timer, logs)
+
+    return {"leads": N_LEADS, "rounds": rounds, "idle": idle, "voice": voice, "tracking": tracking,
             "calls": [[p, s, op, n] for (p, s, op), n in sorted(log.calls.items())],
             "units": {p: log.units(p) for p in sorted({p for p, _, _ in log.calls})},
             "payload_bytes": {k: sum(v) / len(v) for k, v in log.sizes.items() if v},
-            "seconds": timer.seconds, "invocations": timer.invocations, "log_bytes": logbytes,
+            "seconds": timer.seconds, "invocations": timer.invocations, "log_bytes": logs.bytes,
+            "emf_metrics": sorted(f"{name} [{', '.join(dims)}]" for name, dims in logs.metrics),
+            "sms_parts": sms, "sms_sample": sms_sample, "touch_statuses": _statuses(ctx),
             "lambda_log_lines_bytes": LAMBDA_LOG_LINES_BYTES}
 
 
-def _voice(log, ctx, timer, logbytes) -> dict:
+def _statuses(ctx) -> dict:
+    out: dict[str, int] = {}
+    for lead in ctx.leads.list(None, None, 1000, None)[0]:
+        for t in ctx.touches.for_lead(lead["lead_id"]):
+            key = f"{t['channel']}:{t['status']}"
+            out[key] = out.get(key, 0) + 1
+    return out
+
+
+def _voice(log, ctx, timer, logs) -> dict:
     """Voice touches straight into the deliver batch (no Connect in moto: Stubber answers)."""
     from botocore.stub import Stubber
 
@@ -184,11 +248,17 @@ def _voice(log, ctx, timer, logbytes) -> dict:
                                   "lead": {k: lead[k] for k in LEAD_FIELDS_FOR_DELIVERY if k in lead}}))
     event = lambda_events.sqs(bodies)
     records = event["Records"]
+    from chalicelib.channels import voice as voice_channel
+
+    # The local stage records calls on an SNS topic (moto has no Connect); a deployed stage calls
+    # Connect. Measure the deployed path: Connect's client, answered by the Stubber.
+    if hasattr(voice_channel, "_use_stand_in"):
+        voice_channel._use_stand_in = lambda: False
     connect = client("connect")
     stub = Stubber(connect)
     for i in range(len(records)):
         stub.add_response("start_outbound_voice_contact", {"ContactId": f"contact-{i}"})
-    with stub, log.phase("voice.deliver"), timer("voice.deliver"), captured_stdout(logbytes, "voice.deliver"):
+    with stub, log.phase("voice.deliver"), timer("voice.deliver"), logs("voice.deliver"):
         result = workers.deliver_touches_batch(event)
     statuses = [t["status"] for lead in page for t in ctx.touches.for_lead(lead["lead_id"])
                 if t["channel"] == "voice"]
@@ -196,7 +266,7 @@ def _voice(log, ctx, timer, logbytes) -> dict:
             "statuses": {s: statuses.count(s) for s in set(statuses)}}
 
 
-def _tracking(log, ctx, drain, timer, logbytes) -> dict:
+def _tracking(log, ctx, drain, timer, logs) -> dict:
     from chalice.test import Client
 
     from app import app
@@ -215,9 +285,9 @@ def _tracking(log, ctx, drain, timer, logbytes) -> dict:
             tracker = TouchTracker(t["touch_id"], t["lead_id"])
             open_path = tracker.open_url().split("://", 1)[1].split("/", 1)[1]
             click_path = tracker.click_url("https://example.com/rates").split("://", 1)[1].split("/", 1)[1]
-            with log.phase("tracking.open"), timer("tracking.open"), captured_stdout(logbytes, "tracking.open"):
+            with log.phase("tracking.open"), timer("tracking.open"), logs("tracking.open"):
                 statuses["open"].append(http.http.get("/" + open_path, headers=headers).status_code)
-            with log.phase("tracking.click"), timer("tracking.click"), captured_stdout(logbytes, "tracking.click"):
+            with log.phase("tracking.click"), timer("tracking.click"), logs("tracking.click"):
                 statuses["click"].append(http.http.get("/" + click_path, headers=headers).status_code)
     drained = drain("tracking.esm", "tracking.deliver", "tracking.evaluate")
     return {"requests": {k: len(v) for k, v in statuses.items()},

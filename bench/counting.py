@@ -88,6 +88,7 @@ class Capacity:
         self.rru = Counter()      # (phase, table) -> units
         self.wru = Counter()
         self.items_read = Counter()
+        self.items_read_by_table = Counter()   # (phase, table) -> items
 
     def _table(self, name: str) -> str:
         return name.rsplit("-", 1)[-1]
@@ -146,14 +147,17 @@ class Capacity:
             items = parsed.get("Items", [])
             self._read(phase, params["TableName"], [item_size(i) for i in items], consistent, per_item=False)
             n = int(parsed.get("ScannedCount", len(items)))
+            self.items_read_by_table[(phase, self._table(params["TableName"]))] += n
         elif op == "GetItem":
             item = parsed.get("Item")
             self._read(phase, params["TableName"], [item_size(item) if item else 0], consistent, per_item=True)
             n = 1 if item else 0
+            self.items_read_by_table[(phase, self._table(params["TableName"]))] += n
         elif op == "BatchGetItem":
             n = 0
             for table, items in (parsed.get("Responses") or {}).items():
                 self._read(phase, table, [item_size(i) for i in items], consistent, per_item=True)
+                self.items_read_by_table[(phase, self._table(table))] += len(items)
                 n += len(items)
         elif op == "TransactGetItems":
             items = [r.get("Item") for r in parsed.get("Responses", []) if r.get("Item")]
@@ -174,6 +178,11 @@ class CallLog:
         self.sizes: dict[str, list[int]] = defaultdict(list)   # "sqs.SendMessageBatch" -> payload bytes
         self._local = threading.local()
         self._lock = threading.Lock()
+        self._observers: dict[tuple[str, str], list] = defaultdict(list)
+
+    def observe(self, service: str, operation: str, fn) -> None:
+        """Call ``fn(phase, api_params)`` for every recorded call of ``service.operation``."""
+        self._observers[(service, operation)].append(fn)
 
     # phases ---------------------------------------------------------------------------------
     @property
@@ -217,6 +226,10 @@ class CallLog:
         # 'before-parameter-build' sees the API parameters (names and values) before
         # serialisation; keep them for the capacity estimate of the response.
         self._local.last_params = params or {}
+        phase = self.current
+        if phase is not None and model is not None:
+            for fn in self._observers.get((model.service_model.service_name, model.name), ()):
+                fn(phase, params or {})
 
     def install(self) -> "CallLog":
         """Hook every botocore session created from now on."""
@@ -268,7 +281,8 @@ class CallLog:
             if p in phases:
                 per_table_r[t] += v
         return {"rru": rru, "wru": wru, "wru_by_table": dict(per_table_w), "rru_by_table": dict(per_table_r),
-                "items_read": sum(self.capacity.items_read[p] for p in phases)}
+                "items_read": sum(self.capacity.items_read[p] for p in phases),
+                "items_read_by_table": {t: n for (p, t), n in self.capacity.items_read_by_table.items() if p in phases}}
 
     def reset(self) -> None:
         self.calls.clear()

@@ -1,13 +1,18 @@
 """Peak RSS of one fresh process that imports the app and delivers a batch of 10 touches.
 
 moto in the same process would count the stand-in's memory as the app's, so the stand-in runs
-elsewhere: this orchestrator (``python -m bench.rss OUT.json``) starts ``ThreadedMotoServer`` on a
-free port, creates ``infra/template.json`` in it, creates 10 leads, runs the events consumer and
-the scheduler once (10 "thanks" emails wait on the touches queue), then starts the measured
-child with ``AWS_ENDPOINT_URL`` pointing at the stand-in. The child imports ``app`` and drains
-the touches queue through ``deliver_touch`` exactly as the local runtime does (one SQS batch of
-10, Lambda-shaped), then reports ``resource.getrusage(RUSAGE_SELF).ru_maxrss`` (KiB on Linux)
-at start, after the import and after the batch. The orchestrator checks that 10 were sent.
+in another process: ``python -m bench.rss serve`` starts ``ThreadedMotoServer`` on a free port,
+creates ``infra/template.json`` in it, creates 10 leads, runs the events consumer and the
+scheduler once (10 "thanks" emails wait on the touches queue) and says so on stdout.
+
+The measured child is then started by the *caller* (``measure()``, from the lean ``bench.run``
+process), not by the server: Linux carries ``ru_maxrss`` across fork and exec, so a child of the
+300 MB server process would report the server's peak as its own. The child, with
+``AWS_ENDPOINT_URL`` pointing at the stand-in, imports ``app`` and drains the touches queue
+through ``deliver_touch`` exactly as the local runtime does (one Lambda-shaped SQS batch of 10),
+and reports ``resource.getrusage(RUSAGE_SELF).ru_maxrss`` (KiB on Linux) at start, after the
+import and after the batch, with ``VmHWM`` from ``/proc/self/status`` as a cross-check. The
+server then checks that the 10 touches were sent.
 """
 from __future__ import annotations
 
@@ -26,6 +31,17 @@ def _maxrss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
+def _hwm_mb() -> float | None:
+    try:
+        with open("/proc/self/status") as fh:
+            for line in fh:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    return None
+
+
 def child() -> None:
     """The measured process: nothing but the app, its clients and one batch."""
     start = _maxrss_mb()
@@ -37,8 +53,9 @@ def child() -> None:
 
     handled = runtime.drain()
     after_batch = _maxrss_mb()
+    sys.stdout.flush()
     print(json.dumps({"start_mb": start, "after_import_mb": after_import, "peak_mb": after_batch,
-                      "messages_handled": handled, "moto_loaded": "moto" in sys.modules}))
+                      "vmhwm_mb": _hwm_mb(), "messages_handled": handled, "moto_loaded": "moto" in sys.modules}))
 
 
 def _free_port() -> int:
@@ -47,7 +64,8 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
-def main(out_path: str) -> None:
+def serve() -> None:
+    """The stand-in and the queued batch; answers "check" on stdin with what was sent."""
     port = _free_port()
     endpoint = f"http://127.0.0.1:{port}"
     env.apply(AWS_ENDPOINT_URL=endpoint)
@@ -59,14 +77,43 @@ def main(out_path: str) -> None:
     server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
     server.start()
     try:
-        result = _prepare_and_measure(endpoint)
+        with _quiet_stdout():
+            ctx, ids, scheduled = _prepare()
+        _say({"endpoint": endpoint, "scheduled": scheduled})
+        sys.stdin.readline()
+        statuses = [t["status"] for lead_id in ids for t in ctx.touches.for_lead(lead_id)]
+        _say({"sent": statuses.count("sent"), "statuses": sorted(set(statuses))})
     finally:
         server.stop()
-    with open(out_path, "w") as fh:
-        json.dump(result, fh, indent=1)
 
 
-def _prepare_and_measure(endpoint: str) -> dict:
+def _say(obj: dict) -> None:
+    sys.__stdout__.write(json.dumps(obj) + "\n")
+    sys.__stdout__.flush()
+
+
+class _quiet_stdout:
+    """The handlers print EMF metrics on stdout; this process's stdout is its answer channel."""
+
+    def __enter__(self):
+        import os
+
+        sys.stdout.flush()
+        self.saved = os.dup(1)
+        self.devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(self.devnull, 1)
+        sys.__stdout__ = os.fdopen(os.dup(self.saved), "w")
+
+    def __exit__(self, *exc):
+        import os
+
+        sys.stdout.flush()
+        os.dup2(self.saved, 1)
+        os.close(self.devnull)
+        return False
+
+
+def _prepare():
     from chalicelib.api import workers
     from chalicelib.clock import now
     from chalicelib.local import runtime
@@ -84,16 +131,38 @@ def _prepare_and_measure(endpoint: str) -> dict:
         ids.append(lead["lead_id"])
     runtime.drain()                                   # events -> enrollments
     scheduled = workers.schedule_due_touches(lambda_events.scheduled(now()), runtime._Context())
-    proc = subprocess.run([sys.executable, "-c", "from bench.rss import child; child()"], cwd=env.ROOT,
-                          env=env.environ(AWS_ENDPOINT_URL=endpoint, POWERTOOLS_LOG_LEVEL="WARNING"),
-                          capture_output=True, text=True, timeout=300)
-    if proc.returncode != 0:
-        raise RuntimeError(f"dispatch child failed: {proc.stderr[-2000:]}")
-    measured = json.loads(proc.stdout.strip().splitlines()[-1])
-    statuses = [t["status"] for lead_id in ids for t in ctx.touches.for_lead(lead_id)]
-    measured.update(scheduled=scheduled, sent=statuses.count("sent"), touches=TOUCHES)
+    return ctx, ids, scheduled
+
+
+def measure() -> dict:
+    """Run from a small process (bench.run): start the stand-in, then the measured child."""
+    server = subprocess.Popen([sys.executable, "-m", "bench.rss", "serve"], cwd=env.ROOT, env=env.environ(),
+                              stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        line = server.stdout.readline()
+        if not line:
+            raise RuntimeError(f"stand-in did not start: {server.stderr.read()[-2000:]}")
+        ready = json.loads(line)
+        proc = subprocess.run([sys.executable, "-c", "from bench.rss import child; child()"], cwd=env.ROOT,
+                              env=env.environ(AWS_ENDPOINT_URL=ready["endpoint"]),
+                              capture_output=True, text=True, timeout=300)
+        if proc.returncode != 0:
+            raise RuntimeError(f"dispatch child failed: {proc.stderr[-2000:]}")
+        measured = json.loads(proc.stdout.strip().splitlines()[-1])
+        server.stdin.write("check\n")
+        server.stdin.flush()
+        checked = json.loads(server.stdout.readline())
+    finally:
+        if server.poll() is None:
+            server.stdin.close()
+            server.wait(timeout=60)
+    own = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    measured.update(scheduled=ready["scheduled"], touches=TOUCHES, caller_maxrss_mb=own, **checked)
     return measured
 
 
 if __name__ == "__main__":
-    main(sys.argv[1])
+    if sys.argv[1:] == ["serve"]:
+        serve()
+    else:
+        json.dump(measure(), sys.stdout, indent=1)

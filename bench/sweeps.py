@@ -205,6 +205,7 @@ def measure(log, total: int) -> dict:
         units = log.units(phase)
         return {"leads": total, "matching": sum(1 for b in bodies if b["_kind"] != "filler"), "source": source,
                 "sweeps": [n for n, _ in sweepers], "items_read": units["items_read"],
+                "items_read_by_table": units["items_read_by_table"],
                 "items_read_reported": reported or None, "rru": units["rru"],
                 "calls": log.by_operation(phase), "errors": errors or None,
                 "items_read_fanout": fanout}

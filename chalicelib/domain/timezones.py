@@ -214,18 +214,21 @@ AREA_CODE_ZONES: dict[str, tuple[str, ...]] = {
 # explicit zone or state).
 US_ZONES: tuple[str, ...] = ("America/New_York", "America/Chicago", "America/Denver", "America/Phoenix",
                              "America/Los_Angeles", "America/Anchorage", "Pacific/Honolulu")
-US = US_ZONES  # older name
 
 _ZONE_NAME = re.compile(r"^[A-Za-z][A-Za-z0-9_+\-]*(?:/[A-Za-z0-9_+\-]+)*$")
 # Valid for zoneinfo but not places: system aliases and the alternative tz trees.
 _NOT_PLACES = {"localtime", "posixrules", "factory"}
 
 
-@lru_cache(maxsize=1024)
 def is_valid_zone(name: str) -> bool:
     """True for an IANA zone key zoneinfo can load (``America/Chicago``, ``UTC``)."""
-    if not isinstance(name, str) or not _ZONE_NAME.match(name) or len(name) > 64:
+    if not isinstance(name, str) or not _ZONE_NAME.fullmatch(name) or len(name) > 64:
         return False  # also keeps path tricks (``../etc``, ``/etc/passwd``) away from the loader
+    return _loadable(name)
+
+
+@lru_cache(maxsize=1024)
+def _loadable(name: str) -> bool:
     if name.lower() in _NOT_PLACES or name.startswith(("posix/", "right/")):
         return False
     try:

@@ -72,6 +72,13 @@ def main() -> int:
     create_resources()
 
     sys.path.insert(0, str(ROOT))
+    from ..content.checks import validate_all
+    from ..sequences.catalog import SEQUENCES
+
+    problems = validate_all(SEQUENCES.values())
+    if problems:  # the full template check (merge fields, fallbacks, Reg Z) before serving
+        print("sequence validation failed:\n  " + "\n  ".join(problems), file=sys.stderr, flush=True)
+        return 2
     from chalice.config import Config
     from chalice.local import create_local_server
 

@@ -1,13 +1,35 @@
 """deliver_touch: render one touch and send it, exactly once.
 
-Exactly once = a conditional write on the touch record before the provider call (the claim):
-a second delivery of the same SQS message loses the claim and sends nothing. A provider error
-worth retrying releases the claim ("retrying") and raises, so SQS redelivers with backoff; a
-permanent error marks the touch failed and stops; the last allowed attempt marks it failed
-("dead-lettered") before the message moves to the dead-letter queue.
+SQS delivers at least once, and a Lambda may die half way. The guard is a conditional write on
+the touch record (``TouchRepo.claim``), not Powertools idempotency: the touch record already
+exists (the timeline and analytics read it), so the claim costs no extra table, no extra read
+and no payload hashing, and it is keyed on the touch id whatever the message looks like (a
+redriven or re-queued copy, a second scheduler run). One delivery moves the touch into
+``sending``; every other copy loses the write and sends nothing.
+
+A delivery, step by step:
+ 1. Re-read the lead: a bounce, complaint, STOP or revoked consent that arrived after the
+    scheduler queued the touch still stops it (the contact policy's suppress rules again; on a
+    retry also its calling window, since time has passed).
+ 2. Render (pure). A merge error holds the touch, a Reg Z breach suppresses it; nothing is sent.
+ 3. Claim: ``sending``, conditional on no other delivery having claimed or settled it.
+ 4. Send through the channel adapter, then mark ``sent`` with the provider's message id.
+ 5. A provider error is classified: permanent (invalid number, rejected message) marks the touch
+    failed with the reason and acknowledges the message; transient (throttling) marks it
+    ``retrying`` (which releases the claim) and raises, so the message comes back after a
+    backoff (``retry_later``); the last allowed attempt marks it failed "dead-lettered" before
+    SQS moves the message to the dead-letter queue, so it shows on the lead's timeline.
+
+Crash windows: if the worker dies between the claim and the ``sent`` mark, the touch stays in
+``sending``. A later copy that finds a claim older than ``SEND_LEASE`` (longer than the
+function may run) marks it failed "interrupted", and does not send: the provider may have
+taken the message, and a borrower must never get the same text twice. A copy that finds a
+younger claim is retried later (``InFlight``), because its holder may yet fail and release it.
 """
 from __future__ import annotations
 
+import random
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from ..channels.errors import PermanentFailure, TransientFailure, classify
@@ -16,7 +38,25 @@ from ..content.render import Blocked, MergeError, render
 from ..observability import logger, metrics
 from .context import Context
 
-MAX_ATTEMPTS = 5  # = the touches queue's maxReceiveCount in infra/template.json
+MAX_ATTEMPTS = 5                    # = the touches queue's maxReceiveCount (infra/template.json; a test holds them equal)
+SEND_LEASE = timedelta(minutes=2)   # > deliver_touch's Lambda timeout (60 s; a test holds this)
+BACKOFF_BASE = 30                   # seconds before the second attempt; doubles per attempt
+BACKOFF_MAX = 15 * 60
+VISIBILITY_MAX = 12 * 3600          # the most SQS ChangeMessageVisibility allows
+
+
+class InFlight(TransientFailure):
+    """Another delivery holds this touch's claim: look again later, change nothing."""
+
+
+class Deferred(TransientFailure):
+    """A retry ran into the lead's quiet hours: try again when the calling window opens."""
+
+
+@dataclass
+class _Progress:
+    claimed: bool = False
+    sent: bool = False
 
 
 def _record(touch: dict, status: str, now: datetime, reason: str = "", **extra) -> dict:
@@ -28,11 +68,44 @@ def _extras(lead: dict) -> dict:
             "home": lead.get("home_snapshot") or {}}
 
 
-def deliver(ctx: Context, message: dict, now: datetime, attempt: int = 1) -> str:
+def _count(name: str) -> None:
     from aws_lambda_powertools.metrics import MetricUnit
 
-    touch, lead = message["touch"], message["lead"]
+    metrics.add_metric(name=name, unit=MetricUnit.Count, value=1)
+
+
+def deliver(ctx: Context, message: dict, now: datetime, attempt: int = 1) -> str:
+    """Deliver one touches-queue message; returns what happened.
+
+    Returns sent | duplicate | failed | held | suppressed | interrupted. Raises (so the
+    message is retried) on transient errors and while another delivery holds the touch.
+    """
+    touch = message["touch"]
+    progress = _Progress()
+    try:
+        return _deliver(ctx, touch, message.get("lead") or {}, now, attempt, progress)
+    except InFlight:
+        raise
+    except Exception as raw:  # every error is classified and recorded; none is swallowed
+        return _failed(ctx, touch, now, attempt, raw, progress)
+
+
+def _deliver(ctx: Context, touch: dict, snapshot: dict, now: datetime, attempt: int, progress: _Progress) -> str:
+    from ..domain import policy
+
     team = ctx.settings.team
+    lead = ctx.leads.get(touch["lead_id"]) or snapshot
+    decision = policy.decide(touch, lead, now, team.cap_hours, policy.ContactState())
+    if decision.action == "suppress":
+        return _settle(ctx, touch, "suppressed", now, decision.reason, "TouchesSuppressed")
+    if decision.action == "defer" and decision.reason == "quiet_hours" and attempt > 1:
+        wait = max(60, int((decision.until - now).total_seconds()))
+        if not ctx.touches.claim(_record(touch, "deferred", now, "quiet_hours",
+                                         deferred_until=decision.until.isoformat())):
+            return _already_claimed(ctx, touch, now)
+        raise Deferred(f"quiet_hours until {decision.until.isoformat()}", retry_after=wait)
+    # Business hours and the cap were the scheduler's call; they do not stop a touch in flight.
+
     tracker = None
     if touch["channel"] == "email":
         from ..tracking.links import TouchTracker
@@ -41,38 +114,87 @@ def deliver(ctx: Context, message: dict, now: datetime, attempt: int = 1) -> str
     try:
         rendered = render(touch, build_context(lead, team, team.links, now, _extras(lead)), tracker)
     except MergeError as exc:
-        ctx.touches.claim(_record(touch, "held", now, f"merge_error: {exc}"[:500]))
-        metrics.add_metric(name="TouchesHeld", unit=MetricUnit.Count, value=1)
-        return "held"
+        return _settle(ctx, touch, "held", now, f"merge_error: {exc}", "TouchesHeld")
     except Blocked as exc:
-        ctx.touches.claim(_record(touch, "suppressed", now, str(exc)[:500]))
-        metrics.add_metric(name="TouchesSuppressed", unit=MetricUnit.Count, value=1)
-        return "suppressed"
+        return _settle(ctx, touch, "suppressed", now, str(exc), "TouchesSuppressed")
 
     to = _recipient(touch, lead, team)
-    sent = _record(touch, "sent", now, "", attempt=attempt, subject=rendered.subject)
-    if not ctx.touches.claim(sent):
-        logger.info("touch already claimed: duplicate delivery", extra={"touch_id": touch["touch_id"]})
-        metrics.add_metric(name="TouchDuplicatesSkipped", unit=MetricUnit.Count, value=1)
-        return "duplicate"
-    try:
-        _send(ctx, touch, lead, rendered, to, tracker, now)
-    except Exception as raw:  # every provider error is classified; none is swallowed
-        exc = classify(raw)
-        if isinstance(exc, PermanentFailure):
-            ctx.touches.mark(_record(touch, "failed", now, str(exc)))
-            metrics.add_metric(name="TouchesFailed", unit=MetricUnit.Count, value=1)
-            logger.warning("touch failed permanently", extra={"touch_id": touch["touch_id"], "reason": str(exc)})
-            return "failed"
-        last = attempt >= MAX_ATTEMPTS
-        reason = f"{'dead-lettered after' if last else 'retrying after'} attempt {attempt}: {exc}"[:500]
-        ctx.touches.mark(_record(touch, "failed" if last else "retrying", now, reason))
-        metrics.add_metric(name="TouchesRetried" if not last else "TouchesDeadLettered", unit=MetricUnit.Count, value=1)
-        if isinstance(exc, TransientFailure) or last:
-            raise TransientFailure(reason) from raw
-        raise
-    metrics.add_metric(name="TouchesSent", unit=MetricUnit.Count, value=1)
+    if not ctx.touches.claim(_record(touch, "sending", now, "", attempt=attempt), history=False):
+        return _already_claimed(ctx, touch, now)
+    progress.claimed = True
+    provider_id = _send(ctx, touch, lead, rendered, to, tracker, now)
+    progress.sent = True
+    sent = _record(touch, "sent", now, "", attempt=attempt, subject=rendered.subject, provider_id=provider_id,
+                   links=len(tracker.links) if tracker else 0)
+    if not ctx.touches.mark(sent, expect="sending"):
+        logger.error("sent touch was no longer claimed", extra={"touch_id": touch["touch_id"]})
+    _count("TouchesSent")
+    logger.info("touch sent", extra={"touch_id": touch["touch_id"], "lead_id": touch["lead_id"],
+                                     "channel": touch["channel"], "attempt": attempt})
     return "sent"
+
+
+def _settle(ctx: Context, touch: dict, status: str, now: datetime, reason: str, metric: str) -> str:
+    """Record a touch that will not be sent (held, suppressed), unless another delivery settled it."""
+    if ctx.touches.claim(_record(touch, status, now, reason[:500])):
+        _count(metric)
+        logger.info("touch not sent", extra={"touch_id": touch["touch_id"], "status": status, "reason": reason[:200]})
+        return status
+    return "duplicate"
+
+
+def _already_claimed(ctx: Context, touch: dict, now: datetime) -> str:
+    current = ctx.touches.get(touch["lead_id"], touch["touch_id"], consistent=True) or {}
+    if current.get("status") != "sending":
+        logger.info("touch already claimed: duplicate delivery", extra={"touch_id": touch["touch_id"],
+                                                                        "status": current.get("status")})
+        _count("TouchDuplicatesSkipped")
+        return "duplicate"
+    claimed_at = datetime.fromisoformat(current["at"])
+    if now - claimed_at < SEND_LEASE:
+        raise InFlight(f"touch {touch['touch_id']} is being sent by another delivery",
+                       retry_after=int(SEND_LEASE.total_seconds()))
+    reason = ("interrupted: the delivery that claimed it at " + current["at"] + " stopped before recording the "
+              "provider's answer; not resent, to avoid a duplicate")
+    if ctx.touches.mark(_record(touch, "failed", now, reason, attempt=current.get("attempt")), expect="sending"):
+        _count("TouchesInterrupted")
+        logger.error("touch delivery interrupted; marked failed", extra={"touch_id": touch["touch_id"]})
+        return "interrupted"
+    return "duplicate"
+
+
+def _describe(exc: Exception) -> str:
+    if isinstance(exc, (TransientFailure, PermanentFailure)) and str(exc):
+        return str(exc)
+    return f"{type(exc).__name__}: {exc}"
+
+
+def _failed(ctx: Context, touch: dict, now: datetime, attempt: int, raw: Exception, progress: _Progress) -> str:
+    exc = classify(raw)
+    ids = {"touch_id": touch["touch_id"], "lead_id": touch.get("lead_id"), "attempt": attempt}
+    if progress.sent:
+        # The provider has the message; only our bookkeeping failed. Keep the claim: releasing
+        # it would send the touch twice. A later copy resolves it once the lease runs out.
+        logger.exception("touch sent but its status could not be recorded", extra=ids)
+        raise raw
+    if isinstance(exc, PermanentFailure) and progress.claimed:
+        ctx.touches.mark(_record(touch, "failed", now, str(exc)[:500], attempt=attempt), expect="sending")
+        _count("TouchesFailed")
+        logger.warning("touch failed permanently", extra={**ids, "reason": str(exc)[:300]})
+        return "failed"
+    last = attempt >= MAX_ATTEMPTS
+    reason = f"{'dead-lettered after' if last else 'retrying after'} attempt {attempt}: {_describe(exc)}"[:500]
+    record = _record(touch, "failed" if last else "retrying", now, reason, attempt=attempt)
+    try:
+        if progress.claimed:
+            ctx.touches.mark(record, expect="sending")
+        elif last or not isinstance(exc, Deferred):
+            ctx.touches.claim(record)  # only where no delivery has settled the touch
+    except Exception:  # recording the attempt must not hide the error that caused it
+        logger.exception("could not record the failed attempt", extra=ids)
+    _count("TouchesDeadLettered" if last else "TouchesRetried")
+    (logger.error if last else logger.warning)("touch delivery failed", extra={**ids, "reason": reason[:300]})
+    raise TransientFailure(reason, retry_after=getattr(exc, "retry_after", None)) from raw
 
 
 def _recipient(touch: dict, lead: dict, team) -> str:
@@ -85,7 +207,8 @@ def _recipient(touch: dict, lead: dict, team) -> str:
     return lead.get("phone", "")
 
 
-def _send(ctx: Context, touch: dict, lead: dict, rendered, to: str, tracker, now: datetime) -> None:
+def _send(ctx: Context, touch: dict, lead: dict, rendered, to: str, tracker, now: datetime) -> str:
+    """Hand the rendered touch to its channel; returns the provider's id for it."""
     team = ctx.settings.team
     lo = team.lo(lead.get("lo_id"))
     channel = touch["channel"]
@@ -97,31 +220,75 @@ def _send(ctx: Context, touch: dict, lead: dict, rendered, to: str, tracker, now
         raw = email.build_mime(sender_name=f"{lo.name} at {team.name}", sender=team.sender_email, to=to,
                                reply_to=reply_to, subject=rendered.subject, text=rendered.text, html=rendered.html,
                                unsubscribe_urls=unsubscribe, touch_id=touch["touch_id"], sent_at=now)
-        email.send(raw, sender=team.sender_email, to=to, configuration_set=team.ses_configuration_set,
-                   touch_id=touch["touch_id"])
-    elif channel == "sms":
+        return email.send(raw, sender=team.sender_email, to=to, configuration_set=team.ses_configuration_set,
+                          touch_id=touch["touch_id"])
+    if channel == "sms":
         from ..channels import sms
 
-        sms.send(to=to, text=rendered.text, origination_number=team.sms_origination_number,
-                 transactional=touch.get("kind") == "transactional")
-    elif channel == "voice":
+        return sms.send(to=to, text=rendered.text, origination_number=team.sms_origination_number,
+                        transactional=touch.get("kind") == "transactional")
+    if channel == "voice":
         from ..channels import voice
 
-        voice.send(to=to, script=rendered.text, instance_id=team.connect_instance_id,
-                   contact_flow_id=team.connect_contact_flow_id, source_phone=team.connect_source_phone,
-                   lo_transfer_number=lo.phone, touch_id=touch["touch_id"], lead_id=touch["lead_id"])
-    elif channel == "task":
+        return voice.send(to=to, script=rendered.text, instance_id=team.connect_instance_id,
+                          contact_flow_id=team.connect_contact_flow_id, source_phone=team.connect_source_phone,
+                          lo_transfer_number=lo.phone, touch_id=touch["touch_id"], lead_id=touch["lead_id"])
+    if channel == "task":
         from .notify import notify_tasks
 
         task = {"task_id": "t-" + touch["touch_id"], "lead_id": touch["lead_id"],
                 "lo_id": lo.manager_id if touch.get("assignee") == "manager" and lo.manager_id else lo.id,
                 "kind": "sequence", "title": rendered.title, "body": rendered.text, "status": "open",
                 "hot": bool(touch.get("hot")), "created_at": now.isoformat(),
-                "due_at": (now + timedelta(minutes=touch.get("task_due_minutes", 1440))).isoformat(),
+                "due_at": (now + timedelta(minutes=touch.get("task_due_minutes") or 1440)).isoformat(),
                 "source": touch["touch_id"], "sequence": touch["sequence"], "step": touch["step"]}
-        if ctx.tasks.put(task):
+        if ctx.tasks.put(task):  # deterministic id: a second guard against a duplicate task
             ctx.timeline.append(touch["lead_id"], {"at": now.isoformat(), "kind": "task", "task_id": task["task_id"],
                                                    "title": task["title"], "status": "open"})
             notify_tasks(ctx, [task])
-    else:
-        raise PermanentFailure(f"unknown channel {channel}")
+        return task["task_id"]
+    raise PermanentFailure(f"unknown channel {channel}")
+
+
+# -- retries through the queue ---------------------------------------------------------------
+
+def backoff_seconds(attempt: int, rand=random.random) -> int:
+    """How long a failed message stays hidden before attempt ``attempt + 1``.
+
+    30 s after the first attempt, doubling (60, 120, 240), at most 15 minutes; drawn from the
+    upper half of that window so a throttled batch does not come back all at once.
+    """
+    ceiling = min(BACKOFF_MAX, BACKOFF_BASE * 2 ** (max(attempt, 1) - 1))
+    return int(ceiling / 2 + rand() * ceiling / 2)
+
+
+def _queue_url(event_source_arn: str) -> str:
+    _, partition, _, region, account, name = event_source_arn.split(":", 5)
+    suffix = "amazonaws.com.cn" if partition == "aws-cn" else "amazonaws.com"
+    return f"https://sqs.{region}.{suffix}/{account}/{name}"
+
+
+def retry_later(event_source_arn: str, receipt_handle: str, attempt: int, exc: BaseException) -> int | None:
+    """Exponential backoff through the queue: hide a failed message until its next attempt.
+
+    SQS would bring it back after the queue's fixed visibility timeout; ChangeMessageVisibility
+    makes the wait grow per attempt (or last until quiet hours end, for a deferral). The last
+    attempt is released at once so SQS moves it to the dead-letter queue without waiting.
+    Best effort: if the call fails, the queue's visibility timeout still brings it back.
+    Returns the delay set, in seconds.
+    """
+    from ..aws import client
+
+    delay = getattr(exc, "retry_after", None)
+    if attempt >= MAX_ATTEMPTS:
+        delay = 0
+    elif delay is None:
+        delay = backoff_seconds(attempt)
+    delay = max(0, min(int(delay), VISIBILITY_MAX))
+    try:
+        client("sqs").change_message_visibility(QueueUrl=_queue_url(event_source_arn), ReceiptHandle=receipt_handle,
+                                                VisibilityTimeout=delay)
+    except Exception:
+        logger.exception("could not set the retry delay; the queue's visibility timeout applies")
+        return None
+    return delay

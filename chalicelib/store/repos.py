@@ -289,41 +289,60 @@ RETRYABLE = ("deferred", "retrying")
 
 
 class TouchRepo:
-    def claim(self, touch: dict) -> bool:
+    """The touch record is the exactly-once guard of delivery.
+
+    States a delivery moves it through: (none | deferred | retrying) -> sending -> sent, or
+    -> failed / retrying; held and suppressed are written instead of sending. Only one
+    delivery can move a touch into ``sending`` (a conditional write), and only the holder of
+    that claim moves it on (writes conditioned on ``sending``).
+    """
+
+    def claim(self, touch: dict, *, history: bool = True) -> bool:
         """Record a touch as being sent, once. False when it was already claimed.
 
         This conditional write is the exactly-once guard: SQS may deliver a message twice,
-        only one delivery wins the write and sends.
+        only one delivery wins the write and sends. ``history=False`` writes the status
+        without a timeline entry (the in-flight "sending" state).
         """
-        entry = _history(touch)
         model = TouchModel(touch["lead_id"], touch["touch_id"])
+        actions = [TouchModel.status.set(touch["status"]), TouchModel.doc.set(touch)]
+        if history:
+            actions.append(TouchModel.history.set((TouchModel.history | []).append([_history(touch)])))
         cond = (TouchModel.touch_id.does_not_exist() | TouchModel.status.is_in(*RETRYABLE))
         try:
-            model.update(actions=[TouchModel.status.set(touch["status"]), TouchModel.doc.set(touch),
-                                  TouchModel.history.set((TouchModel.history | []).append([entry]))],
-                         condition=cond)
+            model.update(actions=actions, condition=cond)
         except UpdateError as exc:
             if _is_conditional(exc):
                 return False
             raise
         return True
 
-    def mark(self, touch: dict) -> None:
-        """Record a later status of a claimed touch (sent id, failed, retrying)."""
-        entry = _history(touch)
-        model = TouchModel(touch["lead_id"], touch["touch_id"])
-        model.update(actions=[TouchModel.status.set(touch["status"]), TouchModel.doc.set(touch),
-                              TouchModel.history.set((TouchModel.history | []).append([entry]))])
+    def mark(self, touch: dict, *, expect: str | None = None) -> bool:
+        """Record a later status of a claimed touch (sent, failed, retrying).
 
-    def get(self, lead_id: str, touch_id: str) -> dict | None:
+        With ``expect``, only while the record is still in that status (the claim holder's
+        write); returns False when it is not.
+        """
+        model = TouchModel(touch["lead_id"], touch["touch_id"])
+        actions = [TouchModel.status.set(touch["status"]), TouchModel.doc.set(touch),
+                   TouchModel.history.set((TouchModel.history | []).append([_history(touch)]))]
         try:
-            m = TouchModel.get(lead_id, touch_id)
+            model.update(actions=actions, condition=(TouchModel.status == expect) if expect else None)
+        except UpdateError as exc:
+            if expect and _is_conditional(exc):
+                return False
+            raise
+        return True
+
+    def get(self, lead_id: str, touch_id: str, *, consistent: bool = False) -> dict | None:
+        try:
+            m = TouchModel.get(lead_id, touch_id, consistent_read=consistent)
         except DoesNotExist:
             return None
-        return {**m.doc, "status": m.status, "history": list(m.history)}
+        return {**m.doc, "status": m.status, "history": list(m.history or [])}
 
     def for_lead(self, lead_id: str) -> list[dict]:
-        return [{**m.doc, "status": m.status, "history": list(m.history)}
+        return [{**m.doc, "status": m.status, "history": list(m.history or [])}
                 for m in TouchModel.query(lead_id)]
 
 

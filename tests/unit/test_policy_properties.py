@@ -94,7 +94,12 @@ def test_night_text_waits_for_the_morning_in_the_latest_zone():
     night = datetime(2026, 6, 10, 4, 0, tzinfo=timezone.utc)  # 23:00 Chicago, 22:00 Denver
     d = policy.decide({"channel": "sms", "kind": "marketing"}, lead, night, 48, policy.ContactState())
     assert d.action == "defer" and d.reason == "quiet_hours"
-    assert d.until.astimezone(ZoneInfo("America/Denver")).hour == 8
+    # Texas allows 9:00 on weekdays (Bus. & Com. Code 301.051), and the lead may be in El Paso
+    assert d.until.astimezone(ZoneInfo("America/Denver")).hour >= 8
+    assert _local_hours_ok(d.until, ("America/Chicago", "America/Denver"))
+    earlier = policy.decide({"channel": "sms", "kind": "marketing"}, lead, d.until - timedelta(minutes=1), 48,
+                            policy.ContactState())
+    assert earlier.action == "defer"
 
 
 def test_each_decision_has_a_reason():

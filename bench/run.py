@@ -1,0 +1,279 @@
+"""`make bench` (``python -m bench.run``): measure, print the table, write bench/results.json.
+
+The measurements run in their own fresh processes, so none sees another's caches or memory:
+  bench.calls      AWS calls per touch (email, SMS, task, voice) and per tracking request, on moto
+  bench.sweeps     items read by the nightly sweeps at N and 10N leads, on moto
+  bench.rss        peak RSS of a process that imports the app and delivers 10 touches (moto server apart)
+  bench.coldstart  cold import of app.py against import boto3 + one client, interleaved
+calls and sweeps run side by side; the RSS and the timing measurements run alone after them.
+This process stays small on purpose: it is the parent of the RSS child (see bench.rss).
+
+Environment knobs: BENCH_LEADS (email batch, default 120), BENCH_SWEEP_N (default 200),
+BENCH_IMPORT_RUNS (default 15).
+"""
+from __future__ import annotations
+
+import json
+import os
+import platform
+import subprocess
+import sys
+import tempfile
+import time
+from datetime import datetime, timezone
+from pathlib import Path
+
+from . import env
+
+RESULTS = env.ROOT / "bench" / "results.json"
+
+TARGETS = {  # key: (label, target text, predicate)
+    "aws_calls_per_email_touch": ("AWS calls per email touch (schedule -> sent)", "<= 3", lambda v: v <= 3),
+    "aws_calls_per_tracking_request": ("AWS calls per tracking request (pixel, click)", "1", lambda v: v == 1),
+    "sweep_read_ratio_10x": ("sweep items read, 10N / N leads", "<= 1.1", lambda v: v <= 1.1),
+    "import_ratio_vs_boto3": ("cold import app.py / (boto3 + 1 client)", "<= 1.3", lambda v: v <= 1.3),
+    "dispatch_peak_rss_mb": ("peak RSS, import + deliver 10 touches (MB)", "<= 128", lambda v: v <= 128),
+    "engine_cost_share_of_channel": ("engine cost / channel cost, per 1000 leads", "< 1%", lambda v: v < 0.01),
+}
+
+
+def _child(module: str) -> subprocess.Popen:
+    out = tempfile.NamedTemporaryFile(prefix=f"bench-{module.rsplit('.', 1)[-1]}-", suffix=".json", delete=False)
+    out.close()
+    proc = subprocess.Popen([sys.executable, "-m", module, out.name], cwd=env.ROOT, env=env.environ(),
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    proc.out_path = out.name  # type: ignore[attr-defined]
+    return proc
+
+
+def _collect(proc: subprocess.Popen, name: str, timeout: float = 240) -> dict:
+    try:
+        _, stderr = proc.communicate(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.communicate()
+        raise RuntimeError(f"{name}: timed out after {timeout:.0f} s")
+    path = proc.out_path  # type: ignore[attr-defined]
+    try:
+        if proc.returncode != 0:
+            raise RuntimeError(f"{name} failed (exit {proc.returncode}):\n{stderr[-3000:]}")
+        with open(path) as fh:
+            return json.load(fh)
+    finally:
+        os.unlink(path)
+
+
+def _git() -> dict:
+    def run(*args):
+        try:
+            return subprocess.run(["git", *args], cwd=env.ROOT, capture_output=True, text=True, timeout=10).stdout.strip()
+        except (OSError, subprocess.SubprocessError):
+            return ""
+    return {"commit": run("rev-parse", "--short", "HEAD"), "dirty": bool(run("status", "--porcelain"))}
+
+
+# -- figures from the raw measurements -----------------------------------------------------
+
+def _per_op(calls_result: dict, phases: tuple[str, ...], n: int) -> dict[str, float]:
+    out: dict[str, float] = {}
+    for p, service, op, count in calls_result["calls"]:
+        if p in phases:
+            out[f"{service}.{op}"] = out.get(f"{service}.{op}", 0) + count / n
+    return dict(sorted(out.items(), key=lambda kv: -kv[1]))
+
+
+def _email_figures(c: dict) -> dict:
+    n = c["rounds"]["email"]["scheduled"]["queued"]
+    sent = c["touch_statuses"].get("email:sent", 0)
+    schedule = _per_op(c, ("email.schedule",), n)
+    deliver = _per_op(c, ("email.deliver",), n)
+    esm = _per_op(c, ("email.esm",), n)
+    dynamodb = sum(v for k, v in {**schedule, **deliver}.items() if k.startswith("dynamodb."))
+    if n < 100 or sent < n:
+        raise RuntimeError(f"email batch too small or not all sent: queued {n}, sent {sent}")
+    if dynamodb == 0:
+        raise RuntimeError("no DynamoDB call was counted: the botocore hook missed PynamoDB's client")
+    out = {
+        "aws_calls_per_email_touch": sum(schedule.values()) + sum(deliver.values()),
+        "email_touches": n,
+        "email_calls_by_operation": {"schedule": schedule, "deliver": deliver},
+        "email_calls_per_touch_schedule": sum(schedule.values()),
+        "email_calls_per_touch_deliver": sum(deliver.values()),
+        "email_calls_per_touch_lambda_event_source": sum(esm.values()),
+        "email_lambda_event_source_by_operation": esm,
+    }
+    for channel in ("sms", "task"):
+        m = c["rounds"][channel]["scheduled"]["queued"]
+        if m:
+            ops = {"schedule": _per_op(c, (f"{channel}.schedule",), m), "deliver": _per_op(c, (f"{channel}.deliver",), m)}
+            out[f"aws_calls_per_{channel}_touch"] = sum(sum(v.values()) for v in ops.values())
+            out[f"{channel}_calls_by_operation"] = ops
+    v = c["voice"]["touches"]
+    if v:
+        deliver_v = _per_op(c, ("voice.deliver",), v)
+        out["aws_calls_per_voice_touch"] = sum(schedule.values()) + sum(deliver_v.values())
+        out["voice_calls_by_operation"] = {"schedule (as email)": schedule, "deliver": deliver_v}
+    return out
+
+
+def _tracking_figures(c: dict) -> dict:
+    req = c["tracking"]["requests"]
+    opens = _per_op(c, ("tracking.open",), req["open"])
+    clicks = _per_op(c, ("tracking.click",), req["click"])
+    events = c["tracking"]["events_evaluated"] or 1
+    total = sum(opens.values()) * req["open"] + sum(clicks.values()) * req["click"]
+    return {
+        "aws_calls_per_tracking_request": total / (req["open"] + req["click"]),
+        "tracking_calls_by_operation": {"open": opens, "click": clicks},
+        "tracking_status_codes": c["tracking"]["status_codes"],
+        "tracking_event_evaluation_calls_per_event": _per_op(c, ("tracking.evaluate",), events),
+    }
+
+
+def _cost_figures(c: dict) -> dict:
+    from .costs import monthly
+
+    m = monthly(c)
+    return {
+        "engine_cost_per_1000_leads_month_usd": m["engine_usd"],
+        "channel_cost_per_1000_leads_month_usd": m["channel_usd"],
+        "engine_cost_share_of_channel": m["engine_share_of_channel"],
+        "engine_fixed_cost_per_stack_month_usd": m["fixed_per_stack_total_usd"],
+        "cost_breakdown": {**m, "sms_sample": c.get("sms_sample")},
+    }
+
+
+# -- the table -------------------------------------------------------------------------------
+
+def _fmt(key: str, value) -> str:
+    if value is None:
+        return "error"
+    if key == "engine_cost_share_of_channel":
+        return f"{100 * value:.2f}%"
+    if isinstance(value, float):
+        return f"{value:.2f}" if abs(value) >= 0.1 else f"{value:.4f}"
+    return str(value)
+
+
+def table(results: dict) -> str:
+    rows = [("figure", "measured", "target", "met?")]
+    for key, (label, target, ok) in TARGETS.items():
+        value = results.get(key)
+        met = "-" if value is None else ("yes" if ok(value) else "NO")
+        rows.append((label, _fmt(key, value), target, met))
+    extra = [
+        ("  engine cost per 1000 leads / month (USD)", results.get("engine_cost_per_1000_leads_month_usd")),
+        ("  channel cost per 1000 leads / month (USD)", results.get("channel_cost_per_1000_leads_month_usd")),
+        ("  engine fixed cost per team stack / month (USD)", results.get("engine_fixed_cost_per_stack_month_usd")),
+        ("  AWS calls per SMS touch", results.get("aws_calls_per_sms_touch")),
+        ("  AWS calls per task touch", results.get("aws_calls_per_task_touch")),
+        ("  AWS calls per voice touch", results.get("aws_calls_per_voice_touch")),
+        ("  Lambda event source calls per email touch (not ours)", results.get("email_calls_per_touch_lambda_event_source")),
+    ]
+    for label, value in extra:
+        if value is not None:
+            rows.append((label, f"{value:.2f}" if isinstance(value, float) else str(value), "", "info"))
+    widths = [max(len(r[i]) for r in rows) for i in range(4)]
+    lines = ["  ".join(cell.ljust(w) for cell, w in zip(r, widths)).rstrip() for r in rows]
+    lines.insert(1, "  ".join("-" * w for w in widths))
+    return "\n".join(lines)
+
+
+def details(results: dict) -> str:
+    out = []
+    ops = results.get("email_calls_by_operation")
+    if ops:
+        out.append("Per email touch, by operation:")
+        for stage, items in ops.items():
+            out.append(f"  {stage:9s} " + ", ".join(f"{k} {v:.2f}" for k, v in items.items()))
+    cb = (results.get("cost_breakdown") or {})
+    if cb:
+        top = list(cb["engine_usd_by_item"].items())[:4]
+        out.append("Engine cost per 1000 leads, largest items: " + ", ".join(f"{k} ${v:.3f}" for k, v in top))
+        out.append("Fixed per stack: " + ", ".join(f"{k} ${v:.2f}" for k, v in cb["fixed_per_stack_usd"].items() if v >= 0.005))
+    if results.get("sweep_source"):
+        d = results["sweep_details"]
+        out.append(f"Sweeps measured through {results['sweep_source']}: items read by table at "
+                   f"{d['small']['leads']} leads {d['small'].get('items_read_by_table')}, at {d['large']['leads']} "
+                   f"{d['large'].get('items_read_by_table')}; calls {d['large']['calls']}")
+    sample = ((results.get("cost_breakdown") or {}).get("sms_sample") or {}).get("sms.deliver")
+    if sample:
+        out.append(f"SMS sent: {sample['characters']} characters, {'GSM-7' if sample['gsm7'] else 'UCS-2'}, "
+                   f"{sample['parts']} billed part(s) each")
+    for name, err in (results.get("errors") or {}).items():
+        out.append(f"ERROR in {name}: {err.splitlines()[0] if err else err}")
+    return "\n".join(out)
+
+
+def main() -> int:
+    started = time.perf_counter()
+    results: dict = {"measured_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+                     "command": "make bench  (python -m bench.run)", "python": platform.python_version(),
+                     "machine": {"cpus": os.cpu_count(), "platform": platform.platform()}, "git": _git()}
+    errors: dict[str, str] = {}
+    raw: dict = {}
+
+    print("bench: calls per touch and sweep reads (moto, two processes)...", file=sys.stderr, flush=True)
+    calls_proc, sweeps_proc = _child("bench.calls"), _child("bench.sweeps")
+    for name, proc in (("calls", calls_proc), ("sweeps", sweeps_proc)):
+        try:
+            raw[name] = _collect(proc, name)
+        except Exception as exc:
+            errors[name] = str(exc)
+
+    if "calls" in raw:
+        for name, fn in (("email", _email_figures), ("tracking", _tracking_figures), ("cost", _cost_figures)):
+            try:
+                results.update(fn(raw["calls"]))
+            except Exception as exc:
+                errors[f"calls:{name}"] = f"{type(exc).__name__}: {exc}"
+    if "sweeps" in raw:
+        s = raw["sweeps"]
+        results.update(sweep_read_ratio_10x=s["ratio"], sweep_source=s["small"]["source"],
+                       sweep_items_read={"n": s["small"]["leads"], "items_read_n": s["small"]["items_read"],
+                                         "10n": s["large"]["leads"], "items_read_10n": s["large"]["items_read"],
+                                         "matching_leads": s["small"]["matching"]},
+                       sweep_details=s)
+        for size in ("small", "large"):
+            if s[size].get("errors"):
+                errors[f"sweeps:{size}"] = json.dumps(s[size]["errors"])
+
+    print("bench: dispatch memory (moto server in its own process)...", file=sys.stderr, flush=True)
+    try:
+        from . import rss
+
+        r = rss.measure()
+        results.update(dispatch_peak_rss_mb=r["peak_mb"], dispatch_rss=r)
+        if r.get("sent") != r.get("touches"):
+            errors["rss"] = f"only {r.get('sent')} of {r.get('touches')} touches were sent"
+    except Exception as exc:
+        errors["rss"] = f"{type(exc).__name__}: {exc}"
+
+    runs = int(os.environ.get("BENCH_IMPORT_RUNS", "15"))
+    print(f"bench: cold import, {runs} interleaved runs each...", file=sys.stderr, flush=True)
+    try:
+        from . import coldstart
+
+        cs = coldstart.measure(max(15, runs))
+        results.update(import_ratio_vs_boto3=cs["ratio"], cold_import=cs)
+    except Exception as exc:
+        errors["coldstart"] = f"{type(exc).__name__}: {exc}"
+
+    results["targets"] = {k: {"target": t, "met": (ok(results[k]) if results.get(k) is not None else None)}
+                          for k, (_, t, ok) in TARGETS.items()}
+    results["errors"] = errors or None
+    results["seconds"] = round(time.perf_counter() - started, 1)
+    tmp = RESULTS.with_suffix(".json.tmp")
+    tmp.write_text(json.dumps(results, indent=1, default=str) + "\n")
+    tmp.replace(RESULTS)
+
+    print()
+    print(table(results))
+    print()
+    print(details(results))
+    print(f"\nwrote {RESULTS.relative_to(env.ROOT)} in {results['seconds']} s", flush=True)
+    return 1 if errors else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

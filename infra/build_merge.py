@@ -1,0 +1,92 @@
+"""Build the template that `chalice package --merge-template` merges into Chalice's SAM output.
+
+    python infra/build_merge.py --stage dev [--out out/merge-dev.json]
+
+infra/template.json (Parameters, Resources, Outputs: every table, queue, dead-letter queue and
+topic) + infra/event_sources.json (overrides for the functions Chalice generates: partial batch
+responses on the SQS event sources, references to the queues and topics, their names as
+environment) -> one merge template, with the ``Stage`` parameter defaulting to the stage being
+packaged so the tables carry the names that stage's code expects (``touchengine-<stage>-*``).
+
+Standard library only: `make package` runs it before anything else is needed.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+INFRA = Path(__file__).resolve().parent
+KEPT = ("Parameters", "Resources", "Outputs")
+ALLOWED_TOP = {"AWSTemplateFormatVersion", "Description", "Metadata", "Parameters", "Mappings", "Conditions",
+               "Transform", "Resources", "Outputs", "Globals"}
+
+
+def _deep_merge(base: dict, over: dict, path: str = "") -> dict:
+    out = dict(base)
+    for key, value in over.items():
+        if isinstance(value, dict) and isinstance(out.get(key), dict):
+            out[key] = _deep_merge(out[key], value, f"{path}.{key}")
+        elif key in out:
+            raise ValueError(f"{path}.{key}: defined in both infra/template.json and the overrides")
+        else:
+            out[key] = value
+    return out
+
+
+def _strip_comments(value):
+    if isinstance(value, dict):
+        return {k: _strip_comments(v) for k, v in value.items() if not k.startswith("_")}
+    if isinstance(value, list):
+        return [_strip_comments(v) for v in value]
+    return value
+
+
+def _references(value):
+    """Every logical id named by Ref, Fn::GetAtt or DependsOn inside ``value``."""
+    if isinstance(value, dict):
+        for key, inner in value.items():
+            if key == "Ref" and isinstance(inner, str):
+                yield inner
+            elif key == "DependsOn":
+                yield from ([inner] if isinstance(inner, str) else inner)
+            elif key == "Fn::GetAtt":
+                yield inner[0] if isinstance(inner, list) else str(inner).split(".")[0]
+            else:
+                yield from _references(inner)
+    elif isinstance(value, list):
+        for inner in value:
+            yield from _references(inner)
+
+
+def build(stage: str, infra: Path = INFRA) -> dict:
+    template = json.loads((infra / "template.json").read_text())
+    overrides = _strip_comments(json.loads((infra / "event_sources.json").read_text()))
+    unknown_top = set(overrides) - ALLOWED_TOP
+    if unknown_top:
+        raise ValueError(f"event_sources.json: not template sections: {sorted(unknown_top)}")
+    merged = _deep_merge({k: template[k] for k in KEPT if k in template}, overrides)
+    params = merged.setdefault("Parameters", {})
+    params["Stage"] = {**params.get("Stage", {"Type": "String"}), "Default": stage}
+    known = set(template.get("Resources", {})) | set(params)
+    missing = sorted({r for r in _references(overrides) if r not in known and not r.startswith("AWS::")})
+    if missing:
+        raise ValueError(f"event_sources.json refers to resources infra/template.json does not define: {missing}")
+    return merged
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--stage", required=True)
+    parser.add_argument("--out", help="default: out/merge-<stage>.json")
+    args = parser.parse_args(argv)
+    out = Path(args.out or f"out/merge-{args.stage}.json")
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(json.dumps(build(args.stage), indent=2) + "\n")
+    print(out)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
