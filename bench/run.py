@@ -165,6 +165,7 @@ def table(results: dict) -> str:
         ("  engine cost per 1000 leads / month (USD)", results.get("engine_cost_per_1000_leads_month_usd")),
         ("  channel cost per 1000 leads / month (USD)", results.get("channel_cost_per_1000_leads_month_usd")),
         ("  engine fixed cost per team stack / month (USD)", results.get("engine_fixed_cost_per_stack_month_usd")),
+        ("  cold import ratio, wall clock (CPU time above)", (results.get("cold_import") or {}).get("ratio_wall")),
         ("  AWS calls per SMS touch", results.get("aws_calls_per_sms_touch")),
         ("  AWS calls per task touch", results.get("aws_calls_per_task_touch")),
         ("  AWS calls per voice touch", results.get("aws_calls_per_voice_touch")),

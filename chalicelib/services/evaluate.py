@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from ..domain import analytics
 from ..domain.events import apply_event
 from ..observability import logger, metrics
 from ..store.repos import Conflict
@@ -62,10 +63,13 @@ def handle_event(ctx: Context, event: dict, now: datetime) -> str:
         # The lead remembers the events it processed: the dedupe rides on the write we make anyway.
         updated["recent_event_ids"] = (lead.get("recent_event_ids", []) + [event["event_id"]])[-50:]
         result = run_triggers(ctx, updated, lead, event, now, enrollments)
+        live = [e["sequence"] for e in enrollments if e.get("status") in ("active", "paused")]
+        counters = analytics.from_event(event["type"], event.get("data") or {}, live) + \
+            analytics.from_enrollment_items(result.timeline, {e["enrollment_id"]: e.get("step") for e in enrollments})
         try:
             ctx.enrollments.save_all(result.enrollments, lead=result.lead, lead_repo=ctx.leads,
                                      timeline=[(item, event["event_id"])] + [(i, None) for i in result.timeline],
-                                     tasks=result.tasks)
+                                     tasks=result.tasks, stats=analytics.aggregate(counters))
         except Conflict:
             continue
         if result.tasks:

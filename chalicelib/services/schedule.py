@@ -14,7 +14,7 @@ from datetime import datetime
 
 from ..aws import client
 from ..config import settings
-from ..domain import policy
+from ..domain import analytics, policy
 from ..observability import logger, metrics
 from ..sequences import engine
 from ..sequences.catalog import SEQUENCES
@@ -100,10 +100,14 @@ def schedule_due(ctx: Context, now: datetime, page_size: int = 100, max_pages: i
                 continue
             new_lead, outcomes = plan_lead(lead, items, now, team)
             decisions = [d for o in outcomes for d in o.decisions]
+            items = [i for o in outcomes for i in o.timeline]
+            counters = analytics.from_schedule([t for o in outcomes for t in o.sends], decisions) + \
+                analytics.from_enrollment_items(items, {})
             try:
                 ctx.enrollments.save_all([o.enrollment for o in outcomes],
                                          lead=new_lead if new_lead != lead else None, lead_repo=ctx.leads,
-                                         touches=decisions, timeline=[(i, None) for o in outcomes for i in o.timeline])
+                                         touches=decisions, timeline=[(i, None) for i in items],
+                                         stats=analytics.aggregate(counters))
             except Conflict:
                 counts["conflicts"] += 1  # changed under us (an exit, a pause): next minute re-reads
                 continue

@@ -164,6 +164,23 @@ class RateModel(Model):
 
 
 class StatModel(Model):
+    """Analytics counters per (sequence, step), incremented with ADD as things happen."""
     Meta = _meta("stats")
     pk = UnicodeAttribute(hash_key=True)
     sk = UnicodeAttribute(range_key=True)
+    # top-level numbers: DynamoDB can ADD to a missing attribute, not to a missing map's key
+    enrolled = NumberAttribute(null=True)
+    sent = NumberAttribute(null=True)
+    delivered = NumberAttribute(null=True)
+    opened = NumberAttribute(null=True)
+    machine_opens = NumberAttribute(null=True)
+    clicked = NumberAttribute(null=True)
+    replied = NumberAttribute(null=True)
+    converted = NumberAttribute(null=True)
+    opted_out = NumberAttribute(null=True)
+    bounced = NumberAttribute(null=True)
+    deferred = NumberAttribute(null=True)
+    suppressed = NumberAttribute(null=True)
+    failed = NumberAttribute(null=True)
+    completed = NumberAttribute(null=True)
+    exited = NumberAttribute(null=True)

@@ -12,7 +12,7 @@ from pynamodb.transactions import TransactWrite
 
 from ..domain.lead import email_key
 from ..domain.sweeps import sweep_keys
-from .models import EnrollmentModel, LeadModel, RateModel, TaskModel, TimelineModel, TouchModel
+from .models import EnrollmentModel, LeadModel, RateModel, StatModel, TaskModel, TimelineModel, TouchModel
 
 DUE_SHARD = "due"
 
@@ -251,7 +251,7 @@ class EnrollmentRepo:
 
     def save_all(self, enrollments: list[dict], lead: dict | None = None, lead_repo: LeadRepo | None = None,
                  touches: list[dict] = (), timeline: list[tuple[dict, str | None]] = (),
-                 tasks: list[dict] = ()) -> None:
+                 tasks: list[dict] = (), stats: dict | None = None) -> None:
         """Write what one decision changed (enrollments, the lead, touch decisions, timeline
         items, tasks) in one TransactWriteItems call.
 
@@ -275,6 +275,8 @@ class EnrollmentRepo:
                 for task in tasks:
                     tx.save(TaskModel(task["task_id"], lo_id=task["lo_id"], lead_id=task["lead_id"],
                                       created_at=task["created_at"], status=task["status"], doc=task))
+                for (sequence, step), counts in (stats or {}).items():
+                    tx.update(StatModel(f"seq#{sequence}", step), actions=StatsRepo.actions(counts))
         except TransactWriteError as exc:
             if _is_conditional(exc):
                 raise Conflict(",".join(e["enrollment_id"] for e in enrollments)) from exc
@@ -344,6 +346,24 @@ class TouchRepo:
     def for_lead(self, lead_id: str) -> list[dict]:
         return [{**m.doc, "status": m.status, "history": list(m.history or [])}
                 for m in TouchModel.query(lead_id)]
+
+
+# -- analytics counters ----------------------------------------------------------------------
+
+class StatsRepo:
+    @staticmethod
+    def actions(counts: dict[str, int]) -> list:
+        return [getattr(StatModel, name).add(n) for name, n in counts.items()]
+
+    def add(self, sequence: str, step: str, counts: dict[str, int]) -> None:
+        StatModel(f"seq#{sequence}", step).update(actions=self.actions(counts))
+
+    def rows(self) -> list[dict]:
+        # a few hundred items at most (sequences x steps): read whole, never the leads
+        from ..domain.analytics import COUNTERS
+
+        return [{"sequence": m.pk[4:], "step": m.sk, **{n: int(getattr(m, n) or 0) for n in COUNTERS}}
+                for m in StatModel.scan()]
 
 
 # -- rates -----------------------------------------------------------------------------------

@@ -1,0 +1,102 @@
+"""Issue 6's acceptance on the local stack: the nightly sweeps on the virtual clock.
+
+A past client funded a year ago tomorrow gets ``annual_review`` once the clock passes the next
+nightly run (07:00 UTC); ``PUT /rates`` one point under a past client's note rate produces the
+refinance email that leads with their savings after the nightly run, and not again the next night.
+"""
+import email
+from datetime import date, datetime, timedelta, timezone
+from email import policy
+from zoneinfo import ZoneInfo
+
+HOUR, DAY = 3600, 86400
+CHICAGO = ZoneInfo("America/Chicago")
+
+
+def _now(stack) -> datetime:
+    return datetime.fromisoformat(stack.get("/_local/clock").json()["now"])
+
+
+def _next_run(now: datetime) -> datetime:
+    run = now.astimezone(timezone.utc).replace(hour=7, minute=0, second=0, microsecond=0)
+    return run if now < run else run + timedelta(days=1)
+
+
+def _year_before(d: date) -> date:
+    return d.replace(year=d.year - 1) if (d.month, d.day) != (2, 29) else date(d.year - 1, 2, 28)
+
+
+def _past_client(stack, unique, **loan) -> str:
+    resp = stack.post("/leads", {
+        "first_name": "Aisha", "last_name": "Khan", "state": "TX", "stage": "funded", **unique,
+        "consent": {"email": True},
+        "loan": {"type": "conventional", "purpose": "purchase", "amount": 400000, "term_months": 360,
+                 "property_value": 500000, **loan}})
+    assert resp.status_code == 201, resp.text
+    return resp.json()["lead_id"]
+
+
+def _subjects(stack, address: str) -> list[str]:
+    return [str(email.message_from_string(raw, policy=policy.default)["Subject"]) for raw in stack.mail_to(address)]
+
+
+def test_a_funding_anniversary_tomorrow_enrolls_annual_review_after_the_nightly_run(stack, unique):
+    now = _now(stack)
+    run = _next_run(now)
+    funded_on = _year_before(run.date())
+    lead_id = _past_client(stack, unique, rate=6.0, funded_on=funded_on.isoformat(), product="conv30")
+    stack.settle()
+    # imported as funded a year ago: a past client, not a closing to celebrate
+    assert not [i for i in stack.timeline(lead_id) if i["kind"] == "enrollment"]
+
+    stack.advance((run - now).total_seconds() - 5 * 60)  # just before the run: nothing yet
+    assert not [i for i in stack.timeline(lead_id) if i["kind"] == "enrollment"]
+    stack.advance(30 * 60)                                  # past it
+    items = stack.timeline(lead_id)
+    assert [(i["sequence"], i["action"], i["reason"]) for i in items if i["kind"] == "enrollment"] == [
+        ("annual_review", "enrolled", "time:funding_anniversary")]
+    assert [i["data"]["years"] for i in items if i.get("type") == "sweep_funding_anniversary"] == [1]
+    # the review email waits for 10:00 in the client's zone, not the sweep's 07:00 UTC
+    planned = [i for i in items if i["kind"] == "touch" and i["step"] == "annual_review_email"]
+    assert planned and planned[0]["status"] == "scheduled"
+    local = datetime.fromisoformat(planned[0]["at"]).astimezone(CHICAGO)
+    assert (local.date(), local.hour, local.minute) == (run.date(), 10, 0)
+
+
+def test_a_rate_one_point_under_the_note_rate_sends_the_savings_email_once(stack, unique):
+    product = f"e2e{unique['phone'][-4:]}"  # a product of its own: the stack is shared by the session
+    now = _now(stack)
+    funded_on = (now.date() - timedelta(days=700)).isoformat()
+    lead_id = _past_client(stack, unique, rate=7.125, funded_on=funded_on, product=product)
+    resp = stack.session.put(stack.url("/rates"), json={"product": product, "rate": 6.125,
+                                                        "as_of": now.date().isoformat()}, timeout=60)
+    assert resp.status_code == 200, f"PUT /rates: {resp.status_code} {resp.text}"
+
+    # the nightly run enrolls; the email waits for business hours in Chicago (a weekend: Monday)
+    run = _next_run(now)
+    stack.advance((run - now).total_seconds() + 60)
+    assert [i["reason"] for i in stack.timeline(lead_id) if i["kind"] == "enrollment"] == ["external:rate_drop"]
+    for _ in range(16):
+        if stack.mail_to(unique["email"]):
+            break
+        stack.advance(6 * HOUR)
+    lead = stack.get(f"/leads/{lead_id}").json()
+    savings = lead["refi_snapshot"]["monthly_savings_fmt"]
+    assert savings.startswith("$") and float(savings[1:].replace(",", "")) > 100
+    subjects = _subjects(stack, unique["email"])
+    assert subjects == [f"Aisha, you could save about {savings} a month"]
+    raw = stack.mail_to(unique["email"])[0]
+    text = email.message_from_string(raw, policy=policy.default).get_body(preferencelist=("plain",)).get_content()
+    assert f"lower your monthly payment by about {savings}" in text
+    assert f"{lead['refi_snapshot']['new_rate_fmt']} ({lead['refi_snapshot']['new_apr_fmt']} APR)" in text
+    sent = [i for i in stack.timeline(lead_id) if i["kind"] == "touch" and i["status"] == "sent"]
+    assert [(i["sequence"], i["step"]) for i in sent] == [("refinance_opportunity", "savings_email")]
+    local = datetime.fromisoformat(sent[0]["at"]).astimezone(CHICAGO)
+    assert local.weekday() < 5 and 9 <= local.hour < 17
+
+    # the next night the rate is unchanged: the client is cooling down, nothing new
+    stack.advance(DAY)
+    items = stack.timeline(lead_id)
+    assert len([i for i in items if i.get("type") == "rate_sweep_match"]) == 1
+    assert len([i for i in items if i["kind"] == "enrollment" and i["action"] == "enrolled"]) == 1
+    assert _subjects(stack, unique["email"]) == subjects

@@ -1,0 +1,109 @@
+"""`make package`'s output: what Lambda will run and what CloudFormation will create.
+
+Runs the real build (infra/build_merge.py, then `chalice package --merge-template`) once for the
+module; no AWS credentials are needed (Chalice wants a region name only to start).
+"""
+import json
+import os
+import subprocess
+import sys
+import zipfile
+from pathlib import Path
+
+import pytest
+
+from chalicelib.services import deliver as deliver_mod
+
+ROOT = Path(__file__).resolve().parents[2]
+STAGE = "dev"
+
+
+@pytest.fixture(scope="module")
+def package(tmp_path_factory):
+    out = tmp_path_factory.mktemp("package")
+    # the developer's environment (pip's settings included), minus anything that points at AWS or a stage
+    env = {k: v for k, v in os.environ.items()
+           if not k.startswith(("AWS_", "TOUCHENGINE_", "POWERTOOLS_", "TRACKING_", "API_TOKEN"))}
+    env.update(AWS_DEFAULT_REGION="us-east-1", PYTHONDONTWRITEBYTECODE="1")
+    merge = out / f"merge-{STAGE}.json"
+    subprocess.run([sys.executable, "infra/build_merge.py", "--stage", STAGE, "--out", str(merge)],
+                   cwd=ROOT, env=env, check=True, capture_output=True, text=True)
+    # `python -m chalice` does not exist; call the console script's entry point with this interpreter.
+    done = subprocess.run([sys.executable, "-c", "import sys; from chalice.cli import main; sys.exit(main())",
+                           "package", "--stage", STAGE, "--merge-template", str(merge), str(out / STAGE)],
+                          cwd=ROOT, env=env, capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stdout + done.stderr
+    sam = json.loads((out / STAGE / "sam.json").read_text())
+    with zipfile.ZipFile(out / STAGE / "deployment.zip") as z:
+        names = set(z.namelist())
+    return sam, names
+
+
+def test_templates_ship_beside_app_py(package):
+    _, names = package
+    assert "app.py" in names
+    assert "chalicelib/services/deliver.py" in names and "chalicelib/teams/dev.json" in names
+    on_disk = {str(p.relative_to(ROOT)) for p in (ROOT / "templates").rglob("*.j2")}
+    assert on_disk and on_disk <= names  # vendor/templates -> ../templates lands at the zip root
+    assert "templates/partials/footer.html.j2" in names
+    assert not any(n.startswith(("tests/", "infra/", "vendor/")) for n in names)
+
+
+def test_sqs_event_sources_report_batch_item_failures(package):
+    sam, _ = package
+    for fn in ("DeliverTouch", "EvaluateEvents"):
+        source = sam["Resources"][fn]["Properties"]["Events"][f"{fn}SqsEventSource"]
+        assert source["Type"] == "SQS"
+        assert source["Properties"]["FunctionResponseTypes"] == ["ReportBatchItemFailures"]
+        assert source["Properties"]["BatchSize"] == 10  # Chalice's own settings survive the merge
+    handlers = {r["Properties"]["Handler"] for r in sam["Resources"].values()
+                if r["Type"] == "AWS::Serverless::Function"}
+    assert "chalicelib.api.workers.deliver_touch" in handlers
+
+
+def test_infra_resources_are_merged_in_for_the_stage(package):
+    sam, _ = package
+    resources = sam["Resources"]
+    tables = {k for k, r in resources.items() if r["Type"] == "AWS::DynamoDB::Table"}
+    assert {"LeadsTable", "EnrollmentsTable", "TouchesTable", "TimelineTable", "TasksTable", "RatesTable"} <= tables
+    assert {"TouchesQueue", "TouchesDeadLetterQueue", "EventsQueue", "SesFeedbackTopic"} <= set(resources)
+    assert sam["Parameters"]["Stage"]["Default"] == STAGE  # tables are named touchengine-dev-*, as the code expects
+    env = sam["Globals"]["Function"]["Environment"]["Variables"]
+    assert env["TOUCHES_QUEUE_URL"] == {"Ref": "TouchesQueue"} and env["EVENTS_QUEUE_URL"] == {"Ref": "EventsQueue"}
+    assert resources["ReceiveSesFeedback"]["DependsOn"] == ["SesFeedbackTopic"]
+
+
+def test_retry_limits_agree_with_the_queue_and_the_function(package):
+    sam, _ = package
+    queue = sam["Resources"]["TouchesQueue"]["Properties"]
+    timeout = sam["Resources"]["DeliverTouch"]["Properties"]["Timeout"]
+    # the last attempt deliver() marks "dead-lettered" is the one after which SQS moves the message
+    assert queue["RedrivePolicy"]["maxReceiveCount"] == deliver_mod.MAX_ATTEMPTS
+    # a claim older than the lease has no live holder: the lease must outlast any invocation
+    assert deliver_mod.SEND_LEASE.total_seconds() >= 2 * timeout
+    # Lambda refuses an SQS mapping whose queue hides messages for less than the function may run
+    assert queue["VisibilityTimeout"] >= timeout
+
+
+def test_packaged_template_passes_cfn_lint(package, tmp_path):
+    pytest.importorskip("cfnlint", reason="cfn-lint is not installed (it is not a dev requirement yet)")
+    sam, _ = package
+    path = tmp_path / "sam.json"
+    path.write_text(json.dumps(sam))
+    done = subprocess.run([sys.executable, "-c", "import sys; from cfnlint.runner import main; sys.exit(main())",
+                           str(path)], capture_output=True, text=True)
+    assert done.returncode == 0, done.stdout + done.stderr
+
+
+def test_merge_refuses_overrides_that_name_missing_resources(tmp_path):
+    sys.path.insert(0, str(ROOT / "infra"))
+    try:
+        import build_merge
+    finally:
+        sys.path.remove(str(ROOT / "infra"))
+    (tmp_path / "template.json").write_text((ROOT / "infra" / "template.json").read_text())
+    (tmp_path / "event_sources.json").write_text(json.dumps(
+        {"Resources": {"DeliverTouch": {"DependsOn": ["NoSuchQueue"]}}}))
+    with pytest.raises(ValueError, match="NoSuchQueue"):
+        build_merge.build("dev", tmp_path)
+    assert build_merge.build("acme")["Parameters"]["Stage"]["Default"] == "acme"
