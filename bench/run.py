@@ -101,6 +101,12 @@ def _email_figures(c: dict) -> dict:
         "email_calls_per_touch_deliver": sum(deliver.values()),
         "email_calls_per_touch_lambda_event_source": sum(esm.values()),
         "email_lambda_event_source_by_operation": esm,
+        "email_dynamodb_units_per_touch": {
+            stage: {"wru_by_table": {t: v / n for t, v in (c["units"].get(f"email.{stage}") or {}).get("wru_by_table", {}).items()},
+                    "rru_by_table": {t: v / n for t, v in (c["units"].get(f"email.{stage}") or {}).get("rru_by_table", {}).items()}}
+            for stage in ("schedule", "deliver")},
+        "tracking_event_dynamodb_units": {k: v / max(1, c["tracking"]["events_evaluated"])
+                                          for k, v in (c["units"].get("tracking.evaluate") or {}).get("wru_by_table", {}).items()},
     }
     for channel in ("sms", "task"):
         m = c["rounds"][channel]["scheduled"]["queued"]

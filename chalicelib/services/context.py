@@ -42,6 +42,12 @@ class Context:
         return TouchRepo()
 
     @cached_property
+    def stats(self):
+        from ..store.repos import StatsRepo
+
+        return StatsRepo()
+
+    @cached_property
     def rates(self):
         from ..store.repos import RateRepo
 

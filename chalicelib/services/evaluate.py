@@ -69,9 +69,11 @@ def handle_event(ctx: Context, event: dict, now: datetime) -> str:
         try:
             ctx.enrollments.save_all(result.enrollments, lead=result.lead, lead_repo=ctx.leads,
                                      timeline=[(item, event["event_id"])] + [(i, None) for i in result.timeline],
-                                     tasks=result.tasks, stats=analytics.aggregate(counters))
+                                     tasks=result.tasks)
         except Conflict:
             continue
+        if counters:
+            ctx.stats.add_all(analytics.aggregate(counters))
         if result.tasks:
             from .notify import notify_tasks
 

@@ -94,6 +94,7 @@ def schedule_due(ctx: Context, now: datetime, page_size: int = 100, max_pages: i
             by_lead[e["lead_id"]].append(e)
         leads = ctx.leads.get_many(list(by_lead))
         orders = []
+        page_counters: list = []
         for lead_id, items in by_lead.items():
             lead = leads.get(lead_id)
             if lead is None:
@@ -106,11 +107,11 @@ def schedule_due(ctx: Context, now: datetime, page_size: int = 100, max_pages: i
             try:
                 ctx.enrollments.save_all([o.enrollment for o in outcomes],
                                          lead=new_lead if new_lead != lead else None, lead_repo=ctx.leads,
-                                         touches=decisions, timeline=[(i, None) for i in items],
-                                         stats=analytics.aggregate(counters))
+                                         touches=decisions, timeline=[(i, None) for i in items])
             except Conflict:
                 counts["conflicts"] += 1  # changed under us (an exit, a pause): next minute re-reads
                 continue
+            page_counters += counters
             snapshot = {k: new_lead[k] for k in LEAD_FIELDS_FOR_DELIVERY if k in new_lead}
             orders += [{"touch": t, "lead": snapshot} for o in outcomes for t in o.sends]
             counts["enrollments"] += len(items)
@@ -120,6 +121,8 @@ def schedule_due(ctx: Context, now: datetime, page_size: int = 100, max_pages: i
                 by_reason[f"{d['status']}:{reason}"] = by_reason.get(f"{d['status']}:{reason}", 0) + 1
         if orders:
             _queue(orders)
+        # one ADD per (sequence, step) per page: amortised over every touch of the page
+        ctx.stats.add_all(analytics.aggregate(page_counters))
         counts["queued"] += len(orders)
         if start is None:
             break

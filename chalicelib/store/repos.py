@@ -251,7 +251,7 @@ class EnrollmentRepo:
 
     def save_all(self, enrollments: list[dict], lead: dict | None = None, lead_repo: LeadRepo | None = None,
                  touches: list[dict] = (), timeline: list[tuple[dict, str | None]] = (),
-                 tasks: list[dict] = (), stats: dict | None = None) -> None:
+                 tasks: list[dict] = ()) -> None:
         """Write what one decision changed (enrollments, the lead, touch decisions, timeline
         items, tasks) in one TransactWriteItems call.
 
@@ -275,8 +275,6 @@ class EnrollmentRepo:
                 for task in tasks:
                     tx.save(TaskModel(task["task_id"], lo_id=task["lo_id"], lead_id=task["lead_id"],
                                       created_at=task["created_at"], status=task["status"], doc=task))
-                for (sequence, step), counts in (stats or {}).items():
-                    tx.update(StatModel(f"seq#{sequence}", step), actions=StatsRepo.actions(counts))
         except TransactWriteError as exc:
             if _is_conditional(exc):
                 raise Conflict(",".join(e["enrollment_id"] for e in enrollments)) from exc
@@ -357,6 +355,12 @@ class StatsRepo:
 
     def add(self, sequence: str, step: str, counts: dict[str, int]) -> None:
         StatModel(f"seq#{sequence}", step).update(actions=self.actions(counts))
+
+    def add_all(self, grouped: dict[tuple[str, str], dict[str, int]]) -> None:
+        """Plain ADD updates, outside any transaction: counters are hot items shared by every
+        lead, and a transaction on them would conflict with every other lead's."""
+        for (sequence, step), counts in grouped.items():
+            self.add(sequence, step, counts)
 
     def rows(self) -> list[dict]:
         # a few hundred items at most (sequences x steps): read whole, never the leads
