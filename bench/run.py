@@ -21,7 +21,6 @@ import sys
 import tempfile
 import time
 from datetime import datetime, timezone
-from pathlib import Path
 
 from . import env
 
@@ -66,7 +65,7 @@ def _collect(proc: subprocess.Popen, name: str, timeout: float = 240) -> dict:
 def _git() -> dict:
     def run(*args):
         try:
-            return subprocess.run(["git", *args], cwd=env.ROOT, capture_output=True, text=True, timeout=10).stdout.strip()
+            return subprocess.run(["git", *args], check=False, cwd=env.ROOT, capture_output=True, text=True, timeout=10).stdout.strip()
         except (OSError, subprocess.SubprocessError):
             return ""
     return {"commit": run("rev-parse", "--short", "HEAD"), "dirty": bool(run("status", "--porcelain"))}
@@ -100,6 +99,8 @@ def _email_figures(c: dict) -> dict:
         "email_calls_per_touch_schedule": sum(schedule.values()),
         "email_calls_per_touch_deliver": sum(deliver.values()),
         "email_calls_per_touch_lambda_event_source": sum(esm.values()),
+        # events the deliveries themselves queued, evaluated in the same drain (not part of the figure)
+        "email_followup_event_calls_per_touch": _per_op(c, ("email.evaluate",), n),
         "email_lambda_event_source_by_operation": esm,
         "email_dynamodb_units_per_touch": {
             stage: {"wru_by_table": {t: v / n for t, v in (c["units"].get(f"email.{stage}") or {}).get("wru_by_table", {}).items()},

@@ -152,7 +152,7 @@ def _direct_sweeps(ctx, now):
         def run():
             read, start = 0, None
             while True:
-                items, start, n = ctx.leads.query_index(index, key, cond, page_size=100, start=start)
+                _items, start, n = ctx.leads.query_index(index, key, cond, page_size=100, start=start)
                 read += n
                 if not start:
                     return {"items_read": read}
@@ -169,9 +169,9 @@ def measure(log, total: int) -> dict:
     from moto import mock_aws
 
     from chalicelib.clock import clock
+    from chalicelib.config import settings
     from chalicelib.local.stack import create_resources
     from chalicelib.services.context import Context
-    from chalicelib.config import settings
 
     clock.set_offset(TONIGHT - datetime.now(timezone.utc))
     now = clock.now()

@@ -7,7 +7,6 @@ Hand-written rather than pydantic: the rules are few, the error shape is fixed b
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 from datetime import date, datetime
 
 import phonenumbers
@@ -277,15 +276,3 @@ def consent_state(records: list[dict]) -> dict[str, dict]:
     for record in sorted(records, key=lambda r: r["at"]):
         latest[record["channel"]] = record
     return latest
-
-
-@dataclass(frozen=True)
-class StageChange:
-    old: str | None
-    new: str
-
-    @property
-    def forward(self) -> bool:
-        if self.old is None or self.old == "lost" or self.new == "lost":
-            return True
-        return STAGES.index(self.new) > STAGES.index(self.old)

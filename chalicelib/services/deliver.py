@@ -183,12 +183,15 @@ def _failed(ctx: Context, touch: dict, now: datetime, attempt: int, raw: Excepti
         logger.warning("touch failed permanently", extra={**ids, "reason": str(exc)[:300]})
         return "failed"
     last = attempt >= MAX_ATTEMPTS
+    if isinstance(exc, Deferred) and not last:
+        logger.info("touch deferred to the calling window", extra={**ids, "retry_after": exc.retry_after})
+        raise exc  # recorded as deferred already; not a failure
     reason = f"{'dead-lettered after' if last else 'retrying after'} attempt {attempt}: {_describe(exc)}"[:500]
     record = _record(touch, "failed" if last else "retrying", now, reason, attempt=attempt)
     try:
         if progress.claimed:
             ctx.touches.mark(record, expect="sending")
-        elif last or not isinstance(exc, Deferred):
+        else:
             ctx.touches.claim(record)  # only where no delivery has settled the touch
     except Exception:  # recording the attempt must not hide the error that caused it
         logger.exception("could not record the failed attempt", extra=ids)

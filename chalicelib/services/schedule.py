@@ -19,7 +19,7 @@ from ..observability import logger, metrics
 from ..sequences import engine
 from ..sequences.catalog import SEQUENCES
 from ..triggers import behavioral
-from ..store.repos import Conflict
+from ..store.repos import WriteSet
 from .context import Context
 
 LEAD_FIELDS_FOR_DELIVERY = ("lead_id", "first_name", "last_name", "email", "phone", "state", "timezone",
@@ -93,32 +93,33 @@ def schedule_due(ctx: Context, now: datetime, page_size: int = 100, max_pages: i
         for e in due:
             by_lead[e["lead_id"]].append(e)
         leads = ctx.leads.get_many(list(by_lead))
-        orders = []
-        page_counters: list = []
-        for lead_id, items in by_lead.items():
+        plans = []
+        for lead_id, enrollments in by_lead.items():
             lead = leads.get(lead_id)
-            if lead is None:
+            if lead is not None:
+                new_lead, outcomes = plan_lead(lead, enrollments, now, team)
+                plans.append((lead, new_lead, outcomes))
+        # Every lead's writes in as few transactions as fit: one per ~25 leads, not one per lead.
+        sets = [WriteSet([o.enrollment for o in outcomes], new_lead if new_lead != lead else None,
+                         [d for o in outcomes for d in o.decisions],
+                         [(i, None) for o in outcomes for i in o.timeline])
+                for lead, new_lead, outcomes in plans]
+        dropped = ctx.enrollments.save_many(sets, ctx.leads)
+        counts["conflicts"] += len(dropped)  # changed under us (an exit, a pause): next minute re-reads
+        orders, page_counters = [], []
+        for n, (lead, new_lead, outcomes) in enumerate(plans):
+            if n in dropped:
                 continue
-            new_lead, outcomes = plan_lead(lead, items, now, team)
-            decisions = [d for o in outcomes for d in o.decisions]
-            items = [i for o in outcomes for i in o.timeline]
-            counters = analytics.from_schedule([t for o in outcomes for t in o.sends], decisions) + \
-                analytics.from_enrollment_items(items, {})
-            try:
-                ctx.enrollments.save_all([o.enrollment for o in outcomes],
-                                         lead=new_lead if new_lead != lead else None, lead_repo=ctx.leads,
-                                         touches=decisions, timeline=[(i, None) for i in items])
-            except Conflict:
-                counts["conflicts"] += 1  # changed under us (an exit, a pause): next minute re-reads
-                continue
-            page_counters += counters
+            decisions = sets[n].touches
+            page_counters += analytics.from_schedule([t for o in outcomes for t in o.sends], decisions)
+            page_counters += analytics.from_enrollment_items([i for i, _ in sets[n].timeline], {})
             snapshot = {k: new_lead[k] for k in LEAD_FIELDS_FOR_DELIVERY if k in new_lead}
             orders += [{"touch": t, "lead": snapshot} for o in outcomes for t in o.sends]
-            counts["enrollments"] += len(items)
+            counts["enrollments"] += len(outcomes)
             for d in decisions:
                 counts[d["status"]] += 1
-                reason = d["reason"].split(":")[0]
-                by_reason[f"{d['status']}:{reason}"] = by_reason.get(f"{d['status']}:{reason}", 0) + 1
+                key = f"{d['status']}:{d['reason'].split(':')[0]}"
+                by_reason[key] = by_reason.get(key, 0) + 1
         if orders:
             _queue(orders)
         # one ADD per (sequence, step) per page: amortised over every touch of the page

@@ -34,11 +34,12 @@ from datetime import date, datetime, timedelta, timezone
 from decimal import Decimal
 
 from .. import bus
-from ..domain import refi_offer
-from ..domain.refinance import RefiThresholds
 from ..domain.sweeps import month_day
-from ..triggers import time as time_rules
 from .context import Context
+
+# The rules (triggers.time, domain.refi_offer) are imported where a sweep first needs them: every
+# Lambda imports this module through app.py (the events consumer runs continuations), and the
+# sequence catalog they pull in is not free at a cold start.
 
 PAGE_SIZE = 500          # leads per Query page (DynamoDB returns at most 1 MB per page anyway)
 MAX_PAGES = 20           # pages per scheduled invocation: ~10k leads, well inside a minute
@@ -81,6 +82,8 @@ def _event(kind: str, type_: str, lead: dict, walk: Walk, now: datetime, data: d
 
 
 def _anniversary_events(lead: dict, walk: Walk, now: datetime, team: dict) -> list[dict]:
+    from ..triggers import time as time_rules
+
     day = date.fromisoformat(walk.day)
     if not time_rules.anniversary_due(lead, day):
         return []
@@ -89,12 +92,16 @@ def _anniversary_events(lead: dict, walk: Walk, now: datetime, team: dict) -> li
 
 
 def _birthday_events(lead: dict, walk: Walk, now: datetime, team: dict) -> list[dict]:
+    from ..triggers import time as time_rules
+
     if not time_rules.birthday_due(lead, date.fromisoformat(walk.day)):
         return []
     return [_event("birthday", "sweep_birthday", lead, walk, now)]
 
 
 def _wakeup_events(lead: dict, walk: Walk, now: datetime, team: dict) -> list[dict]:
+    from ..triggers import time as time_rules
+
     day = date.fromisoformat(walk.day)
     out = []
     if time_rules.stalled_due(lead, day):
@@ -105,6 +112,8 @@ def _wakeup_events(lead: dict, walk: Walk, now: datetime, team: dict) -> list[di
 
 
 def _rate_events(lead: dict, walk: Walk, now: datetime, team: dict) -> list[dict]:
+    from ..domain import refi_offer
+
     market = walk.market or {}
     cooldown = refi_offer.RefiSettings.from_team(team).cooldown_days
     if refi_offer.arm_state(lead, market.get("rate"), now, cooldown) == "cooling":
@@ -239,6 +248,8 @@ def rates(ctx: Context, now: datetime, day: date | None = None, max_pages: int =
           page_size: int = PAGE_SIZE) -> dict:
     """For each product with a fresh market rate: the past clients whose note rate is at least
     the team's ``min_rate_drop`` above it (a range Query on the product's partition)."""
+    from ..domain.refinance import RefiThresholds
+
     d = day or sweep_day(now)
     drop = RefiThresholds.from_config(_team(ctx).get("refi") or {}).min_rate_drop
     walks, stale = [], 0

@@ -1,7 +1,7 @@
 """PynamoDB models: the only place that knows table layouts (defined once, in infra/template.json)."""
 from __future__ import annotations
 
-from pynamodb.attributes import (JSONAttribute, ListAttribute, MapAttribute, NumberAttribute,
+from pynamodb.attributes import (JSONAttribute, ListAttribute, NumberAttribute,
                                  UnicodeAttribute, VersionAttribute)
 from pynamodb.indexes import AllProjection, GlobalSecondaryIndex, KeysOnlyProjection
 from pynamodb.models import Model

@@ -4,6 +4,7 @@ from __future__ import annotations
 import base64
 import json
 import uuid
+from dataclasses import dataclass, field
 from datetime import datetime
 from functools import lru_cache
 
@@ -259,26 +260,86 @@ class EnrollmentRepo:
         existing), so a concurrent exit or a second scheduler never loses an update: the
         loser gets Conflict and recomputes.
         """
-        if not (enrollments or lead is not None or touches or timeline or tasks):
+        ws = WriteSet(enrollments, lead, list(touches), list(timeline), list(tasks))
+        if ws.size(lead_repo) == 0:
             return
         try:
             with TransactWrite(connection=_connection()) as tx:
-                for e in enrollments:
-                    tx.save(_enrollment_model(e))
-                if lead is not None and lead_repo is not None:
-                    tx.save(_lead_model(lead, lead_repo._team))
-                for t in touches:
-                    tx.save(TouchModel(t["lead_id"], t["touch_id"], status=t["status"], doc=t, history=[_history(t)]))
-                for item, item_id in timeline:
-                    tx.save(TimelineModel(item.get("lead_id") or (lead or {}).get("lead_id") or enrollments[0]["lead_id"],
-                                          f"{item['at']}#{item_id or uuid.uuid4().hex}", item=item))
-                for task in tasks:
-                    tx.save(TaskModel(task["task_id"], lo_id=task["lo_id"], lead_id=task["lead_id"],
-                                      created_at=task["created_at"], status=task["status"], doc=task))
+                ws.add_to(tx, lead_repo)
         except TransactWriteError as exc:
             if _is_conditional(exc):
                 raise Conflict(",".join(e["enrollment_id"] for e in enrollments)) from exc
             raise
+
+    def save_many(self, sets: list["WriteSet"], lead_repo: LeadRepo, max_actions: int = 100) -> set[int]:
+        """Write many leads' write sets with as few TransactWriteItems calls as fit (100 actions
+        each). A lead whose item changed under us is dropped from its transaction and the rest
+        resubmitted; returns the indexes of the dropped sets (the scheduler retries them next
+        minute). Each lead's writes stay all-or-nothing."""
+        failed: set[int] = set()
+        chunks, current, used = [], [], 0
+        for i, ws in enumerate(sets):
+            n = ws.size(lead_repo)
+            if n == 0:
+                continue
+            if current and used + n > max_actions:
+                chunks.append(current)
+                current, used = [], 0
+            current.append(i)
+            used += n
+        if current:
+            chunks.append(current)
+        for chunk in chunks:
+            remaining = chunk
+            for _ in range(4):
+                if not remaining:
+                    break
+                owners: list[int] = []
+                try:
+                    with TransactWrite(connection=_connection()) as tx:
+                        for i in remaining:
+                            owners += [i] * sets[i].add_to(tx, lead_repo)
+                    remaining = []
+                except TransactWriteError as exc:
+                    reasons = exc.cancellation_reasons or []
+                    bad = {owners[k] for k, r in enumerate(reasons)
+                           if r is not None and r.code not in (None, "None") and k < len(owners)}
+                    if not bad:
+                        raise
+                    failed |= bad
+                    remaining = [i for i in remaining if i not in bad]
+            failed |= set(remaining)
+        return failed
+
+
+@dataclass
+class WriteSet:
+    """Everything one lead's decision changes, written all-or-nothing."""
+    enrollments: list[dict]
+    lead: dict | None = None
+    touches: list[dict] = field(default_factory=list)
+    timeline: list[tuple[dict, str | None]] = field(default_factory=list)
+    tasks: list[dict] = field(default_factory=list)
+
+    def size(self, lead_repo: LeadRepo | None) -> int:
+        return (len(self.enrollments) + (1 if self.lead is not None and lead_repo is not None else 0)
+                + len(self.touches) + len(self.timeline) + len(self.tasks))
+
+    def add_to(self, tx, lead_repo: LeadRepo | None) -> int:
+        for e in self.enrollments:
+            tx.save(_enrollment_model(e))
+        if self.lead is not None and lead_repo is not None:
+            tx.save(_lead_model(self.lead, lead_repo._team))
+        for t in self.touches:
+            tx.save(TouchModel(t["lead_id"], t["touch_id"], status=t["status"], doc=t, history=[_history(t)]))
+        lead_id = (self.lead or {}).get("lead_id") or (self.enrollments[0]["lead_id"] if self.enrollments else None)
+        for item, item_id in self.timeline:
+            tx.save(TimelineModel(item.get("lead_id") or lead_id, f"{item['at']}#{item_id or uuid.uuid4().hex}",
+                                  item=item))
+        for task in self.tasks:
+            tx.save(TaskModel(task["task_id"], lo_id=task["lo_id"], lead_id=task["lead_id"],
+                              created_at=task["created_at"], status=task["status"], doc=task))
+        return self.size(lead_repo)
 
 
 def _history(touch: dict) -> dict:

@@ -10,7 +10,8 @@
   offer re-arms it. When a re-armed offer falls inside the sequence's own re-entry window, the LO
   gets a task with the new numbers instead (the sequence would refuse the enrollment).
 * ``credit_pull`` (a credit-inquiry alert: the client is shopping; a hot signal): an LO call
-  task due within the hour, at once, for any lead; for a past client with a market quote in
+  task due within the hour (an alert that lands at night: within the hour after 8:00 lead-local),
+  for any lead; for a past client with a market quote in
   ``data["market"]`` whose refinance saves at least the team minimum within the break-even
   maximum, also a hot enrollment in ``refinance_opportunity`` (hot: its email goes now, past the
   business-hours hold and the cap). Alerts within 24 hours of the last one are folded into it.
@@ -26,13 +27,18 @@
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
 
 from ..domain import refi_offer as ro
+from ..domain.quiet_hours import next_local_time
 from ..sequences.catalog import SEQUENCES
+from ..sequences.engine import lead_zone
 from .registry import CreateTask, Enroll, SetLead, TriggerInput, trigger
 
 REFI = "refinance_opportunity"
 CREDIT_PULL_DEBOUNCE = timedelta(hours=24)
+LO_DAY = (8, 20)  # a hot call is due within the hour inside these lead-local hours...
+HOT_MINUTES = 60  # ...else within the hour after 8:00 (bureau alerts often arrive overnight)
 
 
 def _name(lead: dict) -> str:
@@ -60,6 +66,14 @@ def sequence_accepts(inp: TriggerInput, seq_id: str = REFI) -> bool:
         if inp.now - last < timedelta(days=seq.reentry.after_days or 0):
             return False
     return True
+
+
+def hot_due_minutes(lead: dict, now: datetime) -> int:
+    zone = lead_zone(lead)
+    if LO_DAY[0] <= now.astimezone(ZoneInfo(zone)).hour < LO_DAY[1]:
+        return HOT_MINUTES
+    start = next_local_time(now, zone, LO_DAY[0], 0)
+    return -int(-(start - now).total_seconds() // 60) + HOT_MINUTES
 
 
 def _remember(offer: ro.Offer, now: datetime, trigger_name: str) -> SetLead:
@@ -121,7 +135,7 @@ def credit_pull(inp: TriggerInput) -> list:
         numbers = (f" Their numbers: {s['current_payment_fmt']} now vs about {s['new_payment_fmt']} at "
                    f"{s['new_rate_fmt']} ({s['new_apr_fmt']} APR), saving {s['monthly_savings_fmt']} a month.")
     decisions.append(CreateTask(
-        kind="call", hot=True, due_minutes=60, key="credit_pull",
+        kind="call", hot=True, due_minutes=hot_due_minutes(lead, inp.now), key="credit_pull",
         title=f"HOT: call {_name(lead)} within the hour: they may be shopping",
         body=(f"A credit-inquiry alert suggests {lead.get('first_name') or 'this client'} is shopping for {what}. "
               f"Call now to keep the relationship: ask what they are planning and offer your numbers.{numbers} "

@@ -228,3 +228,51 @@ def test_a_feed_import_stores_the_latest_quotes(ctx):
     lead = {"loan": {"product": "conv30"}}
     assert rates.with_market(ctx, lead, "credit_pull", {}, date(2026, 9, 20))["market"]["rate"] == "6.95"
     assert rates.with_market(ctx, lead, "email_opened", {}, date(2026, 9, 20)) == {}
+
+
+# -- external events through the events API ----------------------------------------------------
+
+@pytest.fixture
+def saturday_morning():
+    """09:00 on a Saturday in Texas: a marketing email would wait for Monday, a hot one does not."""
+    from datetime import timezone
+
+    at = datetime(2026, 12, 5, 15, 0, tzinfo=timezone.utc)
+    clock.set_offset(at - datetime.now(timezone.utc))
+    yield at
+    clock.set_offset(timedelta(0))
+
+
+def test_a_credit_pull_with_todays_rate_is_a_hot_call_and_the_savings_email_at_once(ctx, saturday_morning):
+    import email
+    from email import policy
+
+    from moto.ses.models import ses_backends
+
+    from chalicelib.local import runtime
+    from chalicelib.services import rates
+    from chalicelib.services.leads import create_lead, ingest_event
+
+    now = clock.now()
+    lead = create_lead(ctx, {"first_name": "Aisha", "last_name": "Khan", "email": "aisha@example.com", "state": "TX",
+                             "stage": "funded", "consent": {"email": True},
+                             "loan": {"type": "conventional", "amount": 400000, "rate": 7.0, "term_months": 360,
+                                      "funded_on": "2024-06-10", "product": "conv30"}}, now, "t")
+    ctx.rates.put("conv30", 6.5, "2026-12-03", "test")
+    data = rates.with_market(ctx, lead, "credit_pull", {}, now.date())  # what the events API would attach
+    assert data["market"]["rate"] == "6.5"
+    assert ingest_event(ctx, lead["lead_id"], {"type": "credit_pull", "data": data}, now, "t")
+    runtime.cycle()  # the event, then the minute scheduler, then delivery
+
+    tasks = ctx.tasks.list(None, "open", lead_id=lead["lead_id"])
+    assert [(t["kind"], t["hot"]) for t in tasks] == [("call", True)]
+    assert datetime.fromisoformat(tasks[0]["due_at"]) - now == timedelta(minutes=60)
+    [enrollment] = ctx.enrollments.for_lead(lead["lead_id"])
+    assert (enrollment["sequence"], enrollment["hot"], enrollment["trigger"]) == (
+        "refinance_opportunity", True, "external:credit_pull")
+    savings = ctx.leads.get(lead["lead_id"])["refi_snapshot"]["monthly_savings_fmt"]
+    mail = [email.message_from_string(m.raw_data, policy=policy.default)
+            for m in ses_backends["123456789012"]["us-east-1"].sent_messages]
+    assert [str(m["Subject"]) for m in mail] == [f"Aisha, you could save about {savings} a month"]
+    text = mail[0].get_body(preferencelist=("plain",)).get_content()
+    assert "credit" not in text.lower().replace("credit approval", "")  # never a word about the inquiry

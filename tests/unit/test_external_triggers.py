@@ -2,6 +2,7 @@
 import math
 from datetime import date, datetime, timedelta, timezone
 from decimal import Decimal
+from zoneinfo import ZoneInfo
 
 import pytest
 
@@ -117,13 +118,18 @@ def test_after_the_cooldown_the_client_is_armed_again_and_a_live_enrollment_bloc
 # -- credit pulls ------------------------------------------------------------------------------
 
 def test_a_credit_pull_is_a_hot_call_within_the_hour_and_a_hot_refinance_for_a_past_client():
-    decisions = run("credit_pull", client(), {"market": MARKET})
+    noon = datetime(2026, 12, 1, 18, 0, tzinfo=timezone.utc)  # 12:00 in Chicago
+    decisions = run("credit_pull", client(), {"market": MARKET}, now=noon)
     task = of(decisions, CreateTask)[0]
     assert task.hot and task.due_minutes == 60 and task.title.startswith("HOT: call Maria Lopez within the hour")
     assert "Never mention the credit inquiry" in task.body
     assert of(decisions, Enroll) == [Enroll("refinance_opportunity", reason="external:credit_pull", hot=True)]
     sets = {k: v for s in of(decisions, SetLead) for k, v in s.fields.items()}
-    assert sets["last_credit_pull_at"] == NOW.isoformat() and sets["refi_snapshot"]["source"] == "credit_pull"
+    assert sets["last_credit_pull_at"] == noon.isoformat() and sets["refi_snapshot"]["source"] == "credit_pull"
+    # an alert at 01:00 in Chicago: the call is due within the hour after 08:00, not at 02:00
+    night = of(run("credit_pull", client(), {"market": MARKET}), CreateTask)[0]
+    due = (NOW + timedelta(minutes=night.due_minutes)).astimezone(ZoneInfo("America/Chicago"))
+    assert (due.date(), due.hour, due.minute) == (date(2026, 12, 1), 9, 0)
 
 
 def test_a_credit_pull_needs_no_big_rate_drop_but_real_savings():
