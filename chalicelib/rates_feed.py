@@ -17,10 +17,11 @@ from __future__ import annotations
 
 import csv
 import io
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal, InvalidOperation
-from typing import Callable, Protocol
+from typing import Protocol
 
 PMMS_URL = "https://www.freddiemac.com/pmms/docs/PMMS_history.csv"
 PMMS_SERIES = {"pmms30": "conv30", "pmms15": "conv15"}
@@ -96,7 +97,7 @@ def newest_per_product(quotes: list[RateQuote]) -> list[RateQuote]:
 def _http_get(url: str) -> str:
     from urllib.request import Request, urlopen
 
-    with urlopen(Request(url, headers={"User-Agent": "touchengine-rates/1"}), timeout=20) as resp:  # noqa: S310
+    with urlopen(Request(url, headers={"User-Agent": "touchengine-rates/1"}), timeout=20) as resp:
         return resp.read().decode("utf-8", errors="replace")
 
 

@@ -31,7 +31,7 @@ def validation(fields: dict[str, str]) -> Response:
 def route(bp, path: str, **kwargs):
     """``bp.route`` with the API's error shapes: Chalice turns a view's exception into a 500
     before middleware sees it, so validation, duplicates and conflicts are mapped here."""
-    from ..store.repos import Conflict, Duplicate
+    from ..store.errors import Conflict, Duplicate
 
     def decorate(view):
         @functools.wraps(view)

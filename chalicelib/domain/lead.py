@@ -9,7 +9,6 @@ from __future__ import annotations
 import re
 from datetime import date, datetime
 
-import phonenumbers
 
 from .timezones import derive_timezone, is_valid_zone
 
@@ -43,6 +42,8 @@ def normalize_phone(raw: object) -> str | None:
     """E.164 for a US number written any usual way; None when it is not a valid number."""
     if not isinstance(raw, str) or not raw.strip():
         return None
+    import phonenumbers  # ~10 ms of metadata: paid by the requests that carry a phone, not every cold start
+
     try:
         parsed = phonenumbers.parse(raw, "US")
     except phonenumbers.NumberParseException:

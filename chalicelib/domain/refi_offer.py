@@ -93,7 +93,7 @@ class RefiSettings:
     cash_out_ltv: Decimal
 
     @classmethod
-    def from_team(cls, settings: dict) -> "RefiSettings":
+    def from_team(cls, settings: dict) -> RefiSettings:
         refi = dict((settings or {}).get("refi") or {})
         return cls(
             thresholds=refinance.RefiThresholds.from_config(refi),

@@ -74,6 +74,17 @@ def _count(name: str) -> None:
     metrics.add_metric(name=name, unit=MetricUnit.Count, value=1)
 
 
+def _tally(ctx: Context, touch: dict, name: str) -> None:
+    """Per-step analytics for what happened at delivery (the scheduler counted the touch as
+    queued to send). Best effort: a lost counter must not fail a delivery."""
+    if not (touch.get("sequence") and touch.get("step")):
+        return
+    try:
+        ctx.stats.add(touch["sequence"], touch["step"], {name: 1})
+    except Exception:
+        logger.exception("analytics counter not written", extra={"touch_id": touch["touch_id"], "counter": name})
+
+
 def deliver(ctx: Context, message: dict, now: datetime, attempt: int = 1) -> str:
     """Deliver one touches-queue message; returns what happened.
 
@@ -138,6 +149,8 @@ def _settle(ctx: Context, touch: dict, status: str, now: datetime, reason: str, 
     """Record a touch that will not be sent (held, suppressed), unless another delivery settled it."""
     if ctx.touches.claim(_record(touch, status, now, reason[:500])):
         _count(metric)
+        if status == "suppressed":
+            _tally(ctx, touch, "suppressed")
         logger.info("touch not sent", extra={"touch_id": touch["touch_id"], "status": status, "reason": reason[:200]})
         return status
     return "duplicate"
@@ -158,6 +171,7 @@ def _already_claimed(ctx: Context, touch: dict, now: datetime) -> str:
               "provider's answer; not resent, to avoid a duplicate")
     if ctx.touches.mark(_record(touch, "failed", now, reason, attempt=current.get("attempt")), expect="sending"):
         _count("TouchesInterrupted")
+        _tally(ctx, touch, "failed")
         logger.error("touch delivery interrupted; marked failed", extra={"touch_id": touch["touch_id"]})
         return "interrupted"
     return "duplicate"
@@ -180,6 +194,7 @@ def _failed(ctx: Context, touch: dict, now: datetime, attempt: int, raw: Excepti
     if isinstance(exc, PermanentFailure) and progress.claimed:
         ctx.touches.mark(_record(touch, "failed", now, str(exc)[:500], attempt=attempt), expect="sending")
         _count("TouchesFailed")
+        _tally(ctx, touch, "failed")
         logger.warning("touch failed permanently", extra={**ids, "reason": str(exc)[:300]})
         return "failed"
     last = attempt >= MAX_ATTEMPTS
@@ -188,14 +203,17 @@ def _failed(ctx: Context, touch: dict, now: datetime, attempt: int, raw: Excepti
         raise exc  # recorded as deferred already; not a failure
     reason = f"{'dead-lettered after' if last else 'retrying after'} attempt {attempt}: {_describe(exc)}"[:500]
     record = _record(touch, "failed" if last else "retrying", now, reason, attempt=attempt)
+    recorded = False
     try:
         if progress.claimed:
-            ctx.touches.mark(record, expect="sending")
+            recorded = ctx.touches.mark(record, expect="sending")
         else:
-            ctx.touches.claim(record)  # only where no delivery has settled the touch
+            recorded = ctx.touches.claim(record)  # only where no delivery has settled the touch
     except Exception:  # recording the attempt must not hide the error that caused it
         logger.exception("could not record the failed attempt", extra=ids)
     _count("TouchesDeadLettered" if last else "TouchesRetried")
+    if last and recorded:
+        _tally(ctx, touch, "failed")
     (logger.error if last else logger.warning)("touch delivery failed", extra={**ids, "reason": reason[:300]})
     raise TransientFailure(reason, retry_after=getattr(exc, "retry_after", None)) from raw
 

@@ -6,7 +6,7 @@ from datetime import datetime
 from ..domain import analytics
 from ..domain.events import apply_event
 from ..observability import logger, metrics
-from ..store.repos import Conflict
+from ..store.errors import Conflict
 from .context import Context
 from .engine_runner import run_triggers
 from .inbound import RESOLVERS, classify_inbound

@@ -8,7 +8,7 @@ from .. import bus
 from ..domain import timeline as timeline_rules
 from ..domain.lead import (EXTERNAL_EVENT_TYPES, STAGES, ValidationError, consent_state,
                            validate_consent_grant, validate_lead)
-from ..store.repos import Conflict, Duplicate  # noqa: F401  (re-exported for the API layer)
+from ..store.errors import Conflict, Duplicate  # noqa: F401  (re-exported for the API layer)
 from .context import Context
 
 

@@ -268,16 +268,12 @@ def rates(ctx: Context, now: datetime, day: date | None = None, max_pages: int =
     return counts
 
 
-NIGHTLY = (anniversaries, birthdays, wakeups, rates)
-
-
 # -- the continuation hook ---------------------------------------------------------------------
 
 def _resolve_continuation(ctx: Context, event: dict) -> None:
     """Runs a ``sweep_page`` continuation where the events consumer resolves inbound events:
     it belongs to no lead, so the consumer records nothing else ("unmatched")."""
     continue_sweep(ctx, event)
-    return None
 
 
 def install_continuation_hook() -> None:

@@ -13,6 +13,7 @@ from pynamodb.transactions import TransactWrite
 
 from ..domain.lead import email_key
 from ..domain.sweeps import sweep_keys
+from .errors import Conflict, Duplicate  # noqa: F401  (raised here, re-exported)
 from .models import EnrollmentModel, LeadModel, RateModel, StatModel, TaskModel, TimelineModel, TouchModel
 
 DUE_SHARD = "due"
@@ -25,16 +26,6 @@ def _connection():
     from ..config import settings
 
     return Connection(region=settings().region)
-
-
-class Duplicate(Exception):
-    def __init__(self, lead_id: str):
-        super().__init__(lead_id)
-        self.lead_id = lead_id
-
-
-class Conflict(Exception):
-    """Someone else changed the item first (optimistic lock): reload and retry."""
 
 
 def _encode_cursor(key: dict | None) -> str | None:

@@ -334,6 +334,8 @@ def test_throttling_is_retried_until_each_touch_is_sent_once_and_a_poison_messag
     shown = [i for i in timeline(ctx, poison["lead_id"]) if i.get("touch_id") == poison_touch["touch_id"]]
     assert shown[-1]["status"] == "failed"
     assert shown[-1]["reason"].startswith("dead-lettered after attempt 5: TooManyRequestsException")
+    failures = {(r["sequence"], r["step"]): r["failed"] for r in ctx.stats.rows() if r["failed"]}
+    assert failures == {("lead_nurture", "thanks_for_reaching_out"): 1}  # analytics: the step that lost it
 
 
 @pytest.mark.parametrize("service,operation,code,status,channel", [

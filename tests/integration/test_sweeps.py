@@ -151,6 +151,16 @@ def test_a_rate_without_a_fresh_quote_sweeps_nothing(ctx):
     assert got["stale_products"] == 1 and got["items_read"] == 0
 
 
+def test_the_four_sweeps_are_nightly_eventbridge_schedules_the_local_worker_runs():
+    from app import app
+    from chalicelib.api import sweeps as handlers
+
+    crons = {e.name: e.schedule_expression.to_string() for e in app.event_sources if e.name.startswith("sweep_")}
+    assert crons == {name: "cron(0 7 * * ? *)" for name in
+                     ("sweep_anniversaries", "sweep_birthdays", "sweep_wakeups", "sweep_rates")}
+    assert [f.func.__name__ for f in handlers.NIGHTLY] == list(crons)
+
+
 def test_sweep_events_have_deterministic_ids_per_sweep_lead_and_day():
     assert sweeps.event_id("anniversary", "L1", "2026-12-01") == sweeps.event_id("anniversary", "L1", "2026-12-01")
     assert len({sweeps.event_id(k, lead, d) for k in ("anniversary", "birthday") for lead in ("L1", "L2")

@@ -5,7 +5,8 @@ from zoneinfo import ZoneInfo
 
 from chalicelib.sequences import engine
 from chalicelib.sequences.catalog import SEQUENCES
-from chalicelib.triggers import registry, time as rules
+from chalicelib.triggers import registry
+from chalicelib.triggers import time as rules
 from chalicelib.triggers.registry import CreateTask, Enroll, SetLead, TriggerInput
 
 # The sweep runs at 07:00 UTC: Tuesday 1 December 2026, 01:00 in Chicago.
