@@ -114,20 +114,37 @@ def receive_ses_feedback(event):
 
 
 def deliver_touches_batch(raw_event: dict, lambda_context=None) -> dict:
-    from ..services.deliver import deliver
+    """One record handler per touch; the batch shares one lead read and one "sent" write."""
+    from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
+
+    from ..services.deliver import DeliveryBatch, deliver, retry_later
 
     ctx = context()
+    lead_ids = []
+    for raw in raw_event.get("Records", []):
+        try:
+            lead_ids.append(json.loads(raw["body"])["touch"]["lead_id"])
+        except (ValueError, KeyError, TypeError):
+            pass  # a malformed body fails in its own record handler, alone
+    batch = DeliveryBatch(ctx.leads.get_many(lead_ids) if lead_ids else {}, [])
 
     def one(record) -> None:
         attempt = int((record.attributes or {}).get("ApproximateReceiveCount", "1") or 1)
         body = json.loads(record.body)
         logger.set_correlation_id(body["touch"]["touch_id"])
-        deliver(ctx, body, now(), attempt)
+        try:
+            deliver(ctx, body, now(), attempt, batch)
+        except Exception as exc:
+            # exponential backoff through the queue (the queue's own timeout is the fallback)
+            retry_later(record.event_source_arn, record.receipt_handle, attempt, exc)
+            raise
 
-    from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
-
-    return process_partial_response(event=raw_event, record_handler=one,
-                                    processor=BatchProcessor(event_type=EventType.SQS), context=lambda_context)
+    try:
+        return process_partial_response(event=raw_event, record_handler=one,
+                                        processor=BatchProcessor(event_type=EventType.SQS), context=lambda_context)
+    finally:
+        if batch.marks:
+            ctx.touches.mark_many(batch.marks)
 
 
 @bp.on_sqs_message(queue=f"{_S.table_prefix}-touches", batch_size=10)

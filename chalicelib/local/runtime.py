@@ -68,7 +68,13 @@ def drain(max_batches: int = 500) -> int:
                 if not messages:
                     continue
                 progressed = True
-                result = handler(_sqs_event(url, messages), _Context()) or {}
+                try:
+                    result = handler(_sqs_event(url, messages), _Context()) or {}
+                except Exception:
+                    # Powertools raises when every record failed: Lambda then returns the whole
+                    # batch to the queue, and so do we (the messages reappear after their timeout)
+                    logger.exception("batch failed", extra={"queue": url.rsplit("/", 1)[-1]})
+                    result = {"batchItemFailures": [{"itemIdentifier": m["MessageId"]} for m in messages]}
                 failed = {f["itemIdentifier"] for f in result.get("batchItemFailures", [])}
                 done = [m for m in messages if m["MessageId"] not in failed]
                 if done:

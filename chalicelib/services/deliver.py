@@ -29,7 +29,7 @@ younger claim is retried later (``InFlight``), because its holder may yet fail a
 from __future__ import annotations
 
 import random
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from ..channels.errors import PermanentFailure, TransientFailure, classify
@@ -51,6 +51,17 @@ class InFlight(TransientFailure):
 
 class Deferred(TransientFailure):
     """A retry ran into the lead's quiet hours: try again when the calling window opens."""
+
+
+@dataclass
+class DeliveryBatch:
+    """What one Lambda batch shares: its leads read in one BatchGetItem, and the "sent" marks
+    written together at the end in one transaction (instead of one read and one write per
+    touch). A crash before the marks are written leaves those touches "sending": the lease
+    then marks them interrupted, never resent."""
+    leads: dict
+    marks: list
+    settled: set = field(default_factory=set)  # touch ids this batch already handled
 
 
 @dataclass
@@ -85,7 +96,7 @@ def _tally(ctx: Context, touch: dict, name: str) -> None:
         logger.exception("analytics counter not written", extra={"touch_id": touch["touch_id"], "counter": name})
 
 
-def deliver(ctx: Context, message: dict, now: datetime, attempt: int = 1) -> str:
+def deliver(ctx: Context, message: dict, now: datetime, attempt: int = 1, batch: DeliveryBatch | None = None) -> str:
     """Deliver one touches-queue message; returns what happened.
 
     Returns sent | duplicate | failed | held | suppressed | interrupted. Raises (so the
@@ -94,18 +105,25 @@ def deliver(ctx: Context, message: dict, now: datetime, attempt: int = 1) -> str
     touch = message["touch"]
     progress = _Progress()
     try:
-        return _deliver(ctx, touch, message.get("lead") or {}, now, attempt, progress)
+        return _deliver(ctx, touch, message.get("lead") or {}, now, attempt, progress, batch)
     except InFlight:
         raise
     except Exception as raw:  # every error is classified and recorded; none is swallowed
         return _failed(ctx, touch, now, attempt, raw, progress)
 
 
-def _deliver(ctx: Context, touch: dict, snapshot: dict, now: datetime, attempt: int, progress: _Progress) -> str:
+def _deliver(ctx: Context, touch: dict, snapshot: dict, now: datetime, attempt: int, progress: _Progress,
+             batch: DeliveryBatch | None) -> str:
     from ..domain import policy
 
     team = ctx.settings.team
-    lead = ctx.leads.get(touch["lead_id"]) or snapshot
+    if batch is not None:
+        if touch["touch_id"] in batch.settled:
+            _count("TouchDuplicatesSkipped")
+            return "duplicate"  # the same touch twice in one batch: its claim is ours, not in flight
+        batch.settled.add(touch["touch_id"])
+    fresh = batch.leads.get(touch["lead_id"]) if batch else ctx.leads.get(touch["lead_id"])
+    lead = fresh or snapshot
     decision = policy.decide(touch, lead, now, team.cap_hours, policy.ContactState())
     if decision.action == "suppress":
         return _settle(ctx, touch, "suppressed", now, decision.reason, "TouchesSuppressed")
@@ -137,7 +155,9 @@ def _deliver(ctx: Context, touch: dict, snapshot: dict, now: datetime, attempt: 
     progress.sent = True
     sent = _record(touch, "sent", now, "", attempt=attempt, subject=rendered.subject, provider_id=provider_id,
                    links=len(tracker.links) if tracker else 0)
-    if not ctx.touches.mark(sent, expect="sending"):
+    if batch is not None:
+        batch.marks.append(sent)
+    elif not ctx.touches.mark(sent, expect="sending"):
         logger.error("sent touch was no longer claimed", extra={"touch_id": touch["touch_id"]})
     _count("TouchesSent")
     logger.info("touch sent", extra={"touch_id": touch["touch_id"], "lead_id": touch["lead_id"],

@@ -42,6 +42,11 @@ def handle_event(ctx: Context, event: dict, now: datetime) -> str:
     """Process one event; a redelivered event is a no-op (SQS is at-least-once)."""
     from aws_lambda_powertools.metrics import MetricUnit
 
+    if event["type"] == "sweep_page":  # a nightly sweep's next pages, not a lead's event
+        from .sweeps import continue_sweep
+
+        continue_sweep(ctx, event)
+        return "sweep_page"
     if event["type"] in RESOLVERS:
         lead_id = RESOLVERS[event["type"]](ctx, event)
         if lead_id is None:

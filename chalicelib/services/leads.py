@@ -87,9 +87,14 @@ def ingest_event(ctx: Context, lead_id: str, body: object, now: datetime, correl
         errors["data"] = "must be an object"
     if errors:
         raise ValidationError(errors)
-    if ctx.leads.get(lead_id) is None:
+    lead = ctx.leads.get(lead_id)
+    if lead is None:
         return False
-    bus.publish(bus.make_event(lead_id, body["type"], body.get("data") or {}, now, "api", correlation_id))
+    from .rates import with_market
+
+    # credit pulls and home values are judged against today's rate: the pure triggers can't read it
+    data = with_market(ctx, lead, body["type"], body.get("data") or {}, now.date())
+    bus.publish(bus.make_event(lead_id, body["type"], data, now, "api", correlation_id))
     return True
 
 

@@ -266,25 +266,3 @@ def rates(ctx: Context, now: datetime, day: date | None = None, max_pages: int =
     counts = _run(ctx, walks, "rates", d.isoformat(), now, max_pages, page_size)
     counts.update(products=len(walks), stale_products=stale)
     return counts
-
-
-# -- the continuation hook ---------------------------------------------------------------------
-
-def _resolve_continuation(ctx: Context, event: dict) -> None:
-    """Runs a ``sweep_page`` continuation where the events consumer resolves inbound events:
-    it belongs to no lead, so the consumer records nothing else ("unmatched")."""
-    continue_sweep(ctx, event)
-
-
-def install_continuation_hook() -> None:
-    """Let the events consumer hand ``sweep_page`` messages to :func:`continue_sweep`.
-
-    Stopgap until ``services/evaluate.handle_event`` dispatches the type itself (three lines at
-    its top: ``if event["type"] == "sweep_page": from .sweeps import continue_sweep;
-    continue_sweep(ctx, event); return "sweep_page"``)."""
-    from . import inbound
-
-    inbound.RESOLVERS.setdefault(CONTINUATION, _resolve_continuation)
-
-
-install_continuation_hook()

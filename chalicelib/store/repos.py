@@ -386,6 +386,24 @@ class TouchRepo:
             raise
         return True
 
+    def mark_many(self, touches: list[dict], *, expect: str = "sending") -> int:
+        """Mark a batch of claimed touches in one TransactWriteItems call (up to 100); if the
+        transaction is refused, mark them one by one. Returns how many were marked."""
+        marked = 0
+        for start in range(0, len(touches), 100):
+            chunk = touches[start:start + 100]
+            try:
+                with TransactWrite(connection=_connection()) as tx:
+                    for t in chunk:
+                        tx.update(TouchModel(t["lead_id"], t["touch_id"]),
+                                  actions=[TouchModel.status.set(t["status"]), TouchModel.doc.set(t),
+                                           TouchModel.history.set((TouchModel.history | []).append([_history(t)]))],
+                                  condition=TouchModel.status == expect)
+                marked += len(chunk)
+            except TransactWriteError:
+                marked += sum(1 for t in chunk if self.mark(t, expect=expect))
+        return marked
+
     def get(self, lead_id: str, touch_id: str, *, consistent: bool = False) -> dict | None:
         try:
             m = TouchModel.get(lead_id, touch_id, consistent_read=consistent)
