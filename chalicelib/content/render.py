@@ -77,7 +77,9 @@ def _render_string(source: str, ctx: dict) -> str:
 
 
 def sms_signature(ctx: dict) -> str:
-    return f" -{ctx['lo']['first_name']}, {ctx['team']['name']}. Reply STOP to opt out"
+    # Sender identification (TCPA, CTIA) and the SAFE Act's LO name and NMLS ID, on every text.
+    # It costs a second SMS part on longer texts; compliance is not where to save.
+    return f" -{ctx['lo']['name']} NMLS {ctx['lo']['nmls_id']}, {ctx['team']['name']}. Reply STOP to opt out"
 
 
 def _guard(*texts: str) -> None:
