@@ -128,8 +128,8 @@ def test_submitted_five_days_ago_without_follow_up_makes_a_task_and_is_remembere
     assert SetLead({"stalled_nudged_at": NOW.isoformat()}) in decisions
     nudged = {**submitted(), "stalled_nudged_at": NOW.isoformat()}
     assert run("sweep_application_stalled", nudged, day="2026-12-02") == []
-    if rules.STALLED_SEQUENCE in SEQUENCES:
-        assert Enroll(rules.STALLED_SEQUENCE, reason="time:application_stalled") in decisions
+    assert rules.STALLED_SEQUENCE in SEQUENCES  # the borrower nudge ships
+    assert Enroll(rules.STALLED_SEQUENCE, reason="time:application_stalled") in decisions
 
 
 def test_no_stall_before_five_days_after_follow_up_or_in_another_stage():
