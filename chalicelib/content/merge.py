@@ -9,6 +9,8 @@ from datetime import date, datetime
 
 import phonenumbers
 
+from ..domain.refi_offer import rate_pct  # one way to show a rate, here and in refinance offers
+
 LOAN_TYPE_LABELS = {"conventional": "conventional", "fha": "FHA", "va": "VA", "usda": "USDA", "jumbo": "jumbo",
                     "heloc": "HELOC", "non_qm": "non-QM", "other": "home"}
 PURPOSE_LABELS = {"purchase": "home purchase", "refinance": "refinance", "cash_out_refinance": "cash-out refinance",
@@ -21,17 +23,6 @@ STAGE_LABELS = {"new_lead": "inquiry", "application_started": "application start
 
 def money(value) -> str:
     return f"${float(value):,.0f}" if float(value) >= 1000 else f"${float(value):,.2f}"
-
-
-def cents(value) -> str:
-    return f"${float(value):,.2f}"
-
-
-def pct(value) -> str:
-    text = f"{float(value):.3f}".rstrip("0")
-    if text.endswith("."):
-        text += "0"
-    return f"{text}%"
 
 
 def phone_fmt(e164: str | None) -> str | None:
@@ -75,8 +66,8 @@ def build_context(lead: dict, team, links: dict, now: datetime, extra: dict | No
             "purpose": loan.get("purpose", "purchase"),
             "purpose_label": PURPOSE_LABELS.get(loan.get("purpose", "purchase"), "home loan"),
             "amount": loan.get("amount"), "amount_fmt": money(loan["amount"]) if loan.get("amount") else None,
-            "rate": loan.get("rate"), "rate_fmt": pct(loan["rate"]) if loan.get("rate") is not None else None,
-            "apr_fmt": pct(loan["apr"]) if loan.get("apr") is not None else None,
+            "rate": loan.get("rate"), "rate_fmt": rate_pct(loan["rate"]) if loan.get("rate") is not None else None,
+            "apr_fmt": rate_pct(loan["apr"]) if loan.get("apr") is not None else None,
             "term_years": int(loan.get("term_months", 360)) // 12,
             "anticipated_close_date": loan.get("anticipated_close_date"),
             "close_date_fmt": long_date(loan.get("anticipated_close_date")),

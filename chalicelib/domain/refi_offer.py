@@ -62,7 +62,7 @@ def money(value) -> str:
 
 
 def rate_pct(value) -> str:
-    """``6.125%``, ``6.5%``, ``7.0%``: the way the loan's own rate is shown (content.merge.pct)."""
+    """``6.125%``, ``6.5%``, ``7.0%``: every rate the borrower reads is shown this way."""
     text = f"{float(value):.3f}".rstrip("0")
     if text.endswith("."):
         text += "0"
