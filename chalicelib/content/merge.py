@@ -45,6 +45,12 @@ def _clean(d: dict) -> dict:
     return {k: v for k, v in d.items() if v is not None and v != ""}
 
 
+def lead_extras(lead: dict) -> dict:
+    """The computed figures a lead carries for refinance and home-value content."""
+    refi = lead.get("refi_snapshot") or {}
+    return {"refi": refi, "market": refi.get("market") or {}, "home": lead.get("home_snapshot") or {}}
+
+
 def build_context(lead: dict, team, links: dict, now: datetime, extra: dict | None = None) -> dict:
     lo = team.lo(lead.get("lo_id"))
     loan = lead.get("loan") or {}

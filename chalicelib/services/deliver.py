@@ -33,7 +33,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from ..channels.errors import PermanentFailure, TransientFailure, classify
-from ..content.merge import build_context
+from ..content.merge import build_context, lead_extras
 from ..content.render import Blocked, MergeError, render
 from ..observability import logger, metrics
 from .context import Context
@@ -72,11 +72,6 @@ class _Progress:
 
 def _record(touch: dict, status: str, now: datetime, reason: str = "", **extra) -> dict:
     return {**touch, **extra, "status": status, "reason": reason, "at": now.isoformat()}
-
-
-def _extras(lead: dict) -> dict:
-    return {"refi": lead.get("refi_snapshot") or {}, "market": (lead.get("refi_snapshot") or {}).get("market") or {},
-            "home": lead.get("home_snapshot") or {}}
 
 
 def _count(name: str) -> None:
@@ -141,7 +136,7 @@ def _deliver(ctx: Context, touch: dict, snapshot: dict, now: datetime, attempt: 
 
         tracker = TouchTracker(touch["touch_id"], touch["lead_id"])
     try:
-        rendered = render(touch, build_context(lead, team, team.links, now, _extras(lead)), tracker)
+        rendered = render(touch, build_context(lead, team, team.links, now, lead_extras(lead)), tracker)
     except MergeError as exc:
         return _settle(ctx, touch, "held", now, f"merge_error: {exc}", "TouchesHeld")
     except Blocked as exc:

@@ -4,7 +4,7 @@ from __future__ import annotations
 from dataclasses import asdict
 from datetime import datetime, timedelta
 
-from ..content.merge import build_context
+from ..content.merge import build_context, lead_extras
 from ..content.render import Blocked, MergeError, render
 from ..sequences import engine
 from ..sequences.catalog import SEQUENCES
@@ -43,16 +43,25 @@ def describe_one(sequence_id: str) -> dict | None:
 
 
 def preview(ctx: Context, sequence_id: str, lead_id: str, now: datetime, branch: str = "yes") -> dict | None:
-    """Walk the sequence on a simulated clock for this lead (no policy, no sends): every touch
-    rendered, with its planned time. ``branch`` picks the side of every wait ("yes"/"no")."""
+    """Walk the sequence on a simulated clock for this lead (nothing is sent or stored): every
+    touch rendered, with its planned time after the contact policy (cap, quiet hours, consent).
+    ``branch`` picks the side of every wait ("yes"/"no")."""
     seq = SEQUENCES.get(sequence_id)
     lead = ctx.leads.get(lead_id)
     if seq is None or lead is None:
         return None
+    from ..domain import policy
+
     team = ctx.settings.team
     out = engine.enroll(seq, lead, now, f"{seq.id}.preview", "preview")
     e = out.enrollment
     items = []
+    # the contact policy as the scheduler applies it: planned times include cap and quiet-hour moves
+    state = policy.ContactState(policy.last_capped_at(lead))
+
+    def decide(order: dict) -> engine.Decision:
+        return policy.decide(order, lead, datetime.fromisoformat(order["at"]), team.cap_hours, state)
+
     for _ in range(100):
         if e["status"] != "active" or not e.get("due_at"):
             break
@@ -68,16 +77,22 @@ def preview(ctx: Context, sequence_id: str, lead_id: str, now: datetime, branch:
             if moved:
                 e = moved.enrollment
                 continue
-        adv = engine.advance(e, seq, lead, max(at, now), lambda order: engine.SEND)
+        adv = engine.advance(e, seq, lead, max(at, now), decide)
+        for d in adv.decisions:
+            if d["status"] == "suppressed":
+                items.append({"step": d["step"], "channel": d["channel"], "planned_at": d["at"], "to": d["to_role"],
+                              "kind": d["kind"], "status": "suppressed", "reason": d["reason"]})
         for order in adv.sends:
             try:
-                r = render(order, build_context(lead, team, team.links, datetime.fromisoformat(order["at"])))
+                r = render(order, build_context(lead, team, team.links, datetime.fromisoformat(order["at"]),
+                                                lead_extras(lead)))
                 rendered = {k: v for k, v in asdict(r).items() if v is not None and k != "channel"}
                 problem = None
             except (MergeError, Blocked) as exc:
                 rendered, problem = {}, str(exc)
             items.append({"step": order["step"], "channel": order["channel"], "planned_at": order["at"],
-                          "to": order["to_role"], "kind": order["kind"], **rendered, **({"problem": problem} if problem else {})})
+                          "to": order["to_role"], "kind": order["kind"], "status": "planned", **rendered,
+                          **({"problem": problem} if problem else {})})
         if adv.enrollment == e:
             break
         e = adv.enrollment
