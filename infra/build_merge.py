@@ -69,6 +69,10 @@ def build(stage: str, infra: Path = INFRA) -> dict:
     merged = _deep_merge({k: template[k] for k in KEPT if k in template}, overrides)
     params = merged.setdefault("Parameters", {})
     params["Stage"] = {**params.get("Stage", {"Type": "String"}), "Default": stage}
+    team_file = infra.parent / "chalicelib" / "teams" / f"{stage}.json"
+    if team_file.exists():  # replies land on the team's own reply domain
+        reply_domain = json.loads(team_file.read_text())["reply_domain"]
+        params["ReplyDomain"] = {**params.get("ReplyDomain", {"Type": "String"}), "Default": reply_domain}
     known = set(template.get("Resources", {})) | set(params)
     missing = sorted({r for r in _references(overrides) if r not in known and not r.startswith("AWS::")})
     if missing:
