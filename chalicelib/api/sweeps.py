@@ -9,9 +9,18 @@ from __future__ import annotations
 from chalice import Blueprint, Cron
 
 from ..clock import now
-from ..services import sweeps as svc  # also lets the events consumer run sweep_page continuations
 from ..services.context import context
 from .workers import metrics_flushed
+
+
+def _run(name: str) -> dict:
+    # imported at the first run: the sweeps service pulls the trigger rules and the whole
+    # sequence catalogue, which no other Lambda of this app should load at cold start
+    from ..services import sweeps as svc
+
+    with metrics_flushed():
+        return getattr(svc, name)(context(), now())
+
 
 bp = Blueprint(__name__)
 NIGHT = Cron(0, 7, "*", "*", "?", "*")
@@ -19,26 +28,22 @@ NIGHT = Cron(0, 7, "*", "*", "?", "*")
 
 @bp.schedule(NIGHT)
 def sweep_anniversaries(event):
-    with metrics_flushed():
-        return svc.anniversaries(context(), now())
+    return _run("anniversaries")
 
 
 @bp.schedule(NIGHT)
 def sweep_birthdays(event):
-    with metrics_flushed():
-        return svc.birthdays(context(), now())
+    return _run("birthdays")
 
 
 @bp.schedule(NIGHT)
 def sweep_wakeups(event):
-    with metrics_flushed():
-        return svc.wakeups(context(), now())
+    return _run("wakeups")
 
 
 @bp.schedule(NIGHT)
 def sweep_rates(event):
-    with metrics_flushed():
-        return svc.rates(context(), now())
+    return _run("rates")
 
 
 NIGHTLY: tuple = (sweep_anniversaries, sweep_birthdays, sweep_wakeups, sweep_rates)
