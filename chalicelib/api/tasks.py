@@ -25,9 +25,11 @@ def complete_task(task_id):
     body = body_of(bp.current_request)
     note = body.get("note") if isinstance(body, dict) else None
     ctx = context()
-    task = ctx.tasks.complete(task_id, now(), note)
+    task, changed = ctx.tasks.complete(task_id, now(), note)
     if task is None:
         return error(404, "not_found")
+    if not changed:
+        return json_response(task)  # already done: nothing recorded twice
     ctx.timeline.append(task["lead_id"], {"at": now().isoformat(), "kind": "task", "task_id": task_id,
                                           "title": task["title"], "status": "done"})
     if task.get("kind") == "reply":

@@ -126,7 +126,8 @@ def deliver_touches_batch(raw_event: dict, lambda_context=None) -> dict:
             lead_ids.append(json.loads(raw["body"])["touch"]["lead_id"])
         except (ValueError, KeyError, TypeError):
             pass  # a malformed body fails in its own record handler, alone
-    batch = DeliveryBatch(ctx.leads.get_many(lead_ids) if lead_ids else {}, [])
+    # a consistent read: a STOP processed a moment ago must stop a touch already queued
+    batch = DeliveryBatch(ctx.leads.get_many(lead_ids, consistent=True) if lead_ids else {}, [])
 
     def one(record) -> None:
         attempt = int((record.attributes or {}).get("ApproximateReceiveCount", "1") or 1)
@@ -144,7 +145,10 @@ def deliver_touches_batch(raw_event: dict, lambda_context=None) -> dict:
                                         processor=BatchProcessor(event_type=EventType.SQS), context=lambda_context)
     finally:
         if batch.marks:
-            ctx.touches.mark_many(batch.marks)
+            try:
+                ctx.touches.mark_many(batch.marks)
+            except Exception:  # the sends happened; a lost mark is resolved by the claim's lease
+                logger.exception("could not record sent touches", extra={"touches": len(batch.marks)})
 
 
 @bp.on_sqs_message(queue=f"{_S.table_prefix}-touches", batch_size=10)

@@ -7,6 +7,8 @@ must never be swallowed, and must never silently drop a touch either.
 """
 from __future__ import annotations
 
+import re
+
 # Throttling and brief unavailability, as SES v2, SNS, Connect and DynamoDB spell them (the
 # union of botocore's retryable codes and each service's own throttling exception).
 TRANSIENT_CODES = {
@@ -65,6 +67,16 @@ def error_code(exc: Exception) -> str:
     return ""
 
 
+_EMAIL = re.compile(r"[^\s@<>\"']+@[^\s@<>\"']+")
+_PHONE = re.compile(r"\+?\d[\d\s().-]{8,}\d")
+
+
+def redact(text: str) -> str:
+    """Provider messages can quote the address or number they refused: keep them out of logs
+    and of the stored reason."""
+    return _PHONE.sub("<phone>", _EMAIL.sub("<email>", text))
+
+
 def classify(exc: Exception) -> Exception:
     """Map a provider exception to TransientFailure or PermanentFailure (others unchanged)."""
     from botocore.exceptions import ClientError, ConnectionError as BotoConnectionError, ReadTimeoutError
@@ -77,7 +89,7 @@ def classify(exc: Exception) -> Exception:
         code = error_code(exc)
         status = exc.response.get("ResponseMetadata", {}).get("HTTPStatusCode", 0) or 0
         message = exc.response.get("Error", {}).get("Message", "")
-        text = f"{code}: {message}"[:300]
+        text = redact(f"{code}: {message}")[:300]
         if code in PERMANENT_CODES:
             return PermanentFailure(text)
         if code in TRANSIENT_CODES or code in OPERATOR_CODES or status >= 500 or status == 429:

@@ -82,6 +82,12 @@ def sms_signature(ctx: dict) -> str:
     return f" -{ctx['lo']['name']} NMLS {ctx['lo']['nmls_id']}, {ctx['team']['name']}. Reply STOP to opt out"
 
 
+def voice_closing(ctx: dict) -> str:
+    # SAFE Act on the phone too: the LO's name and NMLS ID, and how to stop the calls.
+    return (f"This call was from {ctx['lo']['name']}, NMLS {ctx['lo']['nmls_id']}, at {ctx['team']['name']}, "
+            f"NMLS {ctx['team']['nmls_id']}. To stop these calls, say so or call {ctx['lo']['phone_fmt']}.")
+
+
 def _guard(*texts: str) -> None:
     from ..domain.regz import rate_statements_without_apr
 
@@ -109,7 +115,7 @@ def render(order: dict, ctx: dict, tracker: Tracker | None = None) -> Rendered:
             "subject": subject, "body": Markup(body_html), "footer": Markup(footer_html),
             "pixel_url": tracker.open_url() if tracker else None})
         text = f"{body_text}\n\n{footer_text}"
-        _guard(subject, body_text)
+        _guard(subject, body_text, re.sub(r"<[^>]+>", " ", body_html))
         return Rendered(channel, text=text, subject=subject, html=html)
     body = _render(f"{channel}/{template}.j2", ctx)
     _guard(body)
@@ -118,4 +124,6 @@ def render(order: dict, ctx: dict, tracker: Tracker | None = None) -> Rendered:
     if channel == "task":
         title, _, rest = body.partition("\n")
         return Rendered(channel, text=rest.strip(), title=title.strip())
+    if channel == "voice":
+        return Rendered(channel, text=f"{body} {voice_closing(ctx)}")
     return Rendered(channel, text=body)

@@ -7,7 +7,7 @@ Hand-written rather than pydantic: the rules are few, the error shape is fixed b
 from __future__ import annotations
 
 import re
-from datetime import date, datetime
+from datetime import date, datetime, timezone
 
 
 from .timezones import derive_timezone, is_valid_zone
@@ -159,7 +159,7 @@ def validate_consent_grant(channel: str, grant: object, now: datetime, path: str
             parsed = datetime.fromisoformat(str(at).replace("Z", "+00:00"))
             if parsed.tzinfo is None:
                 raise ValueError
-            at = parsed.isoformat()
+            at = parsed.astimezone(timezone.utc).isoformat()  # one offset: records order by time
         except ValueError:
             errors[f"{path}.at"] = "must be an ISO 8601 time with offset"
             return None
@@ -241,7 +241,9 @@ def validate_lead(body: object, now: datetime, *, partial: bool = False,
     if realtor is not None:
         out["realtor"] = realtor
 
-    if body.get("consent") is not None:
+    if body.get("consent") is not None and partial:
+        errors["consent"] = "change consent with POST /leads/{lead_id}/consent (it is kept as history)"
+    elif body.get("consent") is not None:
         consent = body["consent"]
         if not isinstance(consent, dict):
             errors["consent"] = "must be an object"
@@ -274,6 +276,6 @@ def validate_lead(body: object, now: datetime, *, partial: bool = False,
 def consent_state(records: list[dict]) -> dict[str, dict]:
     """The latest record per channel: the history is kept, the latest one wins."""
     latest: dict[str, dict] = {}
-    for record in sorted(records, key=lambda r: r["at"]):
+    for record in sorted(records, key=lambda r: datetime.fromisoformat(r["at"])):
         latest[record["channel"]] = record
     return latest

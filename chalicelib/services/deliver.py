@@ -122,7 +122,7 @@ def _deliver(ctx: Context, touch: dict, snapshot: dict, now: datetime, attempt: 
     decision = policy.decide(touch, lead, now, team.cap_hours, policy.ContactState())
     if decision.action == "suppress":
         return _settle(ctx, touch, "suppressed", now, decision.reason, "TouchesSuppressed")
-    if decision.action == "defer" and decision.reason == "quiet_hours" and attempt > 1:
+    if decision.action == "defer" and decision.reason == "quiet_hours":  # a queue backlog must not text at night
         wait = max(60, int((decision.until - now).total_seconds()))
         if not ctx.touches.claim(_record(touch, "deferred", now, "quiet_hours",
                                          deferred_until=decision.until.isoformat())):

@@ -42,8 +42,9 @@ def create_lead(ctx: Context, body: object, now: datetime, correlation_id: str) 
 
 def patch_lead(ctx: Context, lead_id: str, body: object, now: datetime) -> dict | None:
     team = ctx.settings.team
-    fields = validate_lead(body, now, partial=True, lo_ids=tuple(lo.id for lo in team.los))
+    validated = validate_lead(body, now, partial=True, lo_ids=tuple(lo.id for lo in team.los))
     for _ in range(3):
+        fields = dict(validated)  # each attempt starts from the request, not from the last attempt
         lead = ctx.leads.get(lead_id)
         if lead is None:
             return None
@@ -52,13 +53,17 @@ def patch_lead(ctx: Context, lead_id: str, body: object, now: datetime) -> dict 
             dup = ctx.leads.find_duplicate(fields.get("email"), fields.get("phone"), exclude=lead_id)
             if dup:
                 raise Duplicate(dup)
-        consent = fields.pop("consent_records", None)
         for nested in ("loan", "realtor"):
             if nested in fields:
                 fields[nested] = {**(lead.get(nested) or {}), **fields[nested]}
+        if "timezone" in fields:
+            lead.pop("timezone_derived", None)  # an explicit zone is trusted as given
+        elif lead.get("timezone_derived") and ("state" in fields or "phone" in fields):
+            from ..domain.timezones import derive_timezone
+
+            lead["timezone"] = derive_timezone(fields.get("state", lead.get("state")),
+                                               fields.get("phone", lead.get("phone"))) or lead.get("timezone")
         lead.update(fields)
-        if consent:
-            lead["consent_records"] = lead.get("consent_records", []) + consent
         lead["updated_at"] = now.isoformat()
         try:
             return ctx.leads.save(lead)

@@ -62,18 +62,30 @@ def plan_lead(lead: dict, due: list[dict], now: datetime, team: dict) -> tuple[d
     return lead, outcomes
 
 
-def _queue(orders: list[dict]) -> None:
+def _queue(ctx: Context, orders: list[dict], now: datetime) -> int:
+    """Send the touch orders in batches of 10; an entry the queue refuses is retried once, then
+    recorded as a failed touch so it shows on the lead's timeline instead of vanishing.
+    Returns how many could not be queued."""
     sqs = client("sqs")
     url = settings().touches_queue_url
+    lost = 0
     for start in range(0, len(orders), 10):
         chunk = orders[start:start + 10]
-        resp = sqs.send_message_batch(QueueUrl=url, Entries=[
-            {"Id": str(i), "MessageBody": json.dumps(o, separators=(",", ":"), default=str),
-             "MessageAttributes": {"correlation_id": {"DataType": "String", "StringValue": o["touch"]["touch_id"]}}}
-            for i, o in enumerate(chunk)])
-        if resp.get("Failed"):
-            logger.error("touches queue refused messages", extra={"failed": len(resp["Failed"])})
-            raise RuntimeError("touches queue refused messages")
+        for _ in range(2):
+            resp = sqs.send_message_batch(QueueUrl=url, Entries=[
+                {"Id": str(i), "MessageBody": json.dumps(o, separators=(",", ":"), default=str),
+                 "MessageAttributes": {"correlation_id": {"DataType": "String", "StringValue": o["touch"]["touch_id"]}}}
+                for i, o in enumerate(chunk)])
+            failed = {int(f["Id"]) for f in resp.get("Failed", [])}
+            chunk = [o for i, o in enumerate(chunk) if i in failed]
+            if not chunk:
+                break
+        for o in chunk:
+            lost += 1
+            logger.error("touch could not be queued", extra={"touch_id": o["touch"]["touch_id"]})
+            ctx.touches.claim({**o["touch"], "status": "failed", "reason": "the touches queue refused it twice",
+                               "at": now.isoformat()})
+    return lost
 
 
 def schedule_due(ctx: Context, now: datetime, page_size: int = 100, max_pages: int = 50) -> dict:
@@ -82,7 +94,8 @@ def schedule_due(ctx: Context, now: datetime, page_size: int = 100, max_pages: i
     from .engine_runner import team_view
 
     team = team_view(ctx)
-    counts = {"enrollments": 0, "queued": 0, "deferred": 0, "suppressed": 0, "conflicts": 0}
+    counts = {"enrollments": 0, "queued": 0, "deferred": 0, "suppressed": 0, "conflicts": 0, "queue_failures": 0,
+              "errors": 0}
     by_reason: dict[str, int] = {}
     start = None
     for _ in range(max_pages):
@@ -96,9 +109,15 @@ def schedule_due(ctx: Context, now: datetime, page_size: int = 100, max_pages: i
         plans = []
         for lead_id, enrollments in by_lead.items():
             lead = leads.get(lead_id)
-            if lead is not None:
+            if lead is None:
+                continue
+            try:
                 new_lead, outcomes = plan_lead(lead, enrollments, now, team)
-                plans.append((lead, new_lead, outcomes))
+            except Exception:  # one lead's broken plan (a step gone in a new version) must not stop the rest
+                counts["errors"] += 1
+                logger.exception("could not plan a lead's due touches", extra={"lead_id": lead_id})
+                continue
+            plans.append((lead, new_lead, outcomes))
         # Every lead's writes in as few transactions as fit: one per ~25 leads, not one per lead.
         sets = [WriteSet([o.enrollment for o in outcomes], new_lead if new_lead != lead else None,
                          [d for o in outcomes for d in o.decisions],
@@ -121,7 +140,7 @@ def schedule_due(ctx: Context, now: datetime, page_size: int = 100, max_pages: i
                 key = f"{d['status']}:{d['reason'].split(':')[0]}"
                 by_reason[key] = by_reason.get(key, 0) + 1
         if orders:
-            _queue(orders)
+            counts["queue_failures"] += _queue(ctx, orders, now)
         # one ADD per (sequence, step) per page: amortised over every touch of the page
         ctx.stats.add_all(analytics.aggregate(page_counters))
         counts["queued"] += len(orders)

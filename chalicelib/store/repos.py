@@ -95,8 +95,9 @@ class LeadRepo:
         except DoesNotExist:
             return None
 
-    def get_many(self, lead_ids: list[str]) -> dict[str, dict]:
-        return {m.lead_id: _lead_dict(m) for m in LeadModel.batch_get(list(dict.fromkeys(lead_ids)))}
+    def get_many(self, lead_ids: list[str], consistent: bool = False) -> dict[str, dict]:
+        return {m.lead_id: _lead_dict(m)
+                for m in LeadModel.batch_get(list(dict.fromkeys(lead_ids)), consistent_read=consistent)}
 
     def save(self, lead: dict) -> dict:
         """Write the whole lead, failing with Conflict if it changed since it was read."""
@@ -111,6 +112,10 @@ class LeadRepo:
 
     def list(self, lo_id: str | None, stage: str | None, limit: int, cursor: str | None) -> tuple[list[dict], str | None]:
         start = _decode_cursor(cursor)
+        expected = {"lead_id"} | ({"lo_id", "created_at"} if lo_id else {"stage", "created_at"} if stage else set())
+        if start is not None and (set(start) != expected or not all(
+                isinstance(v, dict) and len(v) == 1 and isinstance(next(iter(v.values())), str) for v in start.values())):
+            raise ValueError("cursor")  # a cursor from another listing, or made by hand
         if lo_id:
             cond = LeadModel.stage == stage if stage else None
             result = LeadModel.by_lo.query(lo_id, filter_condition=cond, limit=limit,
@@ -184,16 +189,24 @@ class TaskRepo:
         except DoesNotExist:
             return None
 
-    def complete(self, task_id: str, at: datetime, note: str | None) -> dict | None:
+    def complete(self, task_id: str, at: datetime, note: str | None) -> tuple[dict | None, bool]:
+        """Mark a task done once; returns (task, whether this call changed it)."""
         try:
             model = TaskModel.get(task_id)
         except DoesNotExist:
-            return None
+            return None, False
         doc = dict(model.doc)
-        if doc["status"] != "done":
-            doc.update(status="done", completed_at=at.isoformat(), note=note)
-            model.update(actions=[TaskModel.status.set("done"), TaskModel.doc.set(doc)])
-        return doc
+        if doc["status"] == "done":
+            return doc, False
+        doc.update(status="done", completed_at=at.isoformat(), note=note)
+        try:
+            model.update(actions=[TaskModel.status.set("done"), TaskModel.doc.set(doc)],
+                         condition=TaskModel.status != "done")
+        except UpdateError as exc:
+            if _is_conditional(exc):
+                return doc, False
+            raise
+        return doc, True
 
     def list(self, lo_id: str | None, status: str | None, lead_id: str | None = None,
              limit: int = 100) -> list[dict]:
