@@ -53,6 +53,8 @@ def decide(order: dict, lead: dict, now: datetime, cap_hours: int, state: Contac
     if channel == "partner_email":
         if not (lead.get("realtor") or {}).get("email"):
             return Decision("suppress", "no_recipient")
+        if (lead.get("suppressed") or {}).get("partner_email"):
+            return Decision("suppress", "suppressed_address")
         return SEND
 
     address = lead.get("email") if channel == "email" else lead.get("phone")

@@ -38,6 +38,30 @@ def _enrich(ctx: Context, event: dict, lead: dict, enrollments: list[dict]) -> d
     return {**event, "data": data}
 
 
+def _suppress_partner_address(ctx: Context, event: dict, now: datetime) -> str:
+    """A bounce or complaint from a Realtor's address: stop partner updates to it on every lead
+    it serves (repeated bounces would put the team's SES sending at risk)."""
+    address = (event.get("data") or {}).get("address") or ""
+    lead_ids = ctx.leads.with_realtor_email(address) if address else []
+    reason = "bounced" if event["type"] == "email_bounced" else "complained"
+    for lead_id in lead_ids:
+        for _ in range(3):
+            lead = ctx.leads.get(lead_id)
+            if lead is None or "partner_email" in (lead.get("suppressed") or {}):
+                break
+            lead["suppressed"] = {**(lead.get("suppressed") or {}),
+                                  "partner_email": {"reason": reason, "at": event["at"], "source": "ses"}}
+            try:
+                ctx.leads.save(lead)
+            except Conflict:
+                continue
+            ctx.timeline.append(lead_id, {"at": event["at"], "kind": "event", "type": f"partner_{event['type']}",
+                                          "machine": False, "data": {}}, item_id=event["event_id"], once=True)
+            break
+    logger.info("partner address suppressed", extra={"leads": len(lead_ids), "type": event["type"]})
+    return "partner_suppressed" if lead_ids else "unmatched"
+
+
 def handle_event(ctx: Context, event: dict, now: datetime) -> str:
     """Process one event; a redelivered event is a no-op (SQS is at-least-once)."""
     from aws_lambda_powertools.metrics import MetricUnit
@@ -49,6 +73,8 @@ def handle_event(ctx: Context, event: dict, now: datetime) -> str:
         return "sweep_page"
     if event["type"] in RESOLVERS:
         lead_id = RESOLVERS[event["type"]](ctx, event)
+        if lead_id is None and event["type"] in ("email_bounced", "email_complained"):
+            return _suppress_partner_address(ctx, event, now)
         if lead_id is None:
             logger.info("inbound event matched no lead", extra={"type": event["type"]})
             return "unmatched"

@@ -33,6 +33,11 @@ class LeadByPhone(GlobalSecondaryIndex):
     phone = UnicodeAttribute(hash_key=True)
 
 
+class LeadByRealtorEmail(GlobalSecondaryIndex):
+    Meta = _index("by_realtor_email", KeysOnlyProjection)
+    realtor_email_key = UnicodeAttribute(hash_key=True)
+
+
 class LeadByLo(GlobalSecondaryIndex):
     Meta = _index("by_lo")
     lo_id = UnicodeAttribute(hash_key=True)
@@ -76,6 +81,7 @@ class LeadModel(Model):
     doc = JSONAttribute()
     email_key = UnicodeAttribute(null=True)
     phone = UnicodeAttribute(null=True)
+    realtor_email_key = UnicodeAttribute(null=True)
     lo_id = UnicodeAttribute()
     stage = UnicodeAttribute()
     created_at = UnicodeAttribute()
@@ -89,6 +95,7 @@ class LeadModel(Model):
 
     by_email = LeadByEmail()
     by_phone = LeadByPhone()
+    by_realtor_email = LeadByRealtorEmail()
     by_lo = LeadByLo()
     by_stage = LeadByStage()
     by_funded_md = LeadByFundedMonthDay()

@@ -52,7 +52,8 @@ def _decode_cursor(cursor: str | None) -> dict | None:
 def _lead_model(lead: dict, team_settings: dict) -> LeadModel:
     keys = sweep_keys(lead, team_settings)
     model = LeadModel(
-        lead["lead_id"], doc={k: v for k, v in lead.items() if k != "_version"}, email_key=email_key(lead.get("email")), phone=lead.get("phone"),
+        lead["lead_id"], doc={k: v for k, v in lead.items() if k != "_version"}, email_key=email_key(lead.get("email")),
+        phone=lead.get("phone"), realtor_email_key=email_key((lead.get("realtor") or {}).get("email")),
         lo_id=lead["lo_id"], stage=lead["stage"], created_at=lead["created_at"], **keys,
     )
     if lead.get("_version") is not None:
@@ -80,6 +81,10 @@ class LeadRepo:
                 if hit.lead_id != exclude:
                     return hit.lead_id
         return None
+
+    def with_realtor_email(self, email: str) -> list[str]:
+        """The leads whose Realtor partner uses this address (a Realtor has many clients)."""
+        return [hit.lead_id for hit in LeadModel.by_realtor_email.query(email_key(email))]
 
     def create(self, lead: dict) -> dict:
         existing = self.find_duplicate(lead.get("email"), lead.get("phone"))

@@ -66,3 +66,25 @@ def test_patching_a_time_zone_makes_it_the_one_the_policy_uses(api, auth, ctx):
     lead = ctx.leads.get(lead_id)
     assert lead["timezone"] == "America/Denver" and not lead.get("timezone_derived")
 
+
+
+def test_a_bouncing_realtor_address_stops_partner_updates_on_every_lead_it_serves(api, auth, ctx):
+
+    from chalicelib.api import workers
+    from chalicelib.domain import policy
+    from chalicelib.local.runtime import _Context, _sns_event
+
+    realtor = {"name": "Sam Agent", "email": "Sam@Realty.example"}
+    ids = [body(api.http.post("/leads", headers=auth, body=json.dumps(
+        {"first_name": f"B{i}", "email": f"b{i}@example.com", "realtor": realtor})))["lead_id"] for i in range(2)]
+    drain_events()
+    workers.receive_ses_feedback(_sns_event("ses-feedback", {"notificationType": "Bounce", "bounce": {
+        "bounceType": "Permanent", "bouncedRecipients": [{"emailAddress": "sam@realty.example"}]}}), _Context())
+    drain_events()
+    for lead_id in ids:
+        lead = ctx.leads.get(lead_id)
+        assert lead["suppressed"]["partner_email"]["reason"] == "bounced"
+        assert "email" not in lead["suppressed"]  # the borrower's own address is fine
+        d = policy.decide({"channel": "partner_email", "kind": "transactional"}, lead, datetime.now(timezone.utc), 48,
+                          policy.ContactState())
+        assert d.action == "suppress" and d.reason == "suppressed_address"
