@@ -63,10 +63,11 @@ def patch_lead(ctx: Context, lead_id: str, body: object, now: datetime) -> dict 
 
             lead["timezone"] = derive_timezone(fields.get("state", lead.get("state")),
                                                fields.get("phone", lead.get("phone"))) or lead.get("timezone")
+        was = {"email": lead.get("email"), "phone": lead.get("phone")}
         lead.update(fields)
         lead["updated_at"] = now.isoformat()
         try:
-            return ctx.leads.save(lead)
+            return ctx.leads.save(lead, was=was)
         except Conflict:
             continue
     raise Conflict(lead_id)

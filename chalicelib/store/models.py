@@ -23,16 +23,6 @@ def _index(name: str, projection=AllProjection) -> type:
     return type("Meta", (), {"index_name": name, "projection": projection()})
 
 
-class LeadByEmail(GlobalSecondaryIndex):
-    Meta = _index("by_email", KeysOnlyProjection)
-    email_key = UnicodeAttribute(hash_key=True)
-
-
-class LeadByPhone(GlobalSecondaryIndex):
-    Meta = _index("by_phone", KeysOnlyProjection)
-    phone = UnicodeAttribute(hash_key=True)
-
-
 class LeadByRealtorEmail(GlobalSecondaryIndex):
     Meta = _index("by_realtor_email", KeysOnlyProjection)
     realtor_email_key = UnicodeAttribute(hash_key=True)
@@ -79,8 +69,6 @@ class LeadModel(Model):
     lead_id = UnicodeAttribute(hash_key=True)
     # The lead as the API knows it (names, contact, loan, realtor, consent history...).
     doc = JSONAttribute()
-    email_key = UnicodeAttribute(null=True)
-    phone = UnicodeAttribute(null=True)
     realtor_email_key = UnicodeAttribute(null=True)
     lo_id = UnicodeAttribute()
     stage = UnicodeAttribute()
@@ -93,8 +81,6 @@ class LeadModel(Model):
     refi_rate = NumberAttribute(null=True)
     version = VersionAttribute()
 
-    by_email = LeadByEmail()
-    by_phone = LeadByPhone()
     by_realtor_email = LeadByRealtorEmail()
     by_lo = LeadByLo()
     by_stage = LeadByStage()
@@ -102,6 +88,15 @@ class LeadModel(Model):
     by_birthday_md = LeadByBirthdayMonthDay()
     by_wake_day = LeadByWakeDay()
     by_refi_rate = LeadByRefiRate()
+
+
+class IdentityModel(Model):
+    """One item per e-mail address and phone number a lead uses, written in the same
+    transaction as the lead: the only way two simultaneous creates of one person can't both
+    win (a GSI is eventually consistent and can't carry a condition)."""
+    Meta = _meta("identities")
+    identity = UnicodeAttribute(hash_key=True)  # "email#jane@example.com" or "phone#+15125550123"
+    lead_id = UnicodeAttribute()
 
 
 class EnrollmentDue(GlobalSecondaryIndex):

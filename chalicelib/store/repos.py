@@ -14,7 +14,7 @@ from pynamodb.transactions import TransactWrite
 from ..domain.lead import email_key
 from ..domain.sweeps import sweep_keys
 from .errors import Conflict, Duplicate  # noqa: F401  (raised here, re-exported)
-from .models import EnrollmentModel, LeadModel, RateModel, StatModel, TaskModel, TimelineModel, TouchModel
+from .models import EnrollmentModel, IdentityModel, LeadModel, RateModel, StatModel, TaskModel, TimelineModel, TouchModel
 
 DUE_SHARD = "due"
 
@@ -52,8 +52,7 @@ def _decode_cursor(cursor: str | None) -> dict | None:
 def _lead_model(lead: dict, team_settings: dict) -> LeadModel:
     keys = sweep_keys(lead, team_settings)
     model = LeadModel(
-        lead["lead_id"], doc={k: v for k, v in lead.items() if k != "_version"}, email_key=email_key(lead.get("email")),
-        phone=lead.get("phone"), realtor_email_key=email_key((lead.get("realtor") or {}).get("email")),
+        lead["lead_id"], doc={k: v for k, v in lead.items() if k != "_version"}, realtor_email_key=email_key((lead.get("realtor") or {}).get("email")),
         lo_id=lead["lo_id"], stage=lead["stage"], created_at=lead["created_at"], **keys,
     )
     if lead.get("_version") is not None:
@@ -72,14 +71,14 @@ class LeadRepo:
         self._team = team_settings
 
     def find_duplicate(self, email: str | None, phone: str | None, exclude: str | None = None) -> str | None:
-        if email:
-            for hit in LeadModel.by_email.query(email_key(email), limit=2):
-                if hit.lead_id != exclude:
-                    return hit.lead_id
-        if phone:
-            for hit in LeadModel.by_phone.query(phone, limit=2):
-                if hit.lead_id != exclude:
-                    return hit.lead_id
+        """The lead that owns this e-mail or phone, read consistently from its identity item."""
+        for key in _identities(email, phone):
+            try:
+                owner = IdentityModel.get(key, consistent_read=True).lead_id
+            except DoesNotExist:
+                continue
+            if owner != exclude:
+                return owner
         return None
 
     def with_realtor_email(self, email: str) -> list[str]:
@@ -87,11 +86,20 @@ class LeadRepo:
         return [hit.lead_id for hit in LeadModel.by_realtor_email.query(email_key(email))]
 
     def create(self, lead: dict) -> dict:
-        existing = self.find_duplicate(lead.get("email"), lead.get("phone"))
-        if existing:
-            raise Duplicate(existing)
+        """Write the lead and claim its e-mail and phone in one transaction: of two
+        simultaneous creates of one person exactly one wins, the other gets Duplicate."""
         model = _lead_model(lead, self._team)
-        model.save(LeadModel.lead_id.does_not_exist())
+        try:
+            with TransactWrite(connection=_connection()) as tx:
+                tx.save(model, condition=LeadModel.lead_id.does_not_exist())
+                for key in _identities(lead.get("email"), lead.get("phone")):
+                    tx.save(IdentityModel(key, lead_id=lead["lead_id"]),
+                            condition=IdentityModel.identity.does_not_exist())
+        except TransactWriteError as exc:
+            if not _is_conditional(exc):
+                raise
+            owner = self.find_duplicate(lead.get("email"), lead.get("phone"), exclude=lead["lead_id"])
+            raise (Duplicate(owner) if owner else Conflict(lead["lead_id"])) from exc
         return _lead_dict(model)
 
     def get(self, lead_id: str) -> dict | None:
@@ -104,15 +112,36 @@ class LeadRepo:
         return {m.lead_id: _lead_dict(m)
                 for m in LeadModel.batch_get(list(dict.fromkeys(lead_ids)), consistent_read=consistent)}
 
-    def save(self, lead: dict) -> dict:
-        """Write the whole lead, failing with Conflict if it changed since it was read."""
+    def save(self, lead: dict, *, was: dict | None = None) -> dict:
+        """Write the whole lead, failing with Conflict if it changed since it was read.
+
+        ``was`` is the lead as read: when its e-mail or phone changed, the identity items move
+        in the same transaction (Duplicate if another lead took the new one meanwhile)."""
         model = _lead_model(lead, self._team)
+        old = set(_identities((was or {}).get("email"), (was or {}).get("phone")))
+        new = set(_identities(lead.get("email"), lead.get("phone")))
+        if was is None or old == new:
+            try:
+                model.save()
+            except PutError as exc:
+                if _is_conditional(exc):
+                    raise Conflict(lead["lead_id"]) from exc
+                raise
+            return _lead_dict(model)
+        mine = IdentityModel.lead_id == lead["lead_id"]
         try:
-            model.save()
-        except PutError as exc:
-            if _is_conditional(exc):
-                raise Conflict(lead["lead_id"]) from exc
-            raise
+            with TransactWrite(connection=_connection()) as tx:
+                tx.save(model)
+                for key in old - new:
+                    tx.delete(IdentityModel(key), condition=IdentityModel.identity.does_not_exist() | mine)
+                for key in new - old:
+                    tx.save(IdentityModel(key, lead_id=lead["lead_id"]),
+                            condition=IdentityModel.identity.does_not_exist() | mine)
+        except TransactWriteError as exc:
+            if not _is_conditional(exc):
+                raise
+            owner = self.find_duplicate(lead.get("email"), lead.get("phone"), exclude=lead["lead_id"])
+            raise (Duplicate(owner) if owner else Conflict(lead["lead_id"])) from exc
         return _lead_dict(model)
 
     def list(self, lo_id: str | None, stage: str | None, limit: int, cursor: str | None) -> tuple[list[dict], str | None]:
@@ -142,6 +171,10 @@ class LeadRepo:
                            last_evaluated_key=start)
         items = [_lead_dict(m) for m in result]
         return items, result.last_evaluated_key, result.total_count
+
+
+def _identities(email: str | None, phone: str | None) -> list[str]:
+    return ([f"email#{email_key(email)}"] if email else []) + ([f"phone#{phone}"] if phone else [])
 
 
 def _is_conditional(exc: Exception) -> bool:

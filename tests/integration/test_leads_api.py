@@ -51,6 +51,48 @@ def test_duplicate_email_or_phone_answers_409_with_first_id(api, auth):
     assert by_case.status_code == 409
 
 
+def test_a_losing_create_leaves_nothing_behind(ctx):
+    """The identity items are claimed in the lead's own transaction: the loser of a race
+    writes no lead and no claim on its other contact point."""
+    import pytest
+
+    from chalicelib.store.errors import Duplicate
+    from chalicelib.store.models import IdentityModel, LeadModel
+
+    base = {"stage": "new_lead", "lo_id": "lo-1", "created_at": "2026-11-29T10:00:00+00:00", "first_name": "M"}
+    ctx.leads.create({**base, "lead_id": "a", "email": "maria@example.com", "phone": "+15125550123"})
+    with pytest.raises(Duplicate) as lost:
+        ctx.leads.create({**base, "lead_id": "b", "email": "Maria@Example.com", "phone": "+15125550199"})
+    assert lost.value.lead_id == "a"
+    assert ctx.leads.get("b") is None and LeadModel.count() == 1
+    assert {i.identity: i.lead_id for i in IdentityModel.scan()} == {
+        "email#maria@example.com": "a", "phone#+15125550123": "a"}
+
+
+def test_patch_moves_the_claim_and_refuses_a_taken_address(api, auth, monkeypatch):
+    first = body(post(api, "/leads", MARIA, auth))["lead_id"]
+    other = body(post(api, "/leads", {"first_name": "Sam", "email": "sam@example.com"}, auth))["lead_id"]
+    moved = api.http.patch(f"/leads/{first}", body=json.dumps({"email": "maria.l@example.com"}), headers=auth)
+    assert moved.status_code == 200
+    # the old address is free again, the new one is taken
+    assert post(api, "/leads", {"first_name": "New", "email": "maria@example.com"}, auth).status_code == 201
+    assert body(post(api, "/leads", {"first_name": "X", "email": "maria.l@example.com"}, auth))["lead_id"] == first
+
+    # A create that lands between the patch's check and its write: the write itself refuses.
+    from chalicelib.store.repos import LeadRepo
+
+    real, calls = LeadRepo.find_duplicate, []
+
+    def late(self, email, phone, exclude=None):
+        calls.append(email)
+        return None if len(calls) == 1 else real(self, email, phone, exclude)
+
+    monkeypatch.setattr(LeadRepo, "find_duplicate", late)
+    taken = api.http.patch(f"/leads/{other}", body=json.dumps({"email": "maria.l@example.com"}), headers=auth)
+    assert taken.status_code == 409 and body(taken)["lead_id"] == first
+    assert body(api.http.get(f"/leads/{other}", headers=auth))["email"] == "sam@example.com"
+
+
 def test_stage_change_is_queued_then_recorded_on_the_timeline(api, auth):
     lead_id = body(post(api, "/leads", MARIA, auth))["lead_id"]
     resp = post(api, f"/leads/{lead_id}/stage", {"stage": "application_submitted"}, auth)
