@@ -8,27 +8,47 @@ Order of checks (the first that applies decides):
  4. SMS and voice only inside the calling window in the lead's local time (TCPA 8:00-21:00 and
     stricter state rules), in every zone the lead might be in when the zone is not known.
  5. Marketing email waits for business hours, unless it answers the lead's own action.
- 6. The frequency cap across all sequences: one marketing touch per ``cap_hours``; hot signals
+ 6. State limits on how many solicitation calls and texts reach one person in 24 hours
+    (Florida, Oklahoma, Maryland: 3). Hot signals do not bypass a statute.
+ 7. The frequency cap across all sequences: one marketing touch per ``cap_hours``; hot signals
     and answers to the lead bypass it; transactional updates are never held but count.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from ..sequences.engine import SEND, Decision
 from .lead import consent_state
-from .quiet_hours import allowed_window_ok, business_hours_ok, next_allowed, next_business_time
+from .quiet_hours import allowed_window_ok, business_hours_ok, next_allowed, next_business_time, rule_for
 from .timezones import candidate_zones
 
-REASONS = ("cap", "quiet_hours", "business_hours", "no_consent", "opted_out", "suppressed_address",
-           "no_address", "merge_error", "regz", "no_recipient")
+REASONS = ("cap", "quiet_hours", "business_hours", "call_limit", "no_consent", "opted_out",
+           "suppressed_address", "no_address", "merge_error", "regz", "no_recipient")
+
+DAY = timedelta(hours=24)
 
 
 @dataclass
 class ContactState:
     """What one scheduler run knows about a lead's recent touches (mutated as it decides)."""
     last_capped_at: datetime | None = None
+    # marketing texts and calls sent in the last 24 hours, for the state per-day limits
+    solicitations: list[datetime] = field(default_factory=list)
+    added: int = 0  # solicitations recorded by this run (the lead is rewritten only then)
+
+    @classmethod
+    def of(cls, lead: dict) -> "ContactState":
+        return cls(last_capped_at(lead), [datetime.fromisoformat(t) for t in lead.get("recent_solicitations") or []])
+
+    def recorded_on(self, lead: dict, now: datetime) -> dict:
+        """The lead with this state's times, solicitations older than a day dropped."""
+        lead = dict(lead)
+        if self.last_capped_at is not None:
+            lead["last_touch_at"] = self.last_capped_at.isoformat()
+        if self.added:
+            lead["recent_solicitations"] = [t.isoformat() for t in self.solicitations if now - t < DAY]
+        return lead
 
 
 def zones_for(lead: dict) -> tuple[str, ...]:
@@ -74,6 +94,11 @@ def decide(order: dict, lead: dict, now: datetime, cap_hours: int, state: Contac
         zones = zones_for(lead)
         if not allowed_window_ok(now, zones, lead.get("state")):
             return Decision("defer", "quiet_hours", next_allowed(now, zones, lead.get("state")))
+        limit = rule_for(lead.get("state")).max_calls_24h
+        if not transactional and limit is not None:
+            recent = sorted(t for t in state.solicitations if now - t < DAY)
+            if len(recent) >= limit:
+                return Decision("defer", "call_limit", recent[-limit] + DAY)
     elif channel == "email" and not transactional and not bypass:
         zones = zones_for(lead)
         if not business_hours_ok(now, zones):
@@ -84,6 +109,9 @@ def decide(order: dict, lead: dict, now: datetime, cap_hours: int, state: Contac
         if now < free_at:
             return Decision("defer", "cap", free_at)
     state.last_capped_at = now
+    if channel in ("sms", "voice") and not transactional:
+        state.solicitations.append(now)
+        state.added += 1
     return SEND
 
 

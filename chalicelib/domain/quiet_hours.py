@@ -47,7 +47,7 @@ class CallingRule:
     saturday: Window | None
     sunday: Window | None
     closed_on_holidays: bool = False  # approximated by federal holidays, see federal_holidays()
-    max_calls_24h: int | None = None  # informational: enforced by the frequency cap, not here
+    max_calls_24h: int | None = None  # solicitation texts and calls per person per 24 h (policy.decide)
     source: str = ""
 
 

@@ -33,7 +33,7 @@ def plan_lead(lead: dict, due: list[dict], now: datetime, team: dict) -> tuple[d
     Behaviour rules that depend on silence (slow the cadence, switch e-mail to SMS) adapt
     the enrollment and the touch first; then the contact policy decides.
     """
-    state = policy.ContactState(policy.last_capped_at(lead))
+    state = policy.ContactState.of(lead)
     before = state.last_capped_at
 
     def decide(order: dict) -> engine.Decision:
@@ -53,9 +53,8 @@ def plan_lead(lead: dict, due: list[dict], now: datetime, team: dict) -> tuple[d
                                      "sequence": e["sequence"], "action": "slowed",
                                      "reason": "no open in 30 days: remaining delays stretched"})
         outcomes.append(outcome)
-    lead = dict(lead)
+    lead = state.recorded_on(lead, now)
     if state.last_capped_at != before:
-        lead["last_touch_at"] = state.last_capped_at.isoformat()
         lead["last_contact_at"] = now.isoformat()
     if not lead.get("first_email_at") and any(t["channel"] == "email" for o in outcomes for t in o.sends):
         lead["first_email_at"] = now.isoformat()

@@ -57,7 +57,7 @@ def preview(ctx: Context, sequence_id: str, lead_id: str, now: datetime, branch:
     e = out.enrollment
     items = []
     # the contact policy as the scheduler applies it: planned times include cap and quiet-hour moves
-    state = policy.ContactState(policy.last_capped_at(lead))
+    state = policy.ContactState.of(lead)
 
     def decide(order: dict) -> engine.Decision:
         return policy.decide(order, lead, datetime.fromisoformat(order["at"]), team.cap_hours, state)

@@ -1,16 +1,18 @@
 """Contact policy properties (hypothesis): whatever the lead, the consent and the schedule,
 no SMS or call goes outside 8:00-21:00 in any zone the lead may be in, none goes without
-consent, and no two capped touches to one lead are closer than the cap."""
+consent, no two capped touches to one lead are closer than the cap, and no state's limit on
+solicitation calls and texts per 24 hours is passed, hot signal or not."""
 from datetime import datetime, timedelta, timezone
 from zoneinfo import ZoneInfo
 
 from hypothesis import given, settings, strategies as st
 
 from chalicelib.domain import policy
+from chalicelib.domain.quiet_hours import rule_for
 
 ZONES = ["Pacific/Honolulu", "America/Anchorage", "America/Phoenix", "America/Los_Angeles", "America/Denver",
          "America/Chicago", "America/New_York", "America/Adak", "America/Indiana/Indianapolis"]
-STATES = ["TX", "AZ", "HI", "AK", "FL", "NY", "CA", "CO", None]
+STATES = ["TX", "AZ", "HI", "AK", "FL", "OK", "MD", "NY", "CA", "CO", None]
 # DST change days of 2026 and 2027 are inside the window on purpose.
 START = datetime(2026, 3, 1, tzinfo=timezone.utc)
 SPAN_MINUTES = 60 * 24 * 420
@@ -81,6 +83,11 @@ def test_calls_and_texts_only_in_the_window_with_consent_and_capped_touches_spac
         earlier = [x for x in counted if x < at]
         if earlier:
             assert at - earlier[-1] >= timedelta(hours=CAP_HOURS)
+    limit = rule_for(spec["state"]).max_calls_24h
+    if limit:
+        calls = sorted(at for at, t in sent if t["channel"] in ("sms", "voice") and t["kind"] == "marketing")
+        for i, at in enumerate(calls):
+            assert len([x for x in calls[i:] if x - at < timedelta(hours=24)]) <= limit
 
 
 def test_unknown_zone_takes_every_candidate():
@@ -100,6 +107,56 @@ def test_night_text_waits_for_the_morning_in_the_latest_zone():
     earlier = policy.decide({"channel": "sms", "kind": "marketing"}, lead, d.until - timedelta(minutes=1), 48,
                             policy.ContactState())
     assert earlier.action == "defer"
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.sampled_from(["FL", "OK", "MD"]), st.sampled_from(ZONES),
+       st.lists(st.tuples(st.integers(0, 60 * 72), st.sampled_from(["sms", "voice"]), st.booleans()),
+                min_size=1, max_size=15))
+def test_state_daily_limits_hold_through_bursts_of_hot_signals(state_code, zone, bursts):
+    lead = {"lead_id": "L", "phone": "+13055550100", "state": state_code, "timezone": zone, "suppressed": {},
+            "consent_records": [{"channel": ch, "granted": True, "at": "2026-01-01T00:00:00+00:00"}
+                                for ch in ("sms", "voice")]}
+    state = policy.ContactState.of(lead)
+    pending = sorted((START + timedelta(minutes=m), i, ch, hot) for i, (m, ch, hot) in enumerate(bursts))
+    sent = []
+    while pending:
+        at, i, ch, hot = pending.pop(0)
+        d = policy.decide({"channel": ch, "kind": "marketing", "hot": hot}, lead, at, CAP_HOURS, state)
+        if d.action == "defer":
+            assert d.until > at
+            pending = sorted(pending + [(d.until, i, ch, hot)])
+        else:
+            sent.append(at)
+    assert len(sent) == len(bursts)  # deferred, never dropped
+    for i, at in enumerate(sent):
+        assert len([x for x in sent[i:] if x - at < timedelta(hours=24)]) <= 3
+
+
+def test_florida_gets_three_solicitations_a_day_even_on_hot_signals():
+    lead = {"lead_id": "L", "phone": "+13055550100", "state": "FL", "timezone": "America/New_York", "suppressed": {},
+            "consent_records": [{"channel": ch, "granted": True, "at": "2026-01-01T00:00:00+00:00"}
+                                for ch in ("sms", "voice")]}
+    noon = datetime(2026, 6, 10, 16, 0, tzinfo=timezone.utc)
+    state = policy.ContactState.of(lead)
+    hot = {"channel": "sms", "kind": "marketing", "hot": True}
+    sent = [policy.decide({**hot, "channel": ch}, lead, noon + timedelta(minutes=i), 48, state)
+            for i, ch in enumerate(("sms", "voice", "sms"))]
+    assert [d.action for d in sent] == ["send"] * 3
+    fourth = policy.decide(hot, lead, noon + timedelta(hours=2), 48, state)
+    assert (fourth.action, fourth.reason, fourth.until) == ("defer", "call_limit", noon + timedelta(hours=24))
+    # a loan-status text is not a solicitation
+    assert policy.decide({"channel": "sms", "kind": "transactional"}, lead, noon, 48, state).action == "send"
+    # the count outlives the scheduler run: it is kept on the lead, a day's worth
+    stored = state.recorded_on(lead, noon + timedelta(hours=2))
+    assert len(stored["recent_solicitations"]) == 3
+    later = policy.ContactState.of(stored)
+    assert policy.decide(hot, stored, noon + timedelta(hours=3), 48, later).reason == "call_limit"
+    assert policy.decide(hot, stored, noon + timedelta(hours=24), 48, later).action == "send"
+    # Texas has no such count
+    texan = {**lead, "state": "TX", "phone": "+15125550123", "timezone": "America/Chicago"}
+    tx_state = policy.ContactState()
+    assert all(policy.decide(hot, texan, noon + timedelta(minutes=i), 48, tx_state).action == "send" for i in range(5))
 
 
 def test_each_decision_has_a_reason():
