@@ -66,7 +66,7 @@ def put_rate(ctx: Context, body: object, now: datetime) -> dict:
 def history(ctx: Context, product: str | None, limit: int = 52) -> list[dict]:
     """A product's rates, newest first; without a product, the latest of each product."""
     if product is None:
-        return [q for q in (ctx.rates.latest(p) for p in ctx.rates.products()) if q]
+        return ctx.rates.latest_all()
     if not PRODUCT.fullmatch(product):
         raise ValidationError({"product": "must be a short product code such as conv30"})
     return ctx.rates.history(product, limit)

@@ -253,10 +253,8 @@ def rates(ctx: Context, now: datetime, day: date | None = None, max_pages: int =
     d = day or sweep_day(now)
     drop = RefiThresholds.from_config(_team(ctx).get("refi") or {}).min_rate_drop
     walks, stale = [], 0
-    for product in ctx.rates.products():
-        quote = ctx.rates.latest(product)
-        if quote is None:
-            continue
+    for quote in ctx.rates.latest_all():
+        product = quote["product"]
         if date.fromisoformat(quote["as_of"][:10]) < d - timedelta(days=MAX_RATE_AGE_DAYS):
             stale += 1
             continue

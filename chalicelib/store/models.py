@@ -163,6 +163,7 @@ class RateModel(Model):
     as_of = UnicodeAttribute(range_key=True)
     rate = NumberAttribute()
     source = UnicodeAttribute(null=True)
+    day = UnicodeAttribute(null=True)  # on the LATEST partition only, where as_of holds the product
 
 
 class StatModel(Model):

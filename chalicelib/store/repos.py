@@ -494,17 +494,32 @@ class StatsRepo:
 # -- rates -----------------------------------------------------------------------------------
 
 class RateRepo:
+    """Rate history per product, plus one partition holding each product's latest quote, so the
+    nightly sweep and ``GET /rates`` read one item per product instead of scanning history."""
+    LATEST = "#latest"  # product codes are [a-z0-9_], so this never collides
+
     def put(self, product: str, rate: float, as_of: str, source: str) -> None:
         RateModel(product, as_of, rate=rate, source=source).save()
+        try:  # a back-filled older day must not replace a newer latest quote
+            RateModel(self.LATEST, product, rate=rate, source=source, day=as_of).save(
+                RateModel.day.does_not_exist() | (RateModel.day <= as_of))
+        except PutError as exc:
+            if not _is_conditional(exc):
+                raise
 
     def latest(self, product: str) -> dict | None:
-        for m in RateModel.query(product, scan_index_forward=False, limit=1):
-            return {"product": m.product, "rate": float(m.rate), "as_of": m.as_of, "source": m.source}
-        return None
+        try:
+            return self._quote(RateModel.get(self.LATEST, product))
+        except DoesNotExist:
+            return None
+
+    def latest_all(self) -> list[dict]:
+        return [self._quote(m) for m in RateModel.query(self.LATEST)]
 
     def history(self, product: str, limit: int = 52) -> list[dict]:
         return [{"product": m.product, "rate": float(m.rate), "as_of": m.as_of, "source": m.source}
                 for m in RateModel.query(product, scan_index_forward=False, limit=limit)]
 
-    def products(self) -> list[str]:
-        return sorted({m.product for m in RateModel.scan(attributes_to_get=["product"])})
+    @staticmethod
+    def _quote(m: RateModel) -> dict:
+        return {"product": m.as_of, "rate": float(m.rate), "as_of": m.day, "source": m.source}

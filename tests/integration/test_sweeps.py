@@ -80,13 +80,14 @@ def run_all(ctx, now: datetime) -> dict:
 
 @pytest.fixture
 def no_lead_scans(monkeypatch):
-    """A Scan of the leads table during a sweep is a defect: make one fail loudly."""
-    from chalicelib.store.models import LeadModel
+    """A Scan during a sweep is a defect (leads or rate history): make one fail loudly."""
+    from chalicelib.store.models import LeadModel, RateModel
 
     def refuse(*a, **kw):
-        raise AssertionError("a sweep scanned the leads table")
+        raise AssertionError("a sweep scanned a table")
 
     monkeypatch.setattr(LeadModel, "scan", refuse)
+    monkeypatch.setattr(RateModel, "scan", refuse)
 
 
 def test_items_read_grow_with_matches_not_with_the_table(ctx, no_lead_scans):
@@ -180,6 +181,12 @@ def test_put_and_get_rates(api, auth):
     assert [(h["as_of"], h["rate"]) for h in history] == [("2026-11-27", 6.0), ("2026-11-20", 6.125)]
     latest = body(api.http.get("/rates", headers=auth))["items"]
     assert {(q["product"], q["rate"]) for q in latest} == {("conv30", 6.0), ("conv15", 5.5)}
+    # back-filling an older week adds history but does not replace today's rate
+    api.http.put("/rates", body=json.dumps({"product": "conv30", "rate": 7.1, "as_of": "2026-11-13"}), headers=auth)
+    assert len(body(api.http.get("/rates?product=conv30", headers=auth))["items"]) == 3
+    latest = body(api.http.get("/rates", headers=auth))["items"]
+    assert {(q["product"], q["rate"], q["as_of"]) for q in latest} == {
+        ("conv30", 6.0, "2026-11-27"), ("conv15", 5.5, "2026-11-27")}
     assert api.http.get("/rates?product=conv30").status_code == 401
 
 
