@@ -48,6 +48,8 @@ class Team:
     links: dict = field(default_factory=dict)
     hot_bypass_cap: bool = True
     behavior: dict = field(default_factory=dict)
+    # AI personalisation (Bedrock): {"enabled", "model_id", "channels", "tone", "guardrail": {"id", "version"}}
+    personalise: dict = field(default_factory=dict)
 
     def lo(self, lo_id: str | None) -> LoanOfficer:
         for lo in self.los:
@@ -103,6 +105,9 @@ def _load_team(stage: str, path: str | None) -> Team:
     if os.environ.get("PUBLIC_BASE_URL"):
         raw["public_base_url"] = os.environ["PUBLIC_BASE_URL"]  # the local stack serves on a chosen port
     los = tuple(LoanOfficer(**lo) for lo in raw.pop("los"))
+    ai = raw.get("personalise") or {}
+    if ai.get("enabled") and not ai.get("model_id"):
+        raise ValueError(f"{file.name}: personalise.enabled needs a model_id")
     return Team(los=los, **raw)
 
 

@@ -38,6 +38,7 @@ class Rendered:
     subject: str | None = None
     html: str | None = None
     title: str | None = None
+    body: str = ""  # the template's own text (e-mail text part, SMS) before the engine's additions
 
 
 @lru_cache(maxsize=1)
@@ -116,14 +117,32 @@ def render(order: dict, ctx: dict, tracker: Tracker | None = None) -> Rendered:
             "pixel_url": tracker.open_url() if tracker else None})
         text = f"{body_text}\n\n{footer_text}"
         _guard(subject, body_text, re.sub(r"<[^>]+>", " ", body_html))
-        return Rendered(channel, text=text, subject=subject, html=html)
+        return Rendered(channel, text=text, subject=subject, html=html, body=body_text)
     body = _render(f"{channel}/{template}.j2", ctx)
     _guard(body)
     if channel == "sms":
-        return Rendered(channel, text=body + sms_signature(ctx))
+        return Rendered(channel, text=body + sms_signature(ctx), body=body)
     if channel == "task":
         title, _, rest = body.partition("\n")
         return Rendered(channel, text=rest.strip(), title=title.strip())
     if channel == "voice":
         return Rendered(channel, text=f"{body} {voice_closing(ctx)}")
     return Rendered(channel, text=body)
+
+
+PS_MARK = "<!--ps-->"  # in partials/layout.html.j2, right after the body
+
+
+def personalised(rendered: Rendered, kind: str, text: str) -> Rendered:
+    """The rendered touch with a checked model answer (``content.personalise.check``) put in:
+    an SMS body replaced (the signature stays), or a P.S. after an e-mail's body and before
+    the engine's footer, in both parts."""
+    from dataclasses import replace
+
+    from markupsafe import escape
+
+    tail = rendered.text[len(rendered.body):]
+    if kind == "sms":
+        return replace(rendered, text=text + tail, body=text)
+    html = rendered.html.replace(PS_MARK, f'<p style="margin:16px 0 0;">P.S. {escape(text)}</p>', 1)
+    return replace(rendered, text=f"{rendered.body}\n\nP.S. {text}{tail}", html=html)

@@ -7,11 +7,16 @@ def touch_items(touches: list[dict]) -> list[dict]:
     out = []
     for t in touches:
         for h in t.get("history") or [{"status": t["status"], "at": t["at"], "reason": t.get("reason", "")}]:
-            out.append({
+            item = {
                 "at": h["at"], "kind": "touch", "touch_id": t["touch_id"], "sequence": t.get("sequence"),
                 "step": t.get("step"), "channel": t.get("channel"), "status": h["status"],
                 "reason": h.get("reason") or None, "to": t.get("to_role", "borrower"),
-            })
+            }
+            if h["status"] == "sent" and "personalised" in t:  # AI wording used, or why the template went
+                item["personalised"] = t["personalised"]
+                if t.get("personal_reason"):
+                    item["personal_reason"] = t["personal_reason"]
+            out.append(item)
     return out
 
 

@@ -13,7 +13,8 @@ A delivery, step by step:
     retry also its calling window, since time has passed).
  2. Render (pure). A merge error holds the touch, a Reg Z breach suppresses it; nothing is sent.
  3. Claim: ``sending``, conditional on no other delivery having claimed or settled it.
- 4. Send through the channel adapter, then mark ``sent`` with the provider's message id.
+ 4. Optionally personalise (AI, guarded; the template is the fallback), send through the
+    channel adapter, then mark ``sent`` with the provider's message id.
  5. A provider error is classified: permanent (invalid number, rejected message) marks the touch
     failed with the reason and acknowledges the message; transient (throttling) marks it
     ``retrying`` (which releases the claim) and raises, so the message comes back after a
@@ -37,6 +38,7 @@ from ..content.merge import build_context, lead_extras
 from ..content.render import Blocked, MergeError, render
 from ..observability import logger, metrics
 from .context import Context
+from .personalise import personalise
 
 MAX_ATTEMPTS = 5                    # = the touches queue's maxReceiveCount (infra/template.json; a test holds them equal)
 SEND_LEASE = timedelta(minutes=2)   # > deliver_touch's Lambda timeout (60 s; a test holds this)
@@ -146,10 +148,12 @@ def _deliver(ctx: Context, touch: dict, snapshot: dict, now: datetime, attempt: 
     if not ctx.touches.claim(_record(touch, "sending", now, "", attempt=attempt), history=False):
         return _already_claimed(ctx, touch, now)
     progress.claimed = True
+    # after the claim, so a duplicate copy never pays for a model call
+    rendered, personal = personalise(team, touch, lead, rendered)
     provider_id = _send(ctx, touch, lead, rendered, to, tracker, now)
     progress.sent = True
     sent = _record(touch, "sent", now, "", attempt=attempt, subject=rendered.subject, provider_id=provider_id,
-                   links=len(tracker.links) if tracker else 0)
+                   links=len(tracker.links) if tracker else 0, **personal)
     if batch is not None:
         batch.marks.append(sent)
     elif not ctx.touches.mark(sent, expect="sending"):

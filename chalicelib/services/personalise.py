@@ -1,0 +1,47 @@
+"""AI personalisation between merge and send: ask, check, or keep the template.
+
+Never fails a touch: an unavailable model, a refusal, a guardrail intervention or an answer
+that breaks a guard (``content/personalise.py``) sends the rendered template instead, and the
+touch record says which and why.
+"""
+from __future__ import annotations
+
+from ..content import personalise as rules
+from ..content.render import Rendered, personalised
+from ..observability import logger, metrics
+
+
+def _count(name: str) -> None:
+    from aws_lambda_powertools.metrics import MetricUnit
+
+    metrics.add_metric(name=name, unit=MetricUnit.Count, value=1)
+
+
+def personalise(team, touch: dict, lead: dict, rendered: Rendered, bedrock=None) -> tuple[Rendered, dict]:
+    """The touch to send, and what to record about personalisation (empty when not asked)."""
+    config = team.personalise or {}
+    if not rules.eligible(touch, lead, config) or not rendered.body:
+        return rendered, {}
+    from ..channels import bedrock as adapter
+
+    ask = rules.ask_for(touch, rendered.body, rendered.subject, lead, team.lo(lead.get("lo_id")).name,
+                        config.get("tone", ""))
+    try:
+        answer, stop = adapter.complete(adapter.converse_request(
+            model_id=config["model_id"], system=rules.SYSTEM, prompt=ask.prompt,
+            guardrail=config.get("guardrail")), bedrock)
+    except Exception as exc:  # the template is the fallback for every failure, by design
+        return _fallback(touch, rendered, f"model unavailable: {type(exc).__name__}")
+    if stop not in ("end_turn", "stop_sequence"):  # cut short, content-filtered, guardrail intervened
+        return _fallback(touch, rendered, f"model stopped: {stop}")
+    text, reason = rules.check(ask, answer)
+    if text is None:
+        return _fallback(touch, rendered, reason)
+    _count("TouchesPersonalised")
+    return personalised(rendered, ask.kind, text), {"personalised": True}
+
+
+def _fallback(touch: dict, rendered: Rendered, reason: str) -> tuple[Rendered, dict]:
+    logger.info("personalisation not used; template sent", extra={"touch_id": touch["touch_id"], "reason": reason})
+    _count("PersonalisationFallbacks")
+    return rendered, {"personalised": False, "personal_reason": reason}
