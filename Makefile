@@ -36,11 +36,11 @@ package: install  ## the deployment package for one team stage, infra merged in 
 	AWS_DEFAULT_REGION=$${AWS_DEFAULT_REGION:-us-east-1} \
 		$(VENV)/bin/chalice package --stage $(STAGE) --merge-template out/merge-$(STAGE).json out/$(STAGE)
 
-deploy: package  ## per-team stack: make deploy STAGE=<team> BUCKET=<artifact bucket> (needs the aws CLI and credentials)
+deploy: package  ## per-team stack: make deploy STAGE=<team> BUCKET=<artifact bucket> [ALERT_EMAIL=ops@...] (aws CLI + credentials)
 	aws cloudformation package --template-file out/$(STAGE)/sam.json --s3-bucket $(BUCKET) \
 		--output-template-file out/$(STAGE)/packaged.yaml
 	aws cloudformation deploy --template-file out/$(STAGE)/packaged.yaml --stack-name touchengine-$(STAGE) \
-		--capabilities CAPABILITY_IAM
+		--capabilities CAPABILITY_IAM --parameter-overrides AlertEmail=$(ALERT_EMAIL)
 
 clean:
 	rm -rf $(VENV) out .pytest_cache .hypothesis

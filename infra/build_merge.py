@@ -5,7 +5,8 @@
 infra/template.json (Parameters, Resources, Outputs: every table, queue, dead-letter queue and
 topic) + infra/event_sources.json (overrides for the functions Chalice generates: partial batch
 responses on the SQS event sources, references to the queues and topics, their names as
-environment) -> one merge template, with the ``Stage`` parameter defaulting to the stage being
+environment) + infra/alarms.json (CloudWatch alarms and the ops topic; deploy only) -> one merge
+template, with the ``Stage`` parameter defaulting to the stage being
 packaged so the tables carry the names that stage's code expects (``touchengine-<stage>-*``).
 
 Standard library only: `make package` runs it before anything else is needed.
@@ -18,7 +19,12 @@ import sys
 from pathlib import Path
 
 INFRA = Path(__file__).resolve().parent
-KEPT = ("Parameters", "Resources", "Outputs")
+KEPT = ("Parameters", "Conditions", "Resources", "Outputs")
+OVERRIDES = ("event_sources.json", "alarms.json")
+# Functions that `chalice package` generates, which the overrides may name (CamelCase of the
+# handler's name).
+CHALICE_FUNCTIONS = {"DeliverTouch", "EvaluateEvents", "ScheduleDueTouches", "ReceiveSesFeedback",
+                     "ReceiveInboundEmail", "ReceiveInboundSms"}
 ALLOWED_TOP = {"AWSTemplateFormatVersion", "Description", "Metadata", "Parameters", "Mappings", "Conditions",
                "Transform", "Resources", "Outputs", "Globals"}
 
@@ -62,21 +68,30 @@ def _references(value):
 
 def build(stage: str, infra: Path = INFRA) -> dict:
     template = json.loads((infra / "template.json").read_text())
-    overrides = _strip_comments(json.loads((infra / "event_sources.json").read_text()))
-    unknown_top = set(overrides) - ALLOWED_TOP
-    if unknown_top:
-        raise ValueError(f"event_sources.json: not template sections: {sorted(unknown_top)}")
-    merged = _deep_merge({k: template[k] for k in KEPT if k in template}, overrides)
+    merged = {k: template[k] for k in KEPT if k in template}
+    defined = set(template.get("Resources", {})) | set(template.get("Parameters", {})) | CHALICE_FUNCTIONS
+    overrides = []
+    for name in OVERRIDES:
+        path = infra / name
+        if not path.exists():
+            continue
+        over = _strip_comments(json.loads(path.read_text()))
+        unknown_top = set(over) - ALLOWED_TOP
+        if unknown_top:
+            raise ValueError(f"{name}: not template sections: {sorted(unknown_top)}")
+        merged = _deep_merge(merged, over)
+        defined |= set(over.get("Resources", {})) | set(over.get("Parameters", {}))
+        overrides.append((name, over))
     params = merged.setdefault("Parameters", {})
     params["Stage"] = {**params.get("Stage", {"Type": "String"}), "Default": stage}
     team_file = infra.parent / "chalicelib" / "teams" / f"{stage}.json"
     if team_file.exists():  # replies land on the team's own reply domain
         reply_domain = json.loads(team_file.read_text())["reply_domain"]
         params["ReplyDomain"] = {**params.get("ReplyDomain", {"Type": "String"}), "Default": reply_domain}
-    known = set(template.get("Resources", {})) | set(params)
-    missing = sorted({r for r in _references(overrides) if r not in known and not r.startswith("AWS::")})
-    if missing:
-        raise ValueError(f"event_sources.json refers to resources infra/template.json does not define: {missing}")
+    for name, over in overrides:
+        missing = sorted({r for r in _references(over) if r not in defined and not r.startswith("AWS::")})
+        if missing:
+            raise ValueError(f"{name} refers to resources infra/template.json does not define: {missing}")
     return merged
 
 

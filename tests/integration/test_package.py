@@ -85,8 +85,23 @@ def test_retry_limits_agree_with_the_queue_and_the_function(package):
     assert queue["VisibilityTimeout"] >= timeout
 
 
+def test_dead_letters_backlogs_and_ses_reputation_page_the_ops_topic(package):
+    sam, _ = package
+    resources = sam["Resources"]
+    alarms = {k: r["Properties"] for k, r in resources.items() if r["Type"] == "AWS::CloudWatch::Alarm"}
+    watched = {(a["MetricName"], (a.get("Dimensions") or [{}])[0].get("Value", {}).get("Fn::GetAtt", [None])[0])
+               for a in alarms.values()}
+    assert {("ApproximateNumberOfMessagesVisible", "TouchesDeadLetterQueue"),
+            ("ApproximateNumberOfMessagesVisible", "EventsDeadLetterQueue"),
+            ("ApproximateAgeOfOldestMessage", "TouchesQueue")} <= watched
+    assert {"Reputation.BounceRate", "Reputation.ComplaintRate", "Errors"} <= {a["MetricName"] for a in alarms.values()}
+    assert all(a["AlarmActions"] == [{"Ref": "OpsAlertsTopic"}] for a in alarms.values())
+    [scheduler] = [a for a in alarms.values() if a["MetricName"] == "Errors"]
+    assert scheduler["Dimensions"][0]["Value"] == {"Ref": "ScheduleDueTouches"} and "ScheduleDueTouches" in resources
+    assert resources["OpsAlertsEmail"]["Condition"] == "HasAlertEmail" and "AlertEmail" in sam["Parameters"]
+
+
 def test_packaged_template_passes_cfn_lint(package, tmp_path):
-    pytest.importorskip("cfnlint", reason="cfn-lint is not installed (it is not a dev requirement yet)")
     sam, _ = package
     path = tmp_path / "sam.json"
     path.write_text(json.dumps(sam))
