@@ -1,0 +1,227 @@
+"""`make simulate`: a year of the real engine on the virtual clock for synthetic borrowers.
+
+    python -m sim.run [--leads 300] [--days 365] [--seed 7] [--step-hours 6] [--out sim/results.json]
+
+Everything runs in this process on the AWS stand-in (moto, tables from infra/template.json):
+leads arrive through ``POST /leads`` and move through the pipeline with ``POST .../stage``; the
+market rate is set weekly with ``PUT /rates`` (with a one-point drop a third of the way in);
+people open, click and unsubscribe through the signed links in the mail the engine sent
+(``/t/o``, ``/t/c``, ``/u``; Apple Mail users' pixels are fetched by "Apple's proxy" on
+arrival), reply by e-mail and text back (STOP included) through the inbound handlers; the clock
+moves in ``--step-hours`` steps, stopping at every due touch and nightly sweep like the local
+stack's. At the end: what was sent, per channel and sequence, the decisions and their reasons,
+human versus machine opens, and an audit of every send against the contact rules
+(``sim/audit.py``), which must find nothing.
+"""
+from __future__ import annotations
+
+import argparse
+import email
+import json
+import random
+import re
+import sys
+import time
+from collections import Counter
+from datetime import datetime, timezone
+from email import policy as mail_policy
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+HUMAN_UA = "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/124.0 Safari/537.36"
+APPLE_PROXY_UA = "Mozilla/5.0"
+ACCOUNT, REGION = "123456789012", "us-east-1"
+_PATH = re.compile(r'(?:src|href)="https?://[^/"]+(/(?:t/o|t/c|u)/[^"]+)"')
+
+
+class World:
+    """The borrowers' side of the simulation: the API client, what arrived, and how they answer."""
+
+    def __init__(self, people, rng, token: str):
+        from chalice.test import Client
+
+        from app import app
+
+        self.client = Client(app)
+        self.people = people
+        self.rng = rng
+        self.auth = {"Authorization": f"Bearer {token}", "Content-Type": "application/json"}
+        self.by_email = {p.body["email"]: p for p in people}
+        self.by_phone = {p.body["phone"]: p for p in people}
+        self.mail_seen = 0
+        self.sms_seen: set[str] = set()
+        self.counts = Counter()
+        self.sends_per_touch: Counter = Counter()
+
+    def api(self, method: str, path: str, payload: dict | None = None):
+        resp = getattr(self.client.http, method)(path, body=json.dumps(payload or {}), headers=self.auth)
+        if resp.status_code >= 400 and resp.status_code != 409:
+            raise RuntimeError(f"{method.upper()} {path}: {resp.status_code} {resp.body[:300]}")
+        return json.loads(resp.body or b"{}")
+
+    def arrive(self, day: int) -> None:
+        for p in self.people:
+            if p.arrives_day == day and p.lead_id is None:
+                lead = self.api("post", "/leads", p.body)
+                p.lead_id = lead["lead_id"]
+                self.counts["leads"] += 1
+
+    def progress(self, day: int) -> None:
+        for p in self.people:
+            for when, stage in p.plan:
+                if p.lead_id and p.arrives_day + when == day:
+                    self.api("post", f"/leads/{p.lead_id}/stage", {"stage": stage})
+                    self.counts[f"stage:{stage}"] += 1
+
+    def read_new_mail(self) -> None:
+        from moto.ses.models import ses_backends
+
+        from chalicelib.local import runtime
+        from sim.people import reacts_to_email
+
+        sent = ses_backends[ACCOUNT][REGION].sent_messages
+        new, self.mail_seen = sent[self.mail_seen:], len(sent)
+        for raw in new:
+            mail = email.message_from_string(raw.raw_data, policy=mail_policy.default)
+            self.sends_per_touch[mail["X-Touch-Id"]] += 1
+            person = self.by_email.get(str(mail["To"]))
+            if person is None:  # a Realtor's update
+                self.counts["partner_mail"] += 1
+                continue
+            self.counts["mail"] += 1
+            html = mail.get_body(preferencelist=("html",)).get_content()
+            paths = _PATH.findall(html)
+            pixel = next((x for x in paths if x.startswith("/t/o/")), None)
+            clicks = [x for x in paths if x.startswith("/t/c/")]
+            if person.apple_mail and pixel:  # Apple's proxy fetches every image on arrival
+                self.client.http.get(pixel, headers={"User-Agent": APPLE_PROXY_UA})
+                self.counts["apple_proxy_fetches"] += 1
+            act = reacts_to_email(person, self.rng, "rate" in (mail["Subject"] or "").lower())
+            for _ in range(act["opens"] if pixel else 0):
+                self.client.http.get(pixel, headers={"User-Agent": HUMAN_UA})
+                self.counts["human_opens"] += 1
+            if act["click"] and clicks:
+                self.client.http.get(self.rng.choice(clicks), headers={"User-Agent": HUMAN_UA})
+                self.counts["human_clicks"] += 1
+            if act["reply"]:
+                runtime.inbound_email(person.body["email"], str(mail["Reply-To"]), f"Re: {mail['Subject']}",
+                                      "Thanks! Could we talk Tuesday afternoon?")
+                self.counts["email_replies"] += 1
+            unsubscribe = next((x for x in paths if x.startswith("/u/")), None)
+            if act["unsubscribe"] and unsubscribe:
+                self.client.http.post(unsubscribe, body="List-Unsubscribe=One-Click",
+                                      headers={"Content-Type": "application/x-www-form-urlencoded"})
+                self.counts["unsubscribes"] += 1
+
+    def read_new_texts(self) -> None:
+        from moto.sns.models import sns_backends
+
+        from chalicelib.local import runtime
+        from sim.people import STOP_WORDS, reacts_to_sms
+
+        for sms_id, (phone, _text, *_rest) in list(sns_backends[ACCOUNT][REGION].sms_messages.items()):
+            if sms_id in self.sms_seen:
+                continue
+            self.sms_seen.add(sms_id)
+            self.counts["texts"] += 1
+            person = self.by_phone.get(phone)
+            answer = reacts_to_sms(person, self.rng) if person else None
+            if answer:
+                runtime.inbound_sms(phone, answer)
+                self.counts["sms_stops" if answer in STOP_WORDS else "sms_replies"] += 1
+
+
+def _scan(model) -> list:
+    return list(model.scan())
+
+
+def simulate(leads: int, days: int, seed: int, step_hours: int = 6, start_at: datetime | None = None) -> dict:
+    """Run the simulation in this process; AWS must already be the stand-in with the tables."""
+    from chalicelib.clock import clock
+    from chalicelib.config import settings
+    from chalicelib.local import runtime
+    from chalicelib.store.models import LeadModel, StatModel, TouchModel
+    from sim.audit import audit
+    from sim.people import population
+
+    rng = random.Random(seed)
+    if start_at is not None:
+        clock.set_offset(start_at - datetime.now(timezone.utc))
+    runtime.reset()
+    start = clock.now()
+    people = population(leads, rng, start.date(), days)
+    world = World(people, rng, settings().api_token)
+    rate = 6.75
+    started = time.perf_counter()
+    for day in range(days):
+        if day % 7 == 0:
+            rate = round(rate + rng.choice([-0.125, 0, 0.125]) - (1.0 if day == (days // 3) // 7 * 7 else 0), 3)
+            world.api("put", "/rates", {"product": "conv30", "rate": rate, "as_of": clock.now().date().isoformat()})
+        world.arrive(day)
+        world.progress(day)
+        for _ in range(24 // step_hours):
+            runtime.advance(step_hours * 3600)
+            world.read_new_mail()
+            world.read_new_texts()
+    elapsed = time.perf_counter() - started
+
+    touches = [{**m.doc, "status": m.status, "history": m.history} for m in _scan(TouchModel)]
+    lead_docs = {m.lead_id: dict(m.doc) for m in _scan(LeadModel)}
+    status = Counter(t["status"] for t in touches)
+    sent = [t for t in touches if any(h["status"] == "sent" for h in t["history"])]
+    reasons = Counter(f"{h['status']}:{(h.get('reason') or '').split(':')[0]}" for t in touches
+                      for h in t["history"] if h["status"] in ("deferred", "suppressed", "held", "failed"))
+    funnel = {}
+    for row in _scan(StatModel):
+        seq = funnel.setdefault(row.pk, Counter())
+        for name in ("enrolled", "sent", "opened", "machine_opens", "clicked", "replied", "converted", "opted_out",
+                     "exited", "completed"):
+            seq[name] += int(getattr(row, name) or 0)
+    opens = Counter(("machine" if e.get("machine") else "human")
+                    for lead in lead_docs.values() for e in lead.get("activity") or [] if e["type"] == "email_opened")
+    return {
+        "leads": leads, "days": days, "seed": seed, "step_hours": step_hours,
+        "wall_seconds": round(elapsed, 1),
+        "virtual_span": f"{start.date()} .. {clock.now().date()}",
+        "sent_by_channel": dict(Counter(t["channel"] for t in sent)),
+        "sent_by_sequence": dict(Counter(t.get("sequence") for t in sent).most_common()),
+        "touches_by_final_status": dict(status),
+        "decisions_by_reason": dict(reasons.most_common()),
+        "borrower_touches_per_lead_year": round(
+            len([t for t in sent if t["channel"] in ("email", "sms", "voice")]) / max(1, len(lead_docs)) * 365 / days, 1),
+        "opens_recorded": dict(opens),
+        "people": dict(world.counts),
+        "funnel": {k: dict(v) for k, v in sorted(funnel.items())},
+        "audit": audit(touches, lead_docs, world.sends_per_touch, settings().team.cap_hours),
+    }
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--leads", type=int, default=300)
+    parser.add_argument("--days", type=int, default=365)
+    parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--step-hours", type=int, default=6, choices=(1, 2, 3, 4, 6, 8, 12, 24))
+    parser.add_argument("--out", default=str(ROOT / "sim" / "results.json"))
+    args = parser.parse_args(argv)
+
+    sys.path.insert(0, str(ROOT))
+    from bench import env
+
+    env.apply(TOUCHENGINE_API_TOKEN="sim-token", POWERTOOLS_METRICS_DISABLED="true")
+    from moto import mock_aws
+
+    with mock_aws():
+        from chalicelib.local.stack import create_resources
+
+        create_resources()
+        result = simulate(args.leads, args.days, args.seed, args.step_hours)
+    Path(args.out).write_text(json.dumps(result, indent=2) + "\n")
+    print(json.dumps({k: v for k, v in result.items() if k not in ("funnel", "sent_by_sequence")}, indent=2))
+    print("sent by sequence:", result["sent_by_sequence"])
+    print(f"wrote {args.out}")
+    return 0 if result["audit"]["total"] == 0 else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
