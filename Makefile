@@ -31,8 +31,8 @@ e2e: install
 bench: install  ## measured figures: calls per touch, sweep reads, cold import, RSS, cost
 	$(PY) -m bench.run
 
-simulate: install  ## a year of the real engine for synthetic borrowers, audited: make simulate [LEADS=200 DAYS=365 SEED=7]
-	$(PY) -m sim.run --leads $(or $(LEADS),200) --days $(or $(DAYS),365) --seed $(or $(SEED),7)
+simulate: install  ## a year of the real engine for synthetic borrowers, audited: make simulate [LEADS=100 DAYS=365 SEED=7]
+	$(PY) -m sim.run --leads $(or $(LEADS),100) --days $(or $(DAYS),365) --seed $(or $(SEED),7)
 
 package: install  ## the deployment package for one team stage, infra merged in (out/<stage>/sam.json + zip)
 	$(PY) infra/build_merge.py --stage $(STAGE) --out out/merge-$(STAGE).json

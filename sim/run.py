@@ -1,6 +1,6 @@
 """`make simulate`: a year of the real engine on the virtual clock for synthetic borrowers.
 
-    python -m sim.run [--leads 300] [--days 365] [--seed 7] [--step-hours 6] [--out sim/results.json]
+    python -m sim.run [--leads 100] [--days 365] [--seed 7] [--step-hours 6] [--out sim/results.json]
 
 Everything runs in this process on the AWS stand-in (moto, tables from infra/template.json):
 leads arrive through ``POST /leads`` and move through the pipeline with ``POST .../stage``; the
@@ -16,8 +16,10 @@ human versus machine opens, and an audit of every send against the contact rules
 from __future__ import annotations
 
 import argparse
+import contextlib
 import email
 import json
+import os
 import random
 import re
 import sys
@@ -198,7 +200,7 @@ def simulate(leads: int, days: int, seed: int, step_hours: int = 6, start_at: da
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--leads", type=int, default=300)
+    parser.add_argument("--leads", type=int, default=100)
     parser.add_argument("--days", type=int, default=365)
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--step-hours", type=int, default=6, choices=(1, 2, 3, 4, 6, 8, 12, 24))
@@ -208,14 +210,16 @@ def main(argv: list[str] | None = None) -> int:
     sys.path.insert(0, str(ROOT))
     from bench import env
 
-    env.apply(TOUCHENGINE_API_TOKEN="sim-token", POWERTOOLS_METRICS_DISABLED="true")
+    env.apply(TOUCHENGINE_API_TOKEN="sim-token")
     from moto import mock_aws
 
     with mock_aws():
         from chalicelib.local.stack import create_resources
 
         create_resources()
-        result = simulate(args.leads, args.days, args.seed, args.step_hours)
+        # The handlers print their CloudWatch EMF lines to stdout; this report replaces them.
+        with open(os.devnull, "w") as devnull, contextlib.redirect_stdout(devnull):
+            result = simulate(args.leads, args.days, args.seed, args.step_hours)
     Path(args.out).write_text(json.dumps(result, indent=2) + "\n")
     print(json.dumps({k: v for k, v in result.items() if k not in ("funnel", "sent_by_sequence")}, indent=2))
     print("sent by sequence:", result["sent_by_sequence"])

@@ -81,3 +81,18 @@ def test_the_answer_goes_in_before_the_engine_s_additions():
     out = personalised(mail, "note", "Glad to help with your <Austin> move.")
     assert out.text == "Hi Maria,\n\nBody.\n\nP.S. Glad to help with your <Austin> move.\n\nFooter NMLS"
     assert "P.S. Glad to help with your &lt;Austin&gt; move.</p></td><td>Footer" in out.html
+
+
+def test_a_team_that_turns_it_on_must_name_its_model(tmp_path):
+    import json
+
+    from chalicelib.config import _HERE, _load_team
+
+    team = json.loads((_HERE / "teams" / "local.json").read_text())
+    team["personalise"] = {"enabled": True, "channels": ["sms"]}
+    (tmp_path / "acme.json").write_text(json.dumps(team))
+    with pytest.raises(ValueError, match="model_id"):
+        _load_team("acme", str(tmp_path / "acme.json"))
+    team["personalise"]["model_id"] = "anthropic.claude-3-5-haiku-20241022-v1:0"
+    (tmp_path / "acme.json").write_text(json.dumps(team))
+    assert _load_team("acme", str(tmp_path / "acme.json")).personalise["enabled"] is True
