@@ -23,6 +23,16 @@ def _index(name: str, projection=AllProjection) -> type:
     return type("Meta", (), {"index_name": name, "projection": projection()})
 
 
+class LeadByEmail(GlobalSecondaryIndex):
+    Meta = _index("by_email", KeysOnlyProjection)
+    email_key = UnicodeAttribute(hash_key=True)
+
+
+class LeadByPhone(GlobalSecondaryIndex):
+    Meta = _index("by_phone", KeysOnlyProjection)
+    phone = UnicodeAttribute(hash_key=True)
+
+
 class LeadByRealtorEmail(GlobalSecondaryIndex):
     Meta = _index("by_realtor_email", KeysOnlyProjection)
     realtor_email_key = UnicodeAttribute(hash_key=True)
@@ -69,6 +79,9 @@ class LeadModel(Model):
     lead_id = UnicodeAttribute(hash_key=True)
     # The lead as the API knows it (names, contact, loan, realtor, consent history...).
     doc = JSONAttribute()
+    # Kept for leads written before the identities table (see LeadRepo.find_duplicate).
+    email_key = UnicodeAttribute(null=True)
+    phone = UnicodeAttribute(null=True)
     realtor_email_key = UnicodeAttribute(null=True)
     lo_id = UnicodeAttribute()
     stage = UnicodeAttribute()
@@ -81,6 +94,8 @@ class LeadModel(Model):
     refi_rate = NumberAttribute(null=True)
     version = VersionAttribute()
 
+    by_email = LeadByEmail()
+    by_phone = LeadByPhone()
     by_realtor_email = LeadByRealtorEmail()
     by_lo = LeadByLo()
     by_stage = LeadByStage()

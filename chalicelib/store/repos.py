@@ -52,7 +52,8 @@ def _decode_cursor(cursor: str | None) -> dict | None:
 def _lead_model(lead: dict, team_settings: dict) -> LeadModel:
     keys = sweep_keys(lead, team_settings)
     model = LeadModel(
-        lead["lead_id"], doc={k: v for k, v in lead.items() if k != "_version"}, realtor_email_key=email_key((lead.get("realtor") or {}).get("email")),
+        lead["lead_id"], doc={k: v for k, v in lead.items() if k != "_version"}, email_key=email_key(lead.get("email")),
+        phone=lead.get("phone"), realtor_email_key=email_key((lead.get("realtor") or {}).get("email")),
         lo_id=lead["lo_id"], stage=lead["stage"], created_at=lead["created_at"], **keys,
     )
     if lead.get("_version") is not None:
@@ -71,14 +72,31 @@ class LeadRepo:
         self._team = team_settings
 
     def find_duplicate(self, email: str | None, phone: str | None, exclude: str | None = None) -> str | None:
-        """The lead that owns this e-mail or phone, read consistently from its identity item."""
+        """The lead that owns this e-mail or phone: its identity item (read consistently), else,
+        for a lead written before the identities table, the e-mail/phone index, whose answer
+        is then claimed so the next lookup (and any racing create) meets the identity item."""
         for key in _identities(email, phone):
             try:
                 owner = IdentityModel.get(key, consistent_read=True).lead_id
             except DoesNotExist:
-                continue
-            if owner != exclude:
+                owner = self._legacy_owner(key, exclude)
+            if owner and owner != exclude:
                 return owner
+        return None
+
+    @staticmethod
+    def _legacy_owner(key: str, exclude: str | None) -> str | None:
+        kind, value = key.split("#", 1)
+        index = LeadModel.by_email if kind == "email" else LeadModel.by_phone
+        for hit in index.query(value, limit=2):
+            if hit.lead_id == exclude:
+                continue
+            try:
+                IdentityModel(key, lead_id=hit.lead_id).save(IdentityModel.identity.does_not_exist())
+            except PutError as exc:
+                if not _is_conditional(exc):
+                    raise
+            return hit.lead_id
         return None
 
     def with_realtor_email(self, email: str) -> list[str]:
@@ -88,6 +106,9 @@ class LeadRepo:
     def create(self, lead: dict) -> dict:
         """Write the lead and claim its e-mail and phone in one transaction: of two
         simultaneous creates of one person exactly one wins, the other gets Duplicate."""
+        existing = self.find_duplicate(lead.get("email"), lead.get("phone"))  # the common, non-racing case
+        if existing:
+            raise Duplicate(existing)
         model = _lead_model(lead, self._team)
         try:
             with TransactWrite(connection=_connection()) as tx:
@@ -129,11 +150,15 @@ class LeadRepo:
                 raise
             return _lead_dict(model)
         mine = IdentityModel.lead_id == lead["lead_id"]
+        # Release only the claims this lead holds (a lead from before the identities table may
+        # hold none, and its old address may since belong to someone else).
+        held = [m.identity for m in IdentityModel.batch_get(list(old - new), consistent_read=True)
+                if m.lead_id == lead["lead_id"]]
         try:
             with TransactWrite(connection=_connection()) as tx:
                 tx.save(model)
-                for key in old - new:
-                    tx.delete(IdentityModel(key), condition=IdentityModel.identity.does_not_exist() | mine)
+                for key in held:
+                    tx.delete(IdentityModel(key), condition=mine)
                 for key in new - old:
                     tx.save(IdentityModel(key, lead_id=lead["lead_id"]),
                             condition=IdentityModel.identity.does_not_exist() | mine)
@@ -178,8 +203,20 @@ def _identities(email: str | None, phone: str | None) -> list[str]:
 
 
 def _is_conditional(exc: Exception) -> bool:
+    """A condition refused the write, or another transaction on the same item won: the caller
+    re-reads and decides again. A throttled transaction is not that: it stays the retryable
+    error it is."""
     cause = getattr(exc, "cause_response_code", None)
-    return cause in ("ConditionalCheckFailedException", "TransactionCanceledException")
+    if cause == "ConditionalCheckFailedException":
+        return True
+    if cause != "TransactionCanceledException":
+        return False
+    reasons = getattr(exc, "cancellation_reasons", None)
+    if not reasons:
+        return True  # older responses carry no reasons: keep the old reading
+    codes = {r.code for r in reasons if r is not None and r.code not in (None, "None")}
+    return bool(codes & {"ConditionalCheckFailed", "TransactionConflict"}) and not codes & {
+        "ThrottlingError", "ProvisionedThroughputExceeded", "RequestLimitExceeded"}
 
 
 # -- timeline --------------------------------------------------------------------------------
