@@ -43,7 +43,7 @@ deploy: package  ## per-team stack: make deploy STAGE=<team> BUCKET=<artifact bu
 	aws cloudformation package --template-file out/$(STAGE)/sam.json --s3-bucket $(BUCKET) \
 		--output-template-file out/$(STAGE)/packaged.yaml
 	aws cloudformation deploy --template-file out/$(STAGE)/packaged.yaml --stack-name touchengine-$(STAGE) \
-		--capabilities CAPABILITY_IAM --parameter-overrides AlertEmail=$(ALERT_EMAIL)
+		--capabilities CAPABILITY_IAM $(if $(ALERT_EMAIL),--parameter-overrides AlertEmail=$(ALERT_EMAIL))
 
 clean:
 	rm -rf $(VENV) out .pytest_cache .hypothesis

@@ -108,6 +108,8 @@ def _load_team(stage: str, path: str | None) -> Team:
     ai = raw.get("personalise") or {}
     if ai.get("enabled") and not ai.get("model_id"):
         raise ValueError(f"{file.name}: personalise.enabled needs a model_id")
+    if not set(ai.get("channels") or ()) <= {"email", "sms"}:  # never a Realtor's mail, a call or a task
+        raise ValueError(f"{file.name}: personalise.channels may hold email and sms only")
     return Team(los=los, **raw)
 
 

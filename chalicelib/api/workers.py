@@ -127,7 +127,8 @@ def deliver_touches_batch(raw_event: dict, lambda_context=None) -> dict:
         except (ValueError, KeyError, TypeError):
             pass  # a malformed body fails in its own record handler, alone
     # a consistent read: a STOP processed a moment ago must stop a touch already queued
-    batch = DeliveryBatch(ctx.leads.get_many(lead_ids, consistent=True) if lead_ids else {}, [])
+    batch = DeliveryBatch(ctx.leads.get_many(lead_ids, consistent=True) if lead_ids else {}, [],
+                          time_left_ms=getattr(lambda_context, "get_remaining_time_in_millis", None))
 
     def one(record) -> None:
         attempt = int((record.attributes or {}).get("ApproximateReceiveCount", "1") or 1)

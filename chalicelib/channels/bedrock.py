@@ -1,7 +1,7 @@
 """Amazon Bedrock Converse: one short completion for AI personalisation.
 
-Bounded so a slow model cannot hold a delivery: 2 s to connect, 8 s to answer, one retry, a
-small token budget. Callers treat every error as "keep the template" (``services/personalise``).
+Bounded so a slow model cannot hold a delivery: 1 s to connect, 4 s to answer, no retry (a
+throttled model means the template goes), a small token budget. Callers treat every error as "keep the template" (``services/personalise``).
 An optional Bedrock guardrail (team config) screens the answer on the provider's side too.
 """
 from __future__ import annotations
@@ -20,7 +20,7 @@ def runtime():
 
     return boto3.session.Session().client(
         "bedrock-runtime", region_name=settings().region,
-        config=Config(connect_timeout=2, read_timeout=8, retries={"max_attempts": 2, "mode": "standard"}))
+        config=Config(connect_timeout=1, read_timeout=4, retries={"total_max_attempts": 1, "mode": "standard"}))
 
 
 def converse_request(*, model_id: str, system: str, prompt: str, guardrail: dict | None = None) -> dict:

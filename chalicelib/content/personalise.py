@@ -7,15 +7,17 @@ template is always the fallback: the model's answer is used only if every guard 
 and a model that is slow, down or refused changes nothing but the wording.
 
 Guards (any one failing keeps the template):
-- figures: an SMS rewrite keeps every number of the template (amounts, dates, percentages,
-  phone numbers) and adds none; a P.S. has no digits at all. A model must not invent a rate,
-  a payment or a deadline.
-- links: an SMS rewrite keeps exactly the template's links; a P.S. has none (email links are
-  tracked and bound in signed tokens, see ``tracking/links.py``).
+- figures: an SMS rewrite keeps the template's figures with their units, in their order
+  ("$1,850 to $2,100" cannot turn round; "0.25%" cannot become "$0.25"), adds none, in digits
+  or in words ("hundreds", "half a point"), and keeps its hedges ("could", "about", "subject
+  to"); a P.S. has no figures at all. A model must not invent a rate, a payment or a deadline.
+- links: an SMS rewrite keeps exactly the template's links; a P.S. has none, bare domains
+  included (email links are tracked and bound in signed tokens, see ``tracking/links.py``).
 - Reg Z 1026.24: no rate without its APR (``domain/regz.py``), as for templates.
 - Regulation N (Mortgage Acts and Practices - Advertising, 12 CFR 1014.3) and UDAAP: no
   claims of approval, guarantees, "lowest rate", "no closing costs" or urgency the template did
-  not make (``MISLEADING``).
+  not make, each one checked, with the word before it ("not guaranteed" must stay so); none
+  at all in a P.S. (``MISLEADING``). Typographic quotes and dashes are folded first.
 - plain text only (no markup or template syntax), not empty, short (``limits``).
 Data sent to the model is minimised: the first name, city and state, the loan's type and
 purpose, the stage and the message itself; never an e-mail, phone number or last name.
@@ -31,18 +33,43 @@ CHANNELS = ("email", "sms")
 SMS_MAX = 320          # two SMS parts before the engine's signature
 NOTE_MAX = 220
 
-_NUMBER = re.compile(r"\d[\d,]*(?:\.\d+)?")
-_URL = re.compile(r"https?://\S+")
+# A figure with its unit: "$1,250.50", "6.5%", ".5%", "12/15", "555-0140", "30-year".
+_FIGURE = re.compile(r"\$?\s?(?:\d+(?:[.,/:-]\d+)*|\.\d+)(?:\s?%)?")
+_NUMBER_WORDS = re.compile(
+    r"\b(?:zero|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|fifteen|twenty|thirty|forty|fifty|"
+    r"sixty|seventy|eighty|ninety|hundreds?|thousands?|millions?|half|quarter|dozen|double|twice|triple)\b",
+    re.IGNORECASE)
+_URL = re.compile(r"https?://\S+|\bwww\.\S+|\b[a-z0-9-]+\.(?:com|net|org|us|io|co|info|biz|example|mortgage|loans?)\b",
+                  re.IGNORECASE)
 _MARKUP = re.compile(r"[<>{}]|\[\[|\]\]")
-# Claims a rewrite may not add (12 CFR 1014.3; CFPB UDAAP). Matched case-insensitively; a
-# phrase that the template itself uses is allowed through.
+# Claims a rewrite may not add (12 CFR 1014.3; CFPB UDAAP). A claim the template makes is kept
+# only with the word before it ("not guaranteed" stays "not guaranteed").
 MISLEADING = (
-    r"guarantee[ds]?", r"lowest (?:rate|payment|price)s?", r"best (?:rate|price)s?", r"pre-?approved",
-    r"(?:you're|you are|you've been|you have been) approved", r"no closing costs?", r"no[- ]cost",
-    r"risk[- ]free", r"act now", r"limited[- ]time", r"expires? (?:today|soon)", r"locked in",
-    r"government[- ](?:program|approved|sponsored)", r"no credit check", r"free money",
+    r"guarantee\w*", r"lowest (?:rate|payment|price)s?", r"best (?:rate|price)s?", r"pre-?approved",
+    r"(?:you're|you are|you've been|you have been) approved", r"you (?:qualify|are qualified|'re qualified)",
+    r"no closing costs?", r"no[- ]cost", r"(?:zero|no|\$0) (?:money )?down", r"risk[- ]free", r"act now", r"hurry",
+    r"last chance", r"limited[- ]time", r"expires? (?:today|soon)", r"locked?[- ]in", r"lock in",
+    r"government[- ](?:program|approved|sponsored|backed)", r"no credit check", r"free money",
 )
-_MISLEADING = re.compile(r"\b(?:" + "|".join(MISLEADING) + r")\b", re.IGNORECASE)
+_CLAIM = re.compile(r"(\w+\W+)?\b(" + "|".join(MISLEADING) + r")\b", re.IGNORECASE)
+# Hedges the template uses must survive: "could save about $212" must not become "will save $212".
+HEDGES = tuple(re.compile(h) for h in (
+    r"(?i)\bcould\b", r"(?i)\bmight\b", r"\bmay\b",  # lower-case "may": "May" is a month
+    r"(?i)\b(?:about|around|roughly|approximately|nearly|almost) \$?\d", r"(?i)\bestimat\w*",
+    r"(?i)\bsubject to\b", r"(?i)\bup to\b", r"(?i)\bif you qualify\b", r"(?i)\bnot a commitment\b",
+    r"(?i)\bnot guaranteed\b"))
+_TYPOGRAPHY = str.maketrans({"\u2019": "'", "\u2018": "'", "\u201c": '"', "\u201d": '"', "\u2010": "-",
+                             "\u2011": "-", "\u2012": "-", "\u2013": "-", "\u2014": "-", "\u00a0": " ",
+                             "\u202f": " ", "\u200b": ""})
+
+
+def _figures(text: str) -> list[str]:
+    return [re.sub(r"\s", "", f) for f in _FIGURE.findall(text)]
+
+
+def _claims(text: str) -> list[tuple[str, str]]:
+    return [((before or "").strip(" ,.;:!?").lower(), claim.lower()) for before, claim in _CLAIM.findall(text)]
+
 
 SYSTEM = (
     "You help a licensed mortgage loan officer write to a borrower. Write warmly, plainly and briefly, "
@@ -88,34 +115,44 @@ def ask_for(touch: dict, body: str, subject: str | None, lead: dict, lo_name: st
 
 def check(ask: Ask, answer: str | None) -> tuple[str | None, str]:
     """The usable text, or None and the reason the template is kept."""
-    text = (answer or "").strip().strip('"').strip()
+    text = (answer or "").translate(_TYPOGRAPHY).strip().strip('"').strip()
+    reference = ask.reference.translate(_TYPOGRAPHY)
     if ask.kind == "note":
-        text = re.sub(r"^p\.?\s?s\.?[:\s-]*", "", text, flags=re.IGNORECASE).strip()
+        text = re.sub(r"^p\.?\s?s\b\.?[:\s-]*", "", text, flags=re.IGNORECASE).strip()
     if not text:
         return None, "empty"
     if len(text) > (SMS_MAX if ask.kind == "sms" else NOTE_MAX):
         return None, "too long"
     if _MARKUP.search(text):
         return None, "markup"
-    ours = _NUMBER.findall(text)
     if ask.kind == "note":
-        if ours:
-            return None, f"a figure in a P.S.: {ours[0]}"
+        if _FIGURE.search(text) or _NUMBER_WORDS.search(text):
+            return None, "a figure in a P.S."
         if _URL.search(text):
             return None, "a link in a P.S."
+        if _CLAIM.search(text):
+            return None, f"misleading claim {_CLAIM.search(text).group(2).lower()!r}"
     else:
-        theirs = _NUMBER.findall(ask.reference)
-        added = [n for n in ours if n not in theirs]
-        if added:
-            return None, f"invented figure {added[0]}"
-        dropped = [n for n in theirs if n not in ours]
-        if dropped:
-            return None, f"dropped figure {dropped[0]}"
-        if sorted(_URL.findall(text)) != sorted(_URL.findall(ask.reference)):
+        ours, theirs = _figures(text), _figures(reference)
+        if ours != theirs:  # the same figures, with their units, in the same order
+            added = [f for f in ours if f not in theirs]
+            return None, (f"invented figure {added[0]}" if added else
+                          f"dropped figure {next((f for f in theirs if f not in ours), theirs[0] if theirs else '')}"
+                          if len(ours) < len(theirs) or any(f not in ours for f in theirs) else "figures reordered")
+        words = [w.lower() for w in _NUMBER_WORDS.findall(text)]
+        known = [w.lower() for w in _NUMBER_WORDS.findall(reference)]
+        if any(words.count(w) > known.count(w) for w in words):
+            return None, "invented figure in words"
+        if sorted(u.rstrip(".,;:!?)") for u in _URL.findall(text)) != \
+                sorted(u.rstrip(".,;:!?)") for u in _URL.findall(reference)):
             return None, "links changed"
-    claim = _MISLEADING.search(text)
-    if claim and claim.group(0).lower() not in ask.reference.lower():
-        return None, f"misleading claim {claim.group(0)!r}"
+        allowed = _claims(reference)
+        for claim in _claims(text):
+            if claim not in allowed:
+                return None, f"misleading claim {claim[1]!r}"
+        for hedge in HEDGES:
+            if len(hedge.findall(text)) < len(hedge.findall(reference)):
+                return None, f"dropped qualifier {hedge.search(reference).group(0).lower()!r}"
     if rate_statements_without_apr(text):
         return None, "regz: rate stated without APR"
     return text, ""

@@ -64,6 +64,7 @@ class DeliveryBatch:
     leads: dict
     marks: list
     settled: set = field(default_factory=set)  # touch ids this batch already handled
+    time_left_ms: object = None  # the Lambda context's get_remaining_time_in_millis, when there is one
 
 
 @dataclass
@@ -149,7 +150,8 @@ def _deliver(ctx: Context, touch: dict, snapshot: dict, now: datetime, attempt: 
         return _already_claimed(ctx, touch, now)
     progress.claimed = True
     # after the claim, so a duplicate copy never pays for a model call
-    rendered, personal = personalise(team, touch, lead, rendered)
+    time_left = batch.time_left_ms() if batch is not None and batch.time_left_ms else None
+    rendered, personal = personalise(team, touch, lead, rendered, time_left_ms=time_left)
     provider_id = _send(ctx, touch, lead, rendered, to, tracker, now)
     progress.sent = True
     sent = _record(touch, "sent", now, "", attempt=attempt, subject=rendered.subject, provider_id=provider_id,

@@ -17,11 +17,20 @@ def _count(name: str) -> None:
     metrics.add_metric(name=name, unit=MetricUnit.Count, value=1)
 
 
-def personalise(team, touch: dict, lead: dict, rendered: Rendered, bedrock=None) -> tuple[Rendered, dict]:
+# A model call may take ~5 s (1 s connect, 4 s read, no retry); a batch of ten goes one by one
+# inside a 60 s Lambda. Below this much time left, the rest of the batch keeps its templates, so
+# no touch is claimed and then cut off half sent.
+MIN_TIME_LEFT_MS = 15_000
+
+
+def personalise(team, touch: dict, lead: dict, rendered: Rendered, bedrock=None,
+                time_left_ms: int | None = None) -> tuple[Rendered, dict]:
     """The touch to send, and what to record about personalisation (empty when not asked)."""
     config = team.personalise or {}
     if not rules.eligible(touch, lead, config) or not rendered.body:
         return rendered, {}
+    if time_left_ms is not None and time_left_ms < MIN_TIME_LEFT_MS:
+        return _fallback(touch, rendered, "no time left in this invocation")
     from ..channels import bedrock as adapter
 
     ask = rules.ask_for(touch, rendered.body, rendered.subject, lead, team.lo(lead.get("lo_id")).name,
@@ -38,7 +47,8 @@ def personalise(team, touch: dict, lead: dict, rendered: Rendered, bedrock=None)
     if text is None:
         return _fallback(touch, rendered, reason)
     _count("TouchesPersonalised")
-    return personalised(rendered, ask.kind, text), {"personalised": True}
+    # the words sent are kept with the touch (Regulation N, 12 CFR 1014.5: keep what was advertised)
+    return personalised(rendered, ask.kind, text), {"personalised": True, "personal_text": text}
 
 
 def _fallback(touch: dict, rendered: Rendered, reason: str) -> tuple[Rendered, dict]:

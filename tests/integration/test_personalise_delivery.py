@@ -68,7 +68,9 @@ def test_a_marketing_email_gets_a_checked_ps_in_both_parts(ai_ctx, model):
     prompt = model.calls[0]["messages"][0]["content"][0]["text"]
     assert "Maria" in prompt and "TX" in prompt and "purchase" in prompt
     assert lead["email"] not in prompt and lead["phone"][2:] not in prompt and lead["last_name"] not in prompt
-    assert ai_ctx.touches.get(lead["lead_id"], touch["touch_id"])["personalised"] is True
+    record = ai_ctx.touches.get(lead["lead_id"], touch["touch_id"])
+    assert record["personalised"] is True  # and the words sent are kept with it (Regulation N)
+    assert record["personal_text"] == "Texas buyers have had a busy fall, so I'm glad to help you plan."
 
 
 def test_an_sms_rewrite_that_invents_a_figure_sends_the_template(ai_ctx, model):
@@ -80,11 +82,11 @@ def test_an_sms_rewrite_that_invents_a_figure_sends_the_template(ai_ctx, model):
     [(_, text)] = sent_sms()
     assert text.startswith("Hi Maria, quick check-in on your home purchase plans") and "$300" not in text
     record = ai_ctx.touches.get(lead["lead_id"], touch["touch_id"])
-    assert record["personalised"] is False and record["personal_reason"] == "invented figure 300"
+    assert record["personalised"] is False and record["personal_reason"] == "invented figure $300"
     from chalicelib.services.leads import timeline
 
     [sent] = [i for i in timeline(ai_ctx, lead["lead_id"]) if i.get("touch_id") == touch["touch_id"]]
-    assert (sent["status"], sent["personalised"], sent["personal_reason"]) == ("sent", False, "invented figure 300")
+    assert (sent["status"], sent["personalised"], sent["personal_reason"]) == ("sent", False, "invented figure $300")
 
 
 def test_a_faithful_sms_rewrite_keeps_the_engine_s_signature(ai_ctx, model):
@@ -129,3 +131,18 @@ def test_loan_status_updates_and_duplicate_copies_never_reach_the_model(ai_ctx, 
     assert deliver(ai_ctx, lead, touch) == "sent"
     assert deliver(ai_ctx, lead, touch) == "duplicate"  # the claim is taken before the model is asked
     assert len(model.calls) == 1 and len(sent_mail()) == 2
+
+
+def test_a_batch_short_of_time_keeps_its_templates(ai_ctx, model):
+    lead = make_lead(ai_ctx)
+    touch = order(lead, "lead_nurture", "how_rates_are_set")
+    batch = deliver_mod.DeliveryBatch({}, [], time_left_ms=lambda: 9_000)  # under 15 s left in the Lambda
+    assert deliver_mod.deliver(ai_ctx, message(lead, touch), clock.now(), 1, batch) == "sent"
+    assert model.calls == [] and len(sent_mail()) == 1
+    assert batch.marks[0]["personal_reason"] == "no time left in this invocation"
+
+
+def test_the_model_client_gives_up_fast():
+    config = bedrock.runtime().meta.config
+    assert (config.connect_timeout, config.read_timeout) == (1, 4)
+    assert config.retries["total_max_attempts"] == 1
