@@ -12,6 +12,9 @@ from zoneinfo import ZoneInfo
 from chalicelib.domain.timezones import candidate_zones
 
 DAILY_LIMIT_STATES = {"FL": 3, "OK": 3, "MD": 3}
+# States whose calling window ends at 20:00 rather than the federal 21:00 (Fla. Stat. 501.059,
+# 15 O.S. 775C.4, Md. Com. Law 14-4503, RCW 80.36.390); others: the federal 8:00-21:00.
+EARLY_CLOSE_STATES = {"FL", "OK", "MD", "WA"}
 # The cap is applied when a touch is scheduled; delivery follows within seconds (a minute at
 # most when deployed), so the gap between two recorded send times may be that much shorter.
 DELIVERY_SLACK = timedelta(minutes=2)
@@ -53,9 +56,10 @@ def audit(touches: list[dict], leads: dict[str, dict], sends_per_touch: Counter,
         channel, marketing = t["channel"], t.get("kind") != "transactional"
         where = f"{t['touch_id']} {channel} at {at.isoformat()}"
         if channel in ("sms", "voice"):
+            close = 20 if (lead.get("state") or "") in EARLY_CLOSE_STATES else 21
             for zone in _zones(lead):
                 local = at.astimezone(ZoneInfo(zone))
-                if not 8 <= local.hour < 21:
+                if not 8 <= local.hour < close:
                     violations["calling_hours"].append(f"{where} is {local:%H:%M} in {zone}")
                     break
             consent = _consent_at(lead, channel, at)

@@ -21,7 +21,7 @@ from datetime import datetime, timedelta
 from ..sequences.engine import SEND, Decision
 from .lead import consent_state
 from .quiet_hours import allowed_window_ok, business_hours_ok, next_allowed, next_business_time, rule_for
-from .timezones import candidate_zones
+from .timezones import AREA_CODE_STATE, area_code, candidate_zones
 
 REASONS = ("cap", "quiet_hours", "business_hours", "call_limit", "no_consent", "opted_out",
            "suppressed_address", "no_address", "merge_error", "regz", "no_recipient")
@@ -56,6 +56,11 @@ def zones_for(lead: dict) -> tuple[str, ...]:
     return candidate_zones(tz, lead.get("state"), lead.get("phone"))
 
 
+def calling_states(lead: dict) -> tuple[str | None, ...]:
+    """The lead's state and its phone's area-code state: the calling rules of both apply."""
+    return (lead.get("state"), AREA_CODE_STATE.get(area_code(lead.get("phone")) or ""))
+
+
 def _suppression(lead: dict, channel: str) -> str | None:
     record = (lead.get("suppressed") or {}).get(channel)
     if not record:
@@ -63,7 +68,13 @@ def _suppression(lead: dict, channel: str) -> str | None:
     return "opted_out" if record.get("reason") in ("opted_out", "unsubscribed") else "suppressed_address"
 
 
-def decide(order: dict, lead: dict, now: datetime, cap_hours: int, state: ContactState) -> Decision:
+# The scheduler does not queue a text or call that would reach delivery as the calling window
+# shuts: delivery would hold it until morning, later than the cap and the daily count recorded.
+SCHEDULING_MARGIN = timedelta(minutes=10)
+
+
+def decide(order: dict, lead: dict, now: datetime, cap_hours: int, state: ContactState,
+           margin: timedelta = timedelta(0)) -> Decision:
     channel = order["channel"]
     if channel == "task":
         return SEND
@@ -91,10 +102,10 @@ def decide(order: dict, lead: dict, now: datetime, cap_hours: int, state: Contac
                 return Decision("suppress", "no_consent")
         elif not (consent and consent["granted"]):
             return Decision("suppress", "no_consent")
-        zones = zones_for(lead)
-        if not allowed_window_ok(now, zones, lead.get("state")):
-            return Decision("defer", "quiet_hours", next_allowed(now, zones, lead.get("state")))
-        limit = rule_for(lead.get("state")).max_calls_24h
+        zones, states = zones_for(lead), calling_states(lead)
+        if not allowed_window_ok(now, zones, states) or not allowed_window_ok(now + margin, zones, states):
+            return Decision("defer", "quiet_hours", next_allowed(now + margin, zones, states))
+        limit = rule_for(states).max_calls_24h
         if not transactional and limit is not None:
             recent = sorted(t for t in state.solicitations if now - t < DAY)
             if len(recent) >= limit:

@@ -181,15 +181,24 @@ def _check_hours(start_hour: int | None, end_hour: int | None) -> None:
             raise ValueError("hour overrides must be whole hours 0-24")
 
 
-def rule_for(state: str | None) -> CallingRule:
-    """The federal rule combined with the state's stricter one (federal alone when none)."""
-    key = state.strip().upper() if isinstance(state, str) else None
-    extra = STATE_WINDOWS.get(key) if key else None
-    if extra is None:
-        return FEDERAL
-    return CallingRule(_intersect(FEDERAL.weekday, extra.weekday),
-                       _intersect(FEDERAL.saturday, extra.saturday), _intersect(FEDERAL.sunday, extra.sunday),
-                       extra.closed_on_holidays, extra.max_calls_24h, extra.source)
+def rule_for(state: str | tuple[str | None, ...] | None) -> CallingRule:
+    """The federal rule combined with every given state's stricter one (federal alone when none).
+
+    Several states when the lead's state and its phone's area code disagree: the Florida act
+    presumes a Florida area code is a Florida resident, so the strictest of both applies."""
+    states = state if isinstance(state, tuple) else (state,)
+    rule, sources = FEDERAL, []
+    for one in dict.fromkeys(s.strip().upper() for s in states if isinstance(s, str)):
+        extra = STATE_WINDOWS.get(one)
+        if extra is None:
+            continue
+        limits = [n for n in (rule.max_calls_24h, extra.max_calls_24h) if n is not None]
+        rule = CallingRule(_intersect(rule.weekday, extra.weekday), _intersect(rule.saturday, extra.saturday),
+                           _intersect(rule.sunday, extra.sunday), rule.closed_on_holidays or extra.closed_on_holidays,
+                           min(limits) if limits else None, "")
+        sources.append(extra.source)
+    return rule if not sources else CallingRule(rule.weekday, rule.saturday, rule.sunday, rule.closed_on_holidays,
+                                                rule.max_calls_24h, "; ".join(sources))
 
 
 def _window_on(rule: CallingRule, day: date, start_hour: int | None = None,
@@ -288,7 +297,7 @@ def _next_inside(at: datetime, zones: tuple[str, ...], rule: CallingRule, start_
 
 # --- public API -------------------------------------------------------------------------------
 
-def allowed_window_ok(at_utc: datetime, zones: tuple[str, ...], state: str | None, *,
+def allowed_window_ok(at_utc: datetime, zones: tuple[str, ...], state: str | tuple | None, *,
                       start_hour_override: int | None = None, end_hour_override: int | None = None) -> bool:
     """True if a call or text at ``at_utc`` is inside the federal and state window in every zone."""
     _check_aware(at_utc, "at_utc")
@@ -296,7 +305,7 @@ def allowed_window_ok(at_utc: datetime, zones: tuple[str, ...], state: str | Non
     return _inside(at_utc, tuple(zones), rule_for(state), start_hour_override, end_hour_override)
 
 
-def next_allowed(at_utc: datetime, zones: tuple[str, ...], state: str | None, *,
+def next_allowed(at_utc: datetime, zones: tuple[str, ...], state: str | tuple | None, *,
                  start_hour_override: int | None = None, end_hour_override: int | None = None) -> datetime:
     """The first whole minute (UTC) >= ``at_utc`` at which ``allowed_window_ok`` holds.
 

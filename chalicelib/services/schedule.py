@@ -38,7 +38,7 @@ def plan_lead(lead: dict, due: list[dict], now: datetime, team: dict) -> tuple[d
 
     def decide(order: dict) -> engine.Decision:
         adapted = behavioral.adapt_touch(order, lead, now, team)
-        decision = policy.decide(adapted, lead, now, team["cap_hours"], state)
+        decision = policy.decide(adapted, lead, now, team["cap_hours"], state, policy.SCHEDULING_MARGIN)
         return replace(decision, order=adapted) if adapted is not order else decision
 
     outcomes = []

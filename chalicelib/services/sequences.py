@@ -60,7 +60,8 @@ def preview(ctx: Context, sequence_id: str, lead_id: str, now: datetime, branch:
     state = policy.ContactState.of(lead)
 
     def decide(order: dict) -> engine.Decision:
-        return policy.decide(order, lead, datetime.fromisoformat(order["at"]), team.cap_hours, state)
+        return policy.decide(order, lead, datetime.fromisoformat(order["at"]), team.cap_hours, state,
+                             policy.SCHEDULING_MARGIN)
 
     for _ in range(100):
         if e["status"] != "active" or not e.get("due_at"):

@@ -547,8 +547,8 @@ class RateRepo:
     def latest(self, product: str) -> dict | None:
         try:
             return self._quote(RateModel.get(self.LATEST, product))
-        except DoesNotExist:
-            return None
+        except DoesNotExist:  # a product last stored before the latest partition existed
+            return next(iter(self.history(product, limit=1)), None)
 
     def latest_all(self) -> list[dict]:
         return [self._quote(m) for m in RateModel.query(self.LATEST)]

@@ -159,6 +159,28 @@ def test_florida_gets_three_solicitations_a_day_even_on_hot_signals():
     assert all(policy.decide(hot, texan, noon + timedelta(minutes=i), 48, tx_state).action == "send" for i in range(5))
 
 
+def test_a_florida_number_brings_florida_rules_to_a_lead_filed_elsewhere():
+    # Fla. Stat. 501.059 presumes a Florida area code is a Florida resident
+    lead = {"lead_id": "L", "phone": "+13055550100", "state": "TX", "timezone": "America/New_York", "suppressed": {},
+            "consent_records": [{"channel": "sms", "granted": True, "at": "2026-01-01T00:00:00+00:00"}]}
+    assert policy.calling_states(lead) == ("TX", "FL")
+    evening = datetime(2026, 6, 10, 0, 30, tzinfo=timezone.utc)  # 20:30 in Miami: fine federally, not in Florida
+    assert policy.decide({"channel": "sms", "kind": "marketing"}, lead, evening, 48, policy.ContactState()).reason == "quiet_hours"
+    state, noon = policy.ContactState(), datetime(2026, 6, 10, 16, 0, tzinfo=timezone.utc)
+    hot = {"channel": "sms", "kind": "marketing", "hot": True}
+    assert [policy.decide(hot, lead, noon + timedelta(minutes=i), 48, state).reason for i in range(4)][-1] == "call_limit"
+
+
+def test_the_scheduler_leaves_room_before_the_window_shuts():
+    lead = {"lead_id": "L", "phone": "+12125550100", "state": "NY", "timezone": "America/New_York", "suppressed": {},
+            "consent_records": [{"channel": "sms", "granted": True, "at": "2026-01-01T00:00:00+00:00"}]}
+    late = datetime(2026, 6, 10, 0, 55, tzinfo=timezone.utc)  # 20:55 in New York, the window shuts at 21:00
+    order = {"channel": "sms", "kind": "marketing"}
+    assert policy.decide(order, lead, late, 48, policy.ContactState()).action == "send"  # delivery, already queued
+    held = policy.decide(order, lead, late, 48, policy.ContactState(), policy.SCHEDULING_MARGIN)
+    assert (held.reason, held.until) == ("quiet_hours", datetime(2026, 6, 10, 12, 0, tzinfo=timezone.utc))
+
+
 def test_each_decision_has_a_reason():
     lead = {"lead_id": "L", "phone": "+15125550123", "email": "a@example.com", "state": "NY",
             "timezone": "America/New_York", "consent_records": [], "suppressed": {"email": {"reason": "bounced"}}}
