@@ -8,3 +8,10 @@ from aws_lambda_powertools import Logger, Metrics
 
 logger = Logger(service="touchengine")
 metrics = Metrics(namespace="TouchEngine", service="touchengine")
+
+
+def count(name: str, value: int = 1) -> None:
+    """One EMF count (MetricUnit imported here, at first use, off the cold-start path)."""
+    from aws_lambda_powertools.metrics import MetricUnit
+
+    metrics.add_metric(name=name, unit=MetricUnit.Count, value=value)

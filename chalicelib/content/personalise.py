@@ -67,6 +67,12 @@ def _figures(text: str) -> list[str]:
     return [re.sub(r"\s", "", f) for f in _FIGURE.findall(text)]
 
 
+def _figure_change(ours: list[str], theirs: list[str]) -> str:
+    added = [f for f in ours if ours.count(f) > theirs.count(f)]
+    dropped = [f for f in theirs if theirs.count(f) > ours.count(f)]
+    return f"invented figure {added[0]}" if added else f"dropped figure {dropped[0]}" if dropped else "figures reordered"
+
+
 def _claims(text: str) -> list[tuple[str, str]]:
     return [((before or "").strip(" ,.;:!?").lower(), claim.lower()) for before, claim in _CLAIM.findall(text)]
 
@@ -135,10 +141,7 @@ def check(ask: Ask, answer: str | None) -> tuple[str | None, str]:
     else:
         ours, theirs = _figures(text), _figures(reference)
         if ours != theirs:  # the same figures, with their units, in the same order
-            added = [f for f in ours if f not in theirs]
-            return None, (f"invented figure {added[0]}" if added else
-                          f"dropped figure {next((f for f in theirs if f not in ours), theirs[0] if theirs else '')}"
-                          if len(ours) < len(theirs) or any(f not in ours for f in theirs) else "figures reordered")
+            return None, _figure_change(ours, theirs)
         words = [w.lower() for w in _NUMBER_WORDS.findall(text)]
         known = [w.lower() for w in _NUMBER_WORDS.findall(reference)]
         if any(words.count(w) > known.count(w) for w in words):

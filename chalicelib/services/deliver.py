@@ -36,7 +36,7 @@ from datetime import datetime, timedelta
 from ..channels.errors import PermanentFailure, TransientFailure, classify
 from ..content.merge import build_context, lead_extras
 from ..content.render import Blocked, MergeError, render
-from ..observability import logger, metrics
+from ..observability import count, logger
 from .context import Context
 from .personalise import personalise
 
@@ -77,12 +77,6 @@ def _record(touch: dict, status: str, now: datetime, reason: str = "", **extra) 
     return {**touch, **extra, "status": status, "reason": reason, "at": now.isoformat()}
 
 
-def _count(name: str) -> None:
-    from aws_lambda_powertools.metrics import MetricUnit
-
-    metrics.add_metric(name=name, unit=MetricUnit.Count, value=1)
-
-
 def _tally(ctx: Context, touch: dict, name: str) -> None:
     """Per-step analytics for what happened at delivery (the scheduler counted the touch as
     queued to send). Best effort: a lost counter must not fail a delivery."""
@@ -117,7 +111,7 @@ def _deliver(ctx: Context, touch: dict, snapshot: dict, now: datetime, attempt: 
     team = ctx.settings.team
     if batch is not None:
         if touch["touch_id"] in batch.settled:
-            _count("TouchDuplicatesSkipped")
+            count("TouchDuplicatesSkipped")
             return "duplicate"  # the same touch twice in one batch: its claim is ours, not in flight
         batch.settled.add(touch["touch_id"])
     fresh = batch.leads.get(touch["lead_id"]) if batch else ctx.leads.get(touch["lead_id"])
@@ -160,7 +154,7 @@ def _deliver(ctx: Context, touch: dict, snapshot: dict, now: datetime, attempt: 
         batch.marks.append(sent)
     elif not ctx.touches.mark(sent, expect="sending"):
         logger.error("sent touch was no longer claimed", extra={"touch_id": touch["touch_id"]})
-    _count("TouchesSent")
+    count("TouchesSent")
     logger.info("touch sent", extra={"touch_id": touch["touch_id"], "lead_id": touch["lead_id"],
                                      "channel": touch["channel"], "attempt": attempt})
     return "sent"
@@ -169,7 +163,7 @@ def _deliver(ctx: Context, touch: dict, snapshot: dict, now: datetime, attempt: 
 def _settle(ctx: Context, touch: dict, status: str, now: datetime, reason: str, metric: str) -> str:
     """Record a touch that will not be sent (held, suppressed), unless another delivery settled it."""
     if ctx.touches.claim(_record(touch, status, now, reason[:500])):
-        _count(metric)
+        count(metric)
         if status == "suppressed":
             _tally(ctx, touch, "suppressed")
         logger.info("touch not sent", extra={"touch_id": touch["touch_id"], "status": status, "reason": reason[:200]})
@@ -182,7 +176,7 @@ def _already_claimed(ctx: Context, touch: dict, now: datetime) -> str:
     if current.get("status") != "sending":
         logger.info("touch already claimed: duplicate delivery", extra={"touch_id": touch["touch_id"],
                                                                         "status": current.get("status")})
-        _count("TouchDuplicatesSkipped")
+        count("TouchDuplicatesSkipped")
         return "duplicate"
     claimed_at = datetime.fromisoformat(current["at"])
     if now - claimed_at < SEND_LEASE:
@@ -191,7 +185,7 @@ def _already_claimed(ctx: Context, touch: dict, now: datetime) -> str:
     reason = ("interrupted: the delivery that claimed it at " + current["at"] + " stopped before recording the "
               "provider's answer; not resent, to avoid a duplicate")
     if ctx.touches.mark(_record(touch, "failed", now, reason, attempt=current.get("attempt")), expect="sending"):
-        _count("TouchesInterrupted")
+        count("TouchesInterrupted")
         _tally(ctx, touch, "failed")
         logger.error("touch delivery interrupted; marked failed", extra={"touch_id": touch["touch_id"]})
         return "interrupted"
@@ -214,7 +208,7 @@ def _failed(ctx: Context, touch: dict, now: datetime, attempt: int, raw: Excepti
         raise raw
     if isinstance(exc, PermanentFailure) and progress.claimed:
         ctx.touches.mark(_record(touch, "failed", now, str(exc)[:500], attempt=attempt), expect="sending")
-        _count("TouchesFailed")
+        count("TouchesFailed")
         _tally(ctx, touch, "failed")
         logger.warning("touch failed permanently", extra={**ids, "reason": str(exc)[:300]})
         return "failed"
@@ -232,7 +226,7 @@ def _failed(ctx: Context, touch: dict, now: datetime, attempt: int, raw: Excepti
             recorded = ctx.touches.claim(record)  # only where no delivery has settled the touch
     except Exception:  # recording the attempt must not hide the error that caused it
         logger.exception("could not record the failed attempt", extra=ids)
-    _count("TouchesDeadLettered" if last else "TouchesRetried")
+    count("TouchesDeadLettered" if last else "TouchesRetried")
     if last and recorded:
         _tally(ctx, touch, "failed")
     (logger.error if last else logger.warning)("touch delivery failed", extra={**ids, "reason": reason[:300]})

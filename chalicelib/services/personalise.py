@@ -8,13 +8,7 @@ from __future__ import annotations
 
 from ..content import personalise as rules
 from ..content.render import Rendered, personalised
-from ..observability import logger, metrics
-
-
-def _count(name: str) -> None:
-    from aws_lambda_powertools.metrics import MetricUnit
-
-    metrics.add_metric(name=name, unit=MetricUnit.Count, value=1)
+from ..observability import count, logger
 
 
 # A model call may take ~5 s (1 s connect, 4 s read, no retry); a batch of ten goes one by one
@@ -46,12 +40,12 @@ def personalise(team, touch: dict, lead: dict, rendered: Rendered, bedrock=None,
     text, reason = rules.check(ask, answer)
     if text is None:
         return _fallback(touch, rendered, reason)
-    _count("TouchesPersonalised")
+    count("TouchesPersonalised")
     # the words sent are kept with the touch (Regulation N, 12 CFR 1014.5: keep what was advertised)
     return personalised(rendered, ask.kind, text), {"personalised": True, "personal_text": text}
 
 
 def _fallback(touch: dict, rendered: Rendered, reason: str) -> tuple[Rendered, dict]:
     logger.info("personalisation not used; template sent", extra={"touch_id": touch["touch_id"], "reason": reason})
-    _count("PersonalisationFallbacks")
+    count("PersonalisationFallbacks")
     return rendered, {"personalised": False, "personal_reason": reason}

@@ -119,9 +119,14 @@ class LeadRepo:
         except TransactWriteError as exc:
             if not _is_conditional(exc):
                 raise
-            owner = self.find_duplicate(lead.get("email"), lead.get("phone"), exclude=lead["lead_id"])
-            raise (Duplicate(owner) if owner else Conflict(lead["lead_id"])) from exc
+            raise self._refused(lead) from exc
         return _lead_dict(model)
+
+    def _refused(self, lead: dict) -> Exception:
+        """Why a condition cancelled a lead's transaction: another lead holds its e-mail or
+        phone (Duplicate), or the lead changed under us (Conflict)."""
+        owner = self.find_duplicate(lead.get("email"), lead.get("phone"), exclude=lead["lead_id"])
+        return Duplicate(owner) if owner else Conflict(lead["lead_id"])
 
     def get(self, lead_id: str) -> dict | None:
         try:
@@ -165,8 +170,7 @@ class LeadRepo:
         except TransactWriteError as exc:
             if not _is_conditional(exc):
                 raise
-            owner = self.find_duplicate(lead.get("email"), lead.get("phone"), exclude=lead["lead_id"])
-            raise (Duplicate(owner) if owner else Conflict(lead["lead_id"])) from exc
+            raise self._refused(lead) from exc
         return _lead_dict(model)
 
     def list(self, lo_id: str | None, stage: str | None, limit: int, cursor: str | None) -> tuple[list[dict], str | None]:
