@@ -130,7 +130,7 @@ def _run(log) -> dict:
     from chalicelib.services import leads as lead_service
     from chalicelib.services.context import context
 
-    clock.set_offset(VIRTUAL_START - datetime.now(timezone.utc))
+    clock.start_at(VIRTUAL_START)
     ctx = context()
     timer = Timer()
     sms: dict[str, list[int]] = {}
@@ -194,7 +194,7 @@ def _run(log) -> dict:
     rounds["sms"] = {"scheduled": schedule("sms.schedule"),
                      "drained": drain("sms.esm", "sms.deliver", "sms.evaluate")}
     # -- task: next business day 10:00 local, the LO's first call -----------------------------
-    clock.set_offset(VIRTUAL_START + timedelta(days=1, minutes=5) - datetime.now(timezone.utc))
+    clock.start_at(VIRTUAL_START + timedelta(days=1, minutes=5))
     rounds["task"] = {"scheduled": schedule("task.schedule"),
                       "drained": drain("task.esm", "task.deliver", "task.evaluate")}
 

@@ -48,7 +48,7 @@ def _set_virtual_clock() -> None:
 
     from chalicelib.clock import clock
 
-    clock.set_offset(datetime.fromisoformat(VIRTUAL_NOW) - datetime.now(timezone.utc))
+    clock.start_at(datetime.fromisoformat(VIRTUAL_NOW))
 
 
 def child() -> None:

@@ -26,6 +26,14 @@ class Clock:
         with self._lock:
             self._offset = offset
 
+    def start_at(self, instant: datetime) -> datetime:
+        """Run from ``instant`` on (the virtual clock keeps moving with real time from there):
+        tests, the simulator and ``TOUCHENGINE_CLOCK_START`` pick the day, never the machine."""
+        if instant.tzinfo is None:
+            raise ValueError("the clock starts at an aware instant (UTC)")
+        self.set_offset(instant - datetime.now(timezone.utc))
+        return self.now()
+
 
 clock = Clock()
 

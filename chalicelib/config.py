@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import os
 from dataclasses import dataclass, field
+from datetime import datetime, timezone
 from functools import lru_cache
 from pathlib import Path
 
@@ -88,6 +89,8 @@ class Settings:
     tracking_key_param: str | None
     log_level: str
     team: Team
+    # local stage: where the virtual clock starts (TOUCHENGINE_CLOCK_START); None is "now"
+    clock_start: datetime | None = None
 
     @property
     def is_local(self) -> bool:
@@ -111,6 +114,16 @@ def _load_team(stage: str, path: str | None) -> Team:
     if not set(ai.get("channels") or ()) <= {"email", "sms"}:  # never a Realtor's mail, a call or a task
         raise ValueError(f"{file.name}: personalise.channels may hold email and sms only")
     return Team(los=los, **raw)
+
+
+def _instant(name: str, raw: str | None) -> datetime | None:
+    if not raw:
+        return None
+    try:
+        value = datetime.fromisoformat(raw.replace("Z", "+00:00"))
+    except ValueError:
+        raise ValueError(f"{name}: {raw!r} is not an ISO 8601 instant such as 2027-03-02T15:00:00Z") from None
+    return value.replace(tzinfo=timezone.utc) if value.tzinfo is None else value.astimezone(timezone.utc)
 
 
 @lru_cache(maxsize=1)
@@ -141,4 +154,5 @@ def settings() -> Settings:
         tracking_key_param=env.get("TRACKING_KEY_PARAM"),
         log_level=env.get("POWERTOOLS_LOG_LEVEL", "INFO"),
         team=_load_team(stage, env.get("TEAM_CONFIG_FILE")),
+        clock_start=_instant("TOUCHENGINE_CLOCK_START", env.get("TOUCHENGINE_CLOCK_START")),
     )

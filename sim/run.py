@@ -33,6 +33,7 @@ ROOT = Path(__file__).resolve().parents[1]
 HUMAN_UA = "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/124.0 Safari/537.36"
 APPLE_PROXY_UA = "Mozilla/5.0"
 ACCOUNT, REGION = "123456789012", "us-east-1"
+DEFAULT_START = "2027-01-04T15:00:00Z"  # a Monday: the simulated year never depends on today
 _PATH = re.compile(r'(?:src|href)="https?://[^/"]+(/(?:t/o|t/c|u)/[^"]+)"')
 
 
@@ -148,7 +149,7 @@ def simulate(leads: int, days: int, seed: int, step_hours: int = 6, start_at: da
 
     rng = random.Random(seed)
     if start_at is not None:
-        clock.set_offset(start_at - datetime.now(timezone.utc))
+        clock.start_at(start_at)
     runtime.reset()
     start = clock.now()
     people = population(leads, rng, start.date(), days)
@@ -206,6 +207,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--step-hours", type=int, default=6, choices=(1, 2, 3, 4, 6, 8, 12, 24))
     parser.add_argument("--out", default=str(ROOT / "sim" / "results.json"))
+    parser.add_argument("--start", default=DEFAULT_START,
+                        help="virtual start instant, ISO 8601 UTC (a fixed day: the year does not depend on today)")
     args = parser.parse_args(argv)
 
     sys.path.insert(0, str(ROOT))
@@ -220,7 +223,8 @@ def main(argv: list[str] | None = None) -> int:
         create_resources()
         # The handlers print their CloudWatch EMF lines to stdout; this report replaces them.
         with open(os.devnull, "w") as devnull, contextlib.redirect_stdout(devnull):
-            result = simulate(args.leads, args.days, args.seed, args.step_hours)
+            result = simulate(args.leads, args.days, args.seed, args.step_hours,
+                              start_at=datetime.fromisoformat(args.start.replace("Z", "+00:00")))
     Path(args.out).write_text(json.dumps(result, indent=2) + "\n")
     print(json.dumps({k: v for k, v in result.items() if k not in ("funnel", "sent_by_sequence")}, indent=2))
     print("sent by sequence:", result["sent_by_sequence"])

@@ -16,3 +16,4 @@ os.environ.update({
     "POWERTOOLS_METRICS_NAMESPACE": "TouchEngine", "POWERTOOLS_LOG_LEVEL": "WARNING",
     "POWERTOOLS_METRICS_DISABLED": "true",
 })
+

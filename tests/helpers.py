@@ -1,5 +1,11 @@
 """Small helpers shared by the test layers."""
 import json
+from datetime import datetime
+
+# Every layer starts its virtual clock here, never at the machine's today: a Tuesday morning in
+# Texas, clear of DST changes and holidays. Flows that depend on the weekday, a holiday or DST
+# also run from other starts (the tests that need them say which).
+CLOCK_START = datetime.fromisoformat("2027-04-13T15:00:00+00:00")   # Tue 10:00 CDT, 11:00 EDT
 
 
 def body(resp):

@@ -75,6 +75,12 @@ def main() -> int:
 
     logging.getLogger("werkzeug").setLevel(logging.ERROR)  # the stand-in's access log is noise here
 
+    from ..clock import clock
+    from ..config import settings
+
+    if settings().clock_start is not None:  # a chosen day (tests, demos), not the machine's
+        clock.start_at(settings().clock_start)
+
     moto = ThreadedMotoServer(ip_address="127.0.0.1", port=aws_port, verbose=False)
     moto.start()
     create_resources()
@@ -108,12 +114,14 @@ def main() -> int:
         "aws_endpoint": f"http://127.0.0.1:{aws_port}",
         "sent_messages": f"http://127.0.0.1:{aws_port}/moto-api/data.json",
         "seeded_leads": len(seeded),
+        "clock": clock.now().isoformat(),
     }), flush=True)
     print(f"""
 Touch Engine local stack is up (stage: local). Ctrl-C stops it.
   API           http://127.0.0.1:{api_port}
   API token     {token}
   AWS stand-in  http://127.0.0.1:{aws_port}  (sent mail/SMS: /moto-api/data.json)
+  clock         {clock.now().isoformat()}  (TOUCHENGINE_CLOCK_START picks the start)
   try:          curl -H 'Authorization: Bearer {token}' http://127.0.0.1:{api_port}/leads
 """, flush=True)
 

@@ -10,6 +10,8 @@ from pathlib import Path
 import pytest
 import requests
 
+from tests.helpers import CLOCK_START
+
 ROOT = Path(__file__).resolve().parents[2]
 
 
@@ -67,7 +69,8 @@ class Stack:
 def stack():
     api_port, aws_port = _free_port(), _free_port()
     env = {**os.environ, "API_PORT": str(api_port), "AWS_PORT": str(aws_port), "SEED": "0",
-           "TOUCHENGINE_API_TOKEN": "e2e-token", "WORKER_INTERVAL": "0.3", "POWERTOOLS_LOG_LEVEL": "ERROR"}
+           "TOUCHENGINE_API_TOKEN": "e2e-token", "WORKER_INTERVAL": "0.3", "POWERTOOLS_LOG_LEVEL": "ERROR",
+           "TOUCHENGINE_CLOCK_START": CLOCK_START.isoformat()}
     env.pop("AWS_ENDPOINT_URL", None)
     log = open(ROOT / ".e2e-stack.log", "w")
     proc = subprocess.Popen([sys.executable, "-m", "chalicelib.local.stack"], cwd=ROOT, env=env,

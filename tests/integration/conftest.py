@@ -5,6 +5,18 @@ from moto import mock_aws
 from chalicelib.local.stack import create_resources
 
 
+@pytest.fixture(autouse=True)
+def virtual_start():
+    """Each test starts on the virtual clock at the suite's chosen instant (tests/conftest.py)."""
+    from chalicelib.clock import clock
+    from chalicelib.local import runtime
+    from tests.helpers import CLOCK_START
+
+    clock.start_at(CLOCK_START)
+    runtime.reset()
+    yield clock
+
+
 @pytest.fixture
 def aws():
     with mock_aws():

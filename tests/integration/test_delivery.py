@@ -179,9 +179,8 @@ AFTERNOON = datetime(2026, 12, 1, 21, 0, tzinfo=timezone.utc)  # a Tuesday, 15:0
 def virtual_clock():
     """Run every test on a weekday afternoon in Texas, whatever the wall clock says: retries
     re-check the calling window, so a test must not depend on when it runs."""
-    clock.set_offset(AFTERNOON - datetime.now(timezone.utc))
+    clock.start_at(AFTERNOON)
     yield clock
-    clock.set_offset(timedelta(0))
 
 
 def _sns_event(topic: str, payload: dict) -> dict:

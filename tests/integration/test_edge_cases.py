@@ -5,6 +5,7 @@ from datetime import datetime, timezone
 
 import pytest
 
+from chalicelib.clock import clock
 from chalicelib.services import deliver as deliver_mod
 from tests.helpers import body, drain_events
 from tests.integration.test_delivery import make_lead, message, order
@@ -85,6 +86,6 @@ def test_a_bouncing_realtor_address_stops_partner_updates_on_every_lead_it_serve
         lead = ctx.leads.get(lead_id)
         assert lead["suppressed"]["partner_email"]["reason"] == "bounced"
         assert "email" not in lead["suppressed"]  # the borrower's own address is fine
-        d = policy.decide({"channel": "partner_email", "kind": "transactional"}, lead, datetime.now(timezone.utc), 48,
+        d = policy.decide({"channel": "partner_email", "kind": "transactional"}, lead, clock.now(), 48,
                           policy.ContactState())
         assert d.action == "suppress" and d.reason == "suppressed_address"

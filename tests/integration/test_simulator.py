@@ -15,7 +15,6 @@ from sim.run import simulate
 @pytest.fixture
 def timeline_reset():
     yield
-    clock.set_offset(timedelta(0))
     from chalicelib.local import runtime
 
     runtime.reset()

@@ -255,9 +255,8 @@ def saturday_morning():
     from datetime import timezone
 
     at = datetime(2026, 12, 5, 15, 0, tzinfo=timezone.utc)
-    clock.set_offset(at - datetime.now(timezone.utc))
+    clock.start_at(at)
     yield at
-    clock.set_offset(timedelta(0))
 
 
 def test_a_credit_pull_with_todays_rate_is_a_hot_call_and_the_savings_email_at_once(ctx, saturday_morning):
