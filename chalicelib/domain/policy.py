@@ -18,7 +18,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from ..sequences.engine import SEND, Decision
+from .decision import SEND, Decision
 from .lead import consent_state
 from .quiet_hours import allowed_window_ok, business_hours_ok, next_allowed, next_business_time, rule_for
 from .timezones import AREA_CODE_STATE, area_code, candidate_zones

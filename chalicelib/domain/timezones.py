@@ -280,3 +280,8 @@ def derive_timezone(state: str | None, phone_e164: str | None) -> str | None:
     if code and code in AREA_CODE_ZONES:
         return AREA_CODE_ZONES[code][0]
     return None
+
+
+def lead_zone(lead: dict) -> str:
+    """The zone a lead's local hours are planned in (Eastern when nothing is known)."""
+    return lead.get("timezone") or "America/New_York"

@@ -16,22 +16,12 @@ from datetime import datetime, timedelta
 from typing import Callable
 from zoneinfo import ZoneInfo
 
+from ..domain.decision import Decision
 from ..domain.quiet_hours import next_local_time
+from ..domain.timezones import lead_zone
 from .dsl import End, Goto, REPLIED, Sequence, Touch, WaitFor
 
 MAX_STEPS_PER_ADVANCE = 50
-
-
-@dataclass(frozen=True)
-class Decision:
-    """What the contact policy says about one touch: send, defer until a time, or suppress."""
-    action: str                 # send | defer | suppress
-    reason: str = ""
-    until: datetime | None = None
-    order: dict | None = None   # the touch as it will go, when a rule changed it (e-mail -> SMS)
-
-
-SEND = Decision("send")
 
 
 @dataclass
@@ -48,10 +38,6 @@ def _iso(t: datetime) -> str:
 
 def _dt(s: str) -> datetime:
     return datetime.fromisoformat(s)
-
-
-def lead_zone(lead: dict) -> str:
-    return lead.get("timezone") or "America/New_York"
 
 
 def _anchor(enrollment: dict, since: str | None) -> datetime:

@@ -32,7 +32,7 @@ from zoneinfo import ZoneInfo
 from ..domain import refi_offer as ro
 from ..domain.quiet_hours import next_local_time
 from ..sequences.catalog import SEQUENCES
-from ..sequences.engine import lead_zone
+from ..domain.timezones import lead_zone
 from .registry import CreateTask, Enroll, SetLead, TriggerInput, trigger
 
 REFI = "refinance_opportunity"

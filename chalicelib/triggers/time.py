@@ -26,7 +26,7 @@ from datetime import date, datetime, timedelta
 from ..domain.quiet_hours import next_local_time
 from ..domain.sweeps import OPEN_STAGES, STALLED_AFTER_DAYS, month_day
 from ..sequences.catalog import SEQUENCES
-from ..sequences.engine import lead_zone
+from ..domain.timezones import lead_zone
 from .registry import CreateTask, Enroll, SetLead, TriggerInput, trigger
 
 CHECK_IN_SEQUENCE = "no_contact_check_in"      # not in the catalog yet: the LO task stands in

@@ -4,7 +4,7 @@ from datetime import datetime, timedelta, timezone
 from chalicelib.sequences import engine
 from chalicelib.sequences.dsl import (NURTURE, OPENED, Sequence, after, days, email, end, goto, hours, sms,
                                       wait_for)
-from chalicelib.sequences.engine import SEND, Decision
+from chalicelib.domain.decision import SEND, Decision
 from chalicelib.sequences.validate import problems
 
 T0 = datetime(2026, 11, 30, 15, 0, tzinfo=timezone.utc)  # a Monday, 09:00 in Chicago

@@ -39,3 +39,17 @@ def test_no_aws_or_framework_imports_and_no_wall_clock():
                     isinstance(node.func.value, ast.Name) and (node.func.value.id, node.func.attr) in FORBIDDEN_CALLS:
                 problems.append(f"{path}:{node.lineno}: {node.func.value.id}.{node.func.attr}()")
     assert problems == []
+
+
+def test_the_dependency_runs_one_way_domain_knows_no_sequences_or_triggers():
+    """Sequences and triggers build on domain; domain never reaches back up into them."""
+    problems = []
+    for path in sorted((ROOT / "chalicelib/domain").rglob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, ast.ImportFrom) and node.level >= 2 and node.module and \
+                    node.module.split(".")[0] in ("sequences", "triggers"):
+                problems.append(f"{path.name}: from {'.' * node.level}{node.module}")
+            elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module and \
+                    node.module.startswith(("chalicelib.sequences", "chalicelib.triggers")):
+                problems.append(f"{path.name}: from {node.module}")
+    assert problems == []
