@@ -57,8 +57,8 @@ class Deferred(TransientFailure):
 
 @dataclass
 class DeliveryBatch:
-    """What one Lambda batch shares: its leads read in one BatchGetItem, and the "sent" marks
-    written together at the end in one transaction (instead of one read and one write per
+    """What one Lambda batch shares: its leads read in one BatchGetItem, and the "sent" records
+    written together at the end in one BatchWriteItem (instead of one read and one write per
     touch). A crash before the marks are written leaves those touches "sending": the lease
     then marks them interrupted, never resent."""
     leads: dict
@@ -140,7 +140,8 @@ def _deliver(ctx: Context, touch: dict, snapshot: dict, now: datetime, attempt: 
         return _settle(ctx, touch, "suppressed", now, str(exc), "TouchesSuppressed")
 
     to = _recipient(touch, lead, team)
-    if not ctx.touches.claim(_record(touch, "sending", now, "", attempt=attempt), history=False):
+    prior = ctx.touches.claim_sending(_record(touch, "sending", now, "", attempt=attempt))
+    if prior is None:
         return _already_claimed(ctx, touch, now)
     progress.claimed = True
     # after the claim, so a duplicate copy never pays for a model call
@@ -151,7 +152,7 @@ def _deliver(ctx: Context, touch: dict, snapshot: dict, now: datetime, attempt: 
     sent = _record(touch, "sent", now, "", attempt=attempt, subject=rendered.subject, provider_id=provider_id,
                    links=len(tracker.links) if tracker else 0, **personal)
     if batch is not None:
-        batch.marks.append(sent)
+        batch.marks.append((sent, prior))
     elif not ctx.touches.mark(sent, expect="sending"):
         logger.error("sent touch was no longer claimed", extra={"touch_id": touch["touch_id"]})
     count("TouchesSent")
