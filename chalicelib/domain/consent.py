@@ -54,7 +54,8 @@ def ledger(lead: dict) -> dict[str, dict]:
         if channel not in CHANNELS or not sup or sup.get("reason") not in CHOSEN or not sup.get("at"):
             continue
         record = latest.get(channel)
-        if record is None or _at(record) < _at(sup):
+        # at the same instant, the opt-out wins over a grant: a missed opt-out is the costly mistake
+        if record is None or _at(record) < _at(sup) or (_at(record) == _at(sup) and record["granted"]):
             latest[channel] = {"channel": channel, "granted": False, "at": sup["at"],
                                "source": sup.get("source") or sup["reason"], "text": ""}
     return latest
