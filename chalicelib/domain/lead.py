@@ -153,7 +153,8 @@ def _validate_realtor(realtor: object, errors: dict[str, str]) -> dict | None:
         errors["realtor"] = "must be an object"
         return None
     out: dict = {}
-    if realtor.get("name") is not None:
+    name = realtor.get("name")
+    if name is not None and not (isinstance(name, str) and not name.strip()):  # a blank name: no name
         problem = text_problem(realtor["name"], TEXT_LIMITS["realtor.name"])
         if problem:
             errors["realtor.name"] = problem

@@ -31,6 +31,10 @@ def _shown(api, auth, lead_id) -> dict:
 
 def _unsubscribe(api, lead_id, form: str):
     token = TouchTracker("lead_nurture.x.1", lead_id).unsubscribe_url().rsplit("/", 1)[1]
+    if "via=page" in form:  # what the page's button posts
+        page = api.http.get(f"/u/{token}").body.decode()
+        assert '<input type="hidden" name="List-Unsubscribe" value="One-Click">' in page
+        assert '<input type="hidden" name="via" value="page">' in page
     resp = api.http.post(f"/u/{token}", body=form, headers={"Content-Type": "application/x-www-form-urlencoded"})
     assert resp.status_code == 200
 

@@ -69,8 +69,10 @@ def test_an_email_address_with_a_control_character_is_not_an_address():
     assert list(_errors({**BASE, "realtor": {"email": "sam\x85@realty.example"}})) == ["realtor.email"]
 
 
-def test_a_realtor_name_that_is_not_text_is_refused_not_dropped():
+def test_a_realtor_name_that_is_not_text_is_refused_not_dropped_and_a_blank_one_is_no_name():
     assert list(_errors({**BASE, "realtor": {"name": 42}})) == ["realtor.name"]
+    assert validate_lead({**BASE, "realtor": {"name": "  ", "email": "sam@realty.example"}}, NOW)["realtor"] == \
+        {"email": "sam@realty.example"}
 
 
 def test_the_consent_routes_own_fields_are_named_plainly():
