@@ -173,8 +173,8 @@ def advance(enrollment: dict, seq: Sequence, lead: dict, now: datetime,
         e["step_times"][step.name] = _iso(now)
         _bound(e, seq)
         e["last_step_at"] = _iso(now)
-        if decision.action == "send":
-            out.sends.append(order)
+        if decision.action == "send":  # the exemption rides with the order to the sent record
+            out.sends.append({**order, "exempt": decision.exempt})
         else:
             out.decisions.append({**order, "status": "suppressed", "reason": decision.reason})
         _goto(e, seq, seq.next_name(step.name), lead, now)
