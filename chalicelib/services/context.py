@@ -48,6 +48,12 @@ class Context:
         return StatsRepo()
 
     @cached_property
+    def imports(self):
+        from ..store.imports import ImportRepo
+
+        return ImportRepo()
+
+    @cached_property
     def rates(self):
         from ..store.repos import RateRepo
 
