@@ -136,7 +136,6 @@ def _lead_imported(lead: dict, import_id: str, file: str, now: datetime) -> dict
 def _decide(ctx: Context, b: dict, owners: dict, leads: dict, now: datetime, job: dict, import_id: str):
     """(outcome, RowWrite | None, warnings) for one borrower against what the table holds now."""
     from ..store.imports import RowWrite
-    from ..store.repos import WriteSet
     from .engine_runner import run_triggers
 
     context = {"import_id": import_id, "file": job["file"]}
@@ -158,10 +157,9 @@ def _decide(ctx: Context, b: dict, owners: dict, leads: dict, now: datetime, job
         result = run_triggers(ctx, lead, {}, _lead_imported(lead, import_id, job["file"], now), now, [])
         item = {"at": now.isoformat(), "kind": "event", "type": "lead_imported", "machine": False,
                 "data": {**rows_data, "stage": lead["stage"]}}
-        writes = WriteSet(result.enrollments, lead=result.lead, tasks=result.tasks,
-                          timeline=[(item, item_id)] + [(i, None) for i in result.timeline])
         claims = [c for c in rules_.claims(b) if c not in found.drop]
-        return "created", RowWrite(writes, claims, mine), warnings
+        return "created", RowWrite(result.enrollments, lead=result.lead, tasks=result.tasks, claims=claims,
+                                   timeline=[(item, item_id)] + [(i, None) for i in result.timeline]), warnings
     lead = leads[found.lead_id]
     updated, changed, more = rules_.update_lead(lead, b, now, columns.get("milestone", "milestone"))
     claims = [c for c in rules_.claims(b) if c[0] == "loan" and c not in owners]
@@ -169,8 +167,7 @@ def _decide(ctx: Context, b: dict, owners: dict, leads: dict, now: datetime, job
         return "unchanged", None, warnings + more
     item = {"at": now.isoformat(), "kind": "event", "type": "lead_import_updated", "machine": False,
             "data": {**rows_data, "changed": changed}}
-    return "updated", RowWrite(WriteSet([], lead=updated, timeline=[(item, item_id)]), claims, lead["lead_id"]), \
-        warnings + more
+    return "updated", RowWrite([], lead=updated, timeline=[(item, item_id)], claims=claims), warnings + more
 
 
 def process_chunk(ctx: Context, import_id: str, n: int, now: datetime) -> str:
@@ -199,7 +196,7 @@ def process_chunk(ctx: Context, import_id: str, n: int, now: datetime) -> str:
             if row is not None:
                 taken.add(row.lead_id)
                 writes.append(row)
-        failed_rows = {id(writes[k]) for k in ctx.imports.write(writes, ctx.leads)} if writes else set()
+        failed_rows = {id(writes[k]) for k in ctx.enrollments.save_many(writes, ctx.leads)} if writes else set()
         retry = later
         for i, outcome, row, warnings in decided:
             if row is not None and id(row) in failed_rows:
@@ -211,7 +208,7 @@ def process_chunk(ctx: Context, import_id: str, n: int, now: datetime) -> str:
             report[outcome] += 1
             report["warnings"] += borrowers[i].get("warnings", []) + warnings
             if row is not None:
-                enrolled += analytics.from_enrollment_items([t for t, _ in row.writes.timeline], {})
+                enrolled += analytics.from_enrollment_items([t for t, _ in row.timeline], {})
         pending = retry
     report["rejected"] += [{"row": borrowers[i]["row"], "reason": RETRIED_OUT} for i in pending]
     if ctx.imports.finish_chunk(import_id, n, report) and enrolled:

@@ -7,8 +7,9 @@ items when it is read, so a chunk processed twice (SQS is at-least-once) is coun
 LOS milestone counters live in the ``los`` partition. Items expire (TTL) after 90 days.
 
 The borrowers of a chunk become leads in as few TransactWriteItems calls as fit (100 actions
-each): per lead its item, its identity claims (e-mail, phone and ``loan#<number>``, the same
-table and claims as ``LeadRepo.create``), its timeline item and any enrollment, all-or-nothing.
+each, ``EnrollmentRepo.save_many``): per lead its item, its identity claims (e-mail, phone and
+``loan#<number>``, the same table and claims as ``LeadRepo.create``), its timeline item and any
+enrollment, all-or-nothing (``RowWrite``).
 """
 from __future__ import annotations
 
@@ -23,7 +24,7 @@ from pynamodb.models import Model
 from pynamodb.transactions import TransactWrite
 
 from .models import IdentityModel, _meta
-from .repos import LeadRepo, WriteSet, _connection, _is_conditional
+from .repos import WriteSet, _connection, _is_conditional
 
 PIECE_BYTES = 350_000       # under DynamoDB's 400 KB item limit
 KEEP_DAYS = 90
@@ -57,14 +58,26 @@ def _unpack(data: bytes | None):
 
 
 @dataclass
-class RowWrite:
-    """What one borrower writes: the WriteSet of its lead, and the identities it claims."""
-    writes: WriteSet
+class RowWrite(WriteSet):
+    """What one borrower writes: its lead's WriteSet, plus the identities it claims (e-mail,
+    phone, loan numbers), conditioned on being free or already its own. It goes through
+    ``EnrollmentRepo.save_many`` like any lead's write set: many per transaction, all-or-nothing each."""
     claims: list[tuple[str, str]] = field(default_factory=list)
-    lead_id: str = ""
 
-    def size(self, leads: LeadRepo) -> int:
-        return self.writes.size(leads) + len(self.claims)
+    @property
+    def lead_id(self) -> str:
+        return (self.lead or {}).get("lead_id", "")
+
+    def size(self, lead_repo) -> int:
+        return super().size(lead_repo) + len(self.claims)
+
+    def add_to(self, tx, lead_repo) -> int:
+        super().add_to(tx, lead_repo)
+        mine = IdentityModel.lead_id == self.lead_id
+        for kind, value in self.claims:
+            tx.save(IdentityModel(identity_key(kind, value), lead_id=self.lead_id),
+                    condition=IdentityModel.identity.does_not_exist() | mine)
+        return self.size(lead_repo)
 
 
 class ImportRepo:
@@ -162,51 +175,6 @@ class ImportRepo:
         if not keys:
             return {}
         return {keys[m.identity]: m.lead_id for m in IdentityModel.batch_get(list(keys), consistent_read=True)}
-
-    def write(self, rows: list[RowWrite], leads: LeadRepo, max_actions: int = 100) -> set[int]:
-        """Write the rows in as few transactions as fit; a row refused by a condition (someone
-        claimed its e-mail meanwhile, the lead changed) is dropped and the rest resubmitted.
-        Returns the indexes of the refused rows: the caller reads them again and decides anew."""
-        failed: set[int] = set()
-        batches, current, used = [], [], 0
-        for i, row in enumerate(rows):
-            n = row.size(leads)
-            if current and used + n > max_actions:
-                batches.append(current)
-                current, used = [], 0
-            current.append(i)
-            used += n
-        if current:
-            batches.append(current)
-        for batch in batches:
-            remaining = batch
-            for _ in range(4):
-                if not remaining:
-                    break
-                owners: list[int] = []
-                try:
-                    with TransactWrite(connection=_connection()) as tx:
-                        for i in remaining:
-                            owners += [i] * self._add(tx, rows[i], leads)
-                    remaining = []
-                except TransactWriteError as exc:
-                    if not _is_conditional(exc):
-                        raise
-                    reasons = exc.cancellation_reasons or []
-                    bad = {owners[k] for k, r in enumerate(reasons)
-                           if r is not None and r.code not in (None, "None") and k < len(owners)}
-                    failed |= bad or set(remaining)
-                    remaining = [i for i in remaining if i not in failed]
-        return failed
-
-    @staticmethod
-    def _add(tx, row: RowWrite, leads: LeadRepo) -> int:
-        n = row.writes.add_to(tx, leads)
-        mine = IdentityModel.lead_id == row.lead_id
-        for kind, value in row.claims:
-            tx.save(IdentityModel(identity_key(kind, value), lead_id=row.lead_id),
-                    condition=IdentityModel.identity.does_not_exist() | mine)
-        return n + len(row.claims)
 
     def claim(self, kind: str, value: str, lead_id: str) -> bool:
         """Claim one identity for a lead (an LOS loan number met for the first time)."""
