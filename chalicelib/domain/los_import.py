@@ -416,21 +416,44 @@ class Plan:
     duplicates: int
 
 
-def plan(table: Table, rules: Rules) -> Plan:
-    """Every row read, rejected or merged into its borrower."""
-    records: list[dict] = []
-    rejected: list[dict] = []
-    warnings: list[dict] = []
-    for row, cells in table.rows:
-        record, reason, row_warnings = parse_row(table, row, cells, rules)
-        if record is None:
-            rejected.append({"row": row, "reason": reason})
-            continue
-        warnings += row_warnings
-        records.append(record)
+def _phone_key(raw: str | None) -> str | None:
+    """A phone's E.164 as the full parser would give it for a valid US number, from its digits
+    alone (cheap enough to read every row of a 10 MB file in one pass)."""
+    if not raw:
+        return None
+    main = re.split(r"(?i)\s*(?:x|ext\.?|extension|#)\s*\d+\s*$", raw.strip())[0]
+    digits = re.sub(r"\D", "", main[:-2] if main.endswith(".0") else main)
+    if len(digits) == 11 and digits[0] == "1":
+        digits = digits[1:]
+    return f"+1{digits}" if len(digits) == 10 and digits[0] not in "01" and digits[3] not in "01" else None
 
-    # Same borrower: a shared e-mail or loan number, or a shared phone under the same first name.
-    parent = list(range(len(records)))
+
+def _row_keys(table: Table, cells: list[str]) -> tuple[str, list[tuple], str | None]:
+    """(first name, identity keys, phone key) of a raw row: what grouping needs, nothing more."""
+    first = squeeze(_cell(table, cells, "first_name") or "")
+    if not first and _cell(table, cells, "full_name"):
+        first = squeeze(split_full_name(_cell(table, cells, "full_name"))[0] or "")
+    if not first:
+        return "", [], None  # rejected when parsed: it joins no one
+    keys: list[tuple] = []
+    email = parse_email(_cell(table, cells, "email"))[0]
+    if email:
+        keys.append(("email", email_key(email)))
+    number = parse_loan_number(_cell(table, cells, "loan_number"))[0]
+    if number:
+        keys.append(("loan", number))
+    phone = _phone_key(_cell(table, cells, "cell_phone")) or _phone_key(_cell(table, cells, "home_phone"))
+    return first, keys, phone
+
+
+def group_rows(table: Table) -> list[list[dict]]:
+    """The rows of each borrower, in the order of their first row: ``[{"row", "cells", "phone_of"}]``.
+
+    Same borrower: a shared e-mail or loan number, or a shared phone under the same first name.
+    Two people on one phone (a shared home line) stay two: the phone stays with the first, and the
+    later row carries ``phone_of`` (the row and name it belongs to). Reads only what grouping
+    needs, so one pass over a 10 MB file is quick; the full reading of each row comes per chunk."""
+    parent = list(range(len(table.rows)))
 
     def root(i: int) -> int:
         while parent[i] != i:
@@ -439,57 +462,73 @@ def plan(table: Table, rules: Rules) -> Plan:
         return i
 
     owner: dict[tuple, int] = {}
-    phone_owner: dict[str, int] = {}
-    kept: list[int] = []
-    for i, r in enumerate(records):
-        if r.get("phone") and r["phone"] in phone_owner:
-            j = phone_owner[r["phone"]]
-            if squeeze(records[j]["first_name"]) != squeeze(r["first_name"]) and not any(
-                    owner.get(k) is not None and root(owner[k]) == root(j) for k in _keys(r, phone=False)):
-                # two people, one phone (a shared home line): the phone stays with the first
-                warnings.append({"row": r["row"], "field": table.column_name(
-                    "cell_phone" if r.get("phone_kind") == "cell" else "home_phone"),
-                    "reason": f"also the phone of {records[j]['first_name']} in row {records[j]['row']}; "
-                              "left with that borrower"})
-                r.pop("phone")
-                r.pop("phone_kind", None)
-                if not r.get("email"):
-                    rejected.append({"row": r["row"], "reason": f"no contact of its own: its phone belongs to "
-                                                                f"the borrower of row {records[j]['row']} and it has no e-mail"})
-                    continue
-        kept.append(i)
-        for key in _keys(r):
+    phone_owner: dict[str, tuple[int, str]] = {}
+    units = []
+    for i, (row, cells) in enumerate(table.rows):
+        first, keys, phone = _row_keys(table, cells)
+        unit = {"row": row, "cells": cells}
+        if phone and phone in phone_owner:
+            j, name = phone_owner[phone]
+            if name != first and not any(k in owner and root(owner[k]) == root(j) for k in keys):
+                unit["phone_of"] = {"row": table.rows[j][0], "name": _cell(table, table.rows[j][1], "first_name")
+                                    or "another borrower"}
+                phone = None
+        if phone:
+            keys.append(("phone", phone, first))
+            phone_owner.setdefault(phone, (i, first))
+        for key in keys:
             if key in owner:
                 parent[root(i)] = root(owner[key])
             else:
                 owner[key] = i
-        if r.get("phone"):
-            phone_owner.setdefault(r["phone"], i)
-
+        units.append(unit)
     groups: dict[int, list[dict]] = {}
-    for i in kept:
-        groups.setdefault(root(i), []).append(records[i])
-    by_row = {}
-    for w in warnings:
-        by_row.setdefault(w["row"], []).append(w)
-    borrowers = []
-    for members in sorted(groups.values(), key=lambda g: min(r["row"] for r in g)):
-        extra: list[dict] = []
-        merged = _merge(members, extra, table) if len(members) > 1 else members[0]
-        merged["lo_id"] = merged.get("lo_id") or rules.default_lo
-        merged["warnings"] = [w for r in members for w in by_row.get(r["row"], [])] + extra
-        borrowers.append(merged)
+    for i, unit in enumerate(units):
+        groups.setdefault(root(i), []).append(unit)
+    return sorted(groups.values(), key=lambda g: g[0]["row"])
+
+
+def borrower_from_rows(table: Table, units: list[dict], rules: Rules) -> tuple[dict | None, list[dict], int]:
+    """One borrower's rows read in full: (the merged borrower or None, rejected rows, duplicates)."""
+    records, rejected = [], []
+    for unit in units:
+        record, reason, warnings = parse_row(table, unit["row"], unit["cells"], rules)
+        if record is not None and unit.get("phone_of") and record.get("phone"):
+            other = unit["phone_of"]
+            warnings.append({"row": unit["row"], "field": table.column_name(
+                "cell_phone" if record.get("phone_kind") == "cell" else "home_phone"),
+                "reason": f"also the phone of {other['name']} in row {other['row']}; left with that borrower"})
+            record.pop("phone")
+            record.pop("phone_kind", None)
+            if not record.get("email"):
+                record, reason = None, (f"no contact of its own: its phone belongs to the borrower of row "
+                                        f"{other['row']} and it has no e-mail")
+        if record is None:
+            rejected.append({"row": unit["row"], "reason": reason})
+            continue
+        record["warnings"] = warnings
+        records.append(record)
+    if not records:
+        return None, rejected, 0
+    extra: list[dict] = []
+    merged = _merge(records, extra, table) if len(records) > 1 else dict(records[0])
+    merged["lo_id"] = merged.get("lo_id") or rules.default_lo
+    merged["warnings"] = [w for r in records for w in r["warnings"]] + extra
+    return merged, rejected, len(records) - 1
+
+
+def plan(table: Table, rules: Rules) -> Plan:
+    """Every row read, rejected or merged into its borrower (the import does the same in two
+    steps: ``group_rows`` once, ``borrower_from_rows`` per chunk)."""
+    borrowers, rejected, duplicates = [], [], 0
+    for units in group_rows(table):
+        borrower, bad, extra = borrower_from_rows(table, units, rules)
+        rejected += bad
+        duplicates += extra
+        if borrower is not None:
+            borrowers.append(borrower)
     rejected.sort(key=lambda r: r["row"])
-    return Plan(rows=len(table.rows), borrowers=borrowers, rejected=rejected,
-                duplicates=len(kept) - len(borrowers))
-
-
-def _keys(r: dict, phone: bool = True) -> list[tuple]:
-    keys = [("email", email_key(r["email"]))] if r.get("email") else []
-    keys += [("loan", n) for n in r["loan_numbers"]]
-    if phone and r.get("phone"):
-        keys.append(("phone", r["phone"], squeeze(r["first_name"])))
-    return keys
+    return Plan(rows=len(table.rows), borrowers=borrowers, rejected=rejected, duplicates=duplicates)
 
 
 # -- 3. borrowers into leads ------------------------------------------------------------------------
