@@ -120,11 +120,12 @@ def _load_team(stage: str, path: str | None) -> Team:
         raise ValueError(f"{file.name}: personalise.enabled needs a model_id")
     if not set(ai.get("channels") or ()) <= {"email", "sms"}:  # never a Realtor's mail, a call or a task
         raise ValueError(f"{file.name}: personalise.channels may hold email and sms only")
-    from .domain.milestones import validate_table
+    if raw.get("milestones") is not None:
+        from .domain.milestones import validate_table
 
-    problems = validate_table(raw.get("milestones") or {})
-    if problems:
-        raise ValueError(f"{file.name}: {'; '.join(problems)}")
+        problems = validate_table(raw["milestones"])
+        if problems:
+            raise ValueError(f"{file.name}: {'; '.join(problems)}")
     return Team(los=los, **raw)
 
 

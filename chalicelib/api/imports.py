@@ -1,11 +1,13 @@
-"""Onboarding and integrations: LOS exports (``/imports``) and LOS milestone webhooks."""
+"""Onboarding and integrations: LOS exports (``/imports``) and LOS milestone webhooks.
+
+The services are imported inside the routes: every Lambda of the app imports this module, and
+only these routes need the export reader (cold start).
+"""
 from __future__ import annotations
 
 from chalice import Blueprint
 
 from ..clock import now
-from ..services import imports as svc
-from ..services import los
 from ..services.context import context
 from .http import body_of, error, json_response, query, route
 
@@ -23,6 +25,8 @@ def _cid() -> str:
 def create_import():
     """The export as the body; ``?file=`` names it (consent records cite file and row);
     ``?mapping=`` or the ``X-Import-Mapping`` header: JSON {"<column in the file>": "<field>" | null}."""
+    from ..services import imports as svc
+
     req = bp.current_request
     mapping = svc.parse_mapping(query(req, "mapping") or req.headers.get("x-import-mapping"))
     job = svc.start_import(context(), req.raw_body, query(req, "file"), mapping, now(), _cid())
@@ -32,12 +36,16 @@ def create_import():
 
 @route(bp, "/imports/{import_id}", methods=["GET"])
 def get_import(import_id):
+    from ..services import imports as svc
+
     out = svc.report(context(), import_id)
     return json_response(out) if out else error(404, "not_found")
 
 
 @route(bp, "/integrations/los", methods=["POST"])
 def los_milestone():
+    from ..services import los
+
     req = bp.current_request
     if not los.signature_ok(req.raw_body, dict(req.headers)):
         return error(401, "unauthorized", detail="the webhook signature does not match its body")
@@ -47,4 +55,6 @@ def los_milestone():
 
 @route(bp, "/integrations/los/milestones", methods=["GET"])
 def los_milestones():
+    from ..services import los
+
     return json_response(los.milestones(context()))
