@@ -190,6 +190,8 @@ def _run(log, rows: int) -> dict:
         "lambda_event_source_calls_per_row": round(sum(log.by_operation("esm").values()) / report["rows"], 4),
         "dynamodb_units_per_row": {k: round(v / report["rows"], 3) for k, v in log.units("post", "import").items()
                                    if k in ("rru", "wru")},
+        "dynamodb_write_units_per_row_by_table": {
+            t: round(v / report["rows"], 3) for t, v in log.units("post", "import")["wru_by_table"].items()},
         "stand_in": "moto, TransactWriteItems rollback copies off (see bench/imports.py)",
     }
 
