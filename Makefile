@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAGE ?= dev
 
-.PHONY: install run test unit integration e2e bench simulate package deploy clean
+.PHONY: install run test unit integration e2e bench simulate package deploy clean import
 
 $(VENV)/.installed: requirements.txt requirements-dev.txt
 	$(PYTHON) -m venv $(VENV)
@@ -33,6 +33,9 @@ bench: install  ## measured figures: calls per touch, sweep reads, cold import, 
 
 simulate: install  ## a year of the real engine for synthetic borrowers, audited: make simulate [LEADS=100 DAYS=365 SEED=7]
 	$(PY) -m sim.run --leads $(or $(LEADS),100) --days $(or $(DAYS),365) --seed $(or $(SEED),7)
+
+import: install  ## an LOS/CRM export into a running stack: make import FILE=export.csv [API=http://127.0.0.1:8000 TOKEN=...]
+	$(PY) -m chalicelib.cli import $(FILE) $(if $(API),--api $(API)) $(if $(TOKEN),--token $(TOKEN))
 
 package: install  ## the deployment package for one team stage, infra merged in (out/<stage>/sam.json + zip)
 	$(PY) infra/build_merge.py --stage $(STAGE) --out out/merge-$(STAGE).json

@@ -5,6 +5,7 @@ The measurements run in their own fresh processes, so none sees another's caches
   bench.sweeps     items read by the nightly sweeps at N and 10N leads, on moto
   bench.rss        peak RSS of a process that imports the app and delivers 10 touches (moto server apart)
   bench.coldstart  cold import of app.py against import boto3 + one client, interleaved
+  bench.imports    a 20,000-row LOS export imported on moto: rows per second, AWS calls per row
 calls and sweeps run side by side; the RSS and the timing measurements run alone after them.
 This process stays small on purpose: it is the parent of the RSS child (see bench.rss).
 
@@ -33,6 +34,7 @@ TARGETS = {  # key: (label, target text, predicate)
     "import_ratio_vs_boto3": ("cold import app.py / (boto3 + 1 client)", "<= 1.3", lambda v: v <= 1.3),
     "dispatch_peak_rss_mb": ("peak RSS, import + deliver 10 touches (MB)", "<= 128", lambda v: v <= 128),
     "engine_cost_share_of_channel": ("engine cost / channel cost, per 1000 leads", "< 1%", lambda v: v < 0.01),
+    "import_calls_per_row": ("AWS calls per imported row (20,000-row export)", "<= 0.5", lambda v: v <= 0.5),
 }
 
 
@@ -177,6 +179,7 @@ def table(results: dict) -> str:
         ("  AWS calls per task touch", results.get("aws_calls_per_task_touch")),
         ("  AWS calls per voice touch", results.get("aws_calls_per_voice_touch")),
         ("  Lambda event source calls per email touch (not ours)", results.get("email_calls_per_touch_lambda_event_source")),
+        ("  rows imported per second, 20,000-row export on the stand-in", results.get("import_rows_per_second")),
     ]
     for label, value in extra:
         if value is not None:
@@ -245,6 +248,14 @@ def main() -> int:
         for size in ("small", "large"):
             if s[size].get("errors"):
                 errors[f"sweeps:{size}"] = json.dumps(s[size]["errors"])
+
+    print("bench: a 20,000-row LOS export imported (moto)...", file=sys.stderr, flush=True)
+    try:  # bench/imports.py
+        imp = _collect(_child("bench.imports"), "imports", timeout=900)
+        results.update(import_calls_per_row=imp["import_calls_per_row"], import_rows_per_second=imp["rows_per_second"],
+                       import_details=imp)
+    except Exception as exc:
+        errors["imports"] = str(exc)
 
     print("bench: dispatch memory (moto server in its own process)...", file=sys.stderr, flush=True)
     try:

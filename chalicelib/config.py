@@ -54,6 +54,8 @@ class Team:
     # provider limits the scheduler paces sends to: {"email_per_second", "sms_per_second" (per
     # origination number), "voice_per_second"}; defaults in chalicelib/domain/pacing.py
     send_rates: dict = field(default_factory=dict)
+    # LOS milestone -> stage, laid over chalicelib/domain/milestones.py's defaults (null: record only)
+    milestones: dict = field(default_factory=dict)
 
     def lo(self, lo_id: str | None) -> LoanOfficer:
         for lo in self.los:
@@ -94,6 +96,11 @@ class Settings:
     team: Team
     # local stage: where the virtual clock starts (TOUCHENGINE_CLOCK_START); None is "now"
     clock_start: datetime | None = None
+    # LOS webhooks that sign their body (HMAC-SHA256): the shared secret, given plainly on the
+    # local stage (LOS_WEBHOOK_SECRET) or as the name of an SSM SecureString (LOS_WEBHOOK_SECRET_PARAM).
+    # Neither set: signatures are not checked (the bearer token still is).
+    los_webhook_secret: str | None = None
+    los_webhook_secret_param: str | None = None
 
     @property
     def is_local(self) -> bool:
@@ -116,6 +123,12 @@ def _load_team(stage: str, path: str | None) -> Team:
         raise ValueError(f"{file.name}: personalise.enabled needs a model_id")
     if not set(ai.get("channels") or ()) <= {"email", "sms"}:  # never a Realtor's mail, a call or a task
         raise ValueError(f"{file.name}: personalise.channels may hold email and sms only")
+    if raw.get("milestones") is not None:
+        from .domain.milestones import validate_table
+
+        problems = validate_table(raw["milestones"])
+        if problems:
+            raise ValueError(f"{file.name}: {'; '.join(problems)}")
     return Team(los=los, **raw)
 
 
@@ -158,4 +171,6 @@ def settings() -> Settings:
         log_level=env.get("POWERTOOLS_LOG_LEVEL", "INFO"),
         team=_load_team(stage, env.get("TEAM_CONFIG_FILE")),
         clock_start=_instant("TOUCHENGINE_CLOCK_START", env.get("TOUCHENGINE_CLOCK_START")),
+        los_webhook_secret=env.get("LOS_WEBHOOK_SECRET") or None,
+        los_webhook_secret_param=env.get("LOS_WEBHOOK_SECRET_PARAM") or None,
     )

@@ -53,6 +53,12 @@ class Context:
         return self._memory("stats") or StatsRepo()
 
     @cached_property
+    def imports(self):
+        from ..store.imports import ImportRepo
+
+        return ImportRepo()
+
+    @cached_property
     def rates(self):
         from ..store.repos import RateRepo
 

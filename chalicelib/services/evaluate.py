@@ -77,6 +77,14 @@ def handle_event(ctx: Context, event: dict, now: datetime) -> str:
 
         continue_sweep(ctx, event)
         return "sweep_page"
+    if event["type"] in ("import_plan", "import_chunk"):  # an LOS export's plan or chunk of rows
+        from .imports import handle as handle_import
+
+        return handle_import(ctx, event, now)
+    if event["type"] == "los_milestone":  # an LOS webhook: its lead is found by loan number
+        from .los import handle_milestone
+
+        return handle_milestone(ctx, event, now)
     if event["type"] in RESOLVERS:
         lead_id = RESOLVERS[event["type"]](ctx, event)
         if lead_id is None and event["type"] in ("email_bounced", "email_complained"):

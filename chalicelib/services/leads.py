@@ -72,13 +72,16 @@ def patch_lead(ctx: Context, lead_id: str, body: object, now: datetime) -> dict 
     raise Conflict(lead_id)
 
 
-def request_stage_change(ctx: Context, lead_id: str, body: object, now: datetime, correlation_id: str) -> bool:
+def request_stage_change(ctx: Context, lead_id: str, body: object, now: datetime, correlation_id: str,
+                         *, source: str = "api", event_id: str | None = None) -> bool:
+    """``event_id``: a caller's own id (an LOS webhook's), so a redelivered request moves the lead once."""
     stage = body.get("stage") if isinstance(body, dict) else None
     if stage not in STAGES:
         raise ValidationError({"stage": f"must be one of {', '.join(STAGES)}"})
     if ctx.leads.get(lead_id) is None:
         return False
-    bus.publish(bus.make_event(lead_id, "stage_change_requested", {"stage": stage}, now, "api", correlation_id))
+    bus.publish(bus.make_event(lead_id, "stage_change_requested", {"stage": stage}, now, source, correlation_id,
+                               event_id=event_id))
     return True
 
 

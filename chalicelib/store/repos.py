@@ -505,6 +505,9 @@ def _add_to(ws: WriteSet, tx, lead_repo: LeadRepo | None) -> int:
     for task in ws.tasks:
         tx.save(TaskModel(task["task_id"], lo_id=task["lo_id"], lead_id=task["lead_id"],
                           created_at=task["created_at"], status=task["status"], doc=task))
+    extra = getattr(ws, "add_extra", None)  # a write set that claims more (an import's identities)
+    if extra is not None:
+        extra(tx)
     return ws.size(lead_repo)
 
 

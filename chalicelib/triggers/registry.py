@@ -102,4 +102,4 @@ def evaluate(inp: TriggerInput) -> list:
 
 def _load_rule_modules() -> None:
     # Importing the modules registers their rules; each new trigger family is one import here.
-    from . import behavioral, engagement, external, stage, time  # noqa: F401
+    from . import behavioral, engagement, external, imported, stage, time  # noqa: F401
