@@ -52,9 +52,12 @@ def grouped_bars(title: str, rows: list[tuple[str, dict[str, int]]], series: lis
 
 
 def funnel(title: str, steps: list[dict]) -> Chart:
-    """Per step: sent, opened by people, opened by machines, clicked, replied."""
-    series = [("sent", "sent"), ("opened", "opened by people"), ("machine_opens", "opened by machines"),
-              ("clicked", "clicked"), ("replied", "replied")]
+    """Per step: sent, opened by people, opened by machines, clicked, replied (a series that is
+    zero at every step is left out rather than drawn as empty rows)."""
+    series = [(key, words) for key, words in (("sent", "sent"), ("opened", "opened by people"),
+                                               ("machine_opens", "opened by machines"), ("clicked", "clicked"),
+                                               ("replied", "replied"))
+              if key == "sent" or any(s.get(key) for s in steps)]
     return grouped_bars(title, [(s["label"], s) for s in steps], series)
 
 
@@ -62,7 +65,8 @@ def reasons(title: str, counts: dict[str, int], words: dict[str, str]) -> Chart:
     """Why touches waited or were not sent: one bar per reason, largest first, coloured by
     whether the touch waited (deferred) or was not sent (suppressed)."""
     ordered = sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))
-    chart = grouped_bars(title, [(words.get(k, k.replace("_", " ")), {"count": v}) for k, v in ordered],
+    chart = grouped_bars(title, [(words.get(k, k.split("_", 1)[-1].replace("_", " ")), {"count": v})
+                                 for k, v in ordered],
                          [("count", "")])
     kinds = ["deferred" if k.startswith("deferred") else "suppressed" for k, _ in ordered]
     bars = [Bar(b.label, b.value, b.x, b.y, b.width, b.height, kind) for b, kind in zip(chart.bars, kinds)]

@@ -55,8 +55,8 @@ def page(path: str, methods=("GET",)):
             session = sessions.read(req.headers.get("cookie"))
             if req.method == "GET":
                 if session is None:
-                    back = current_path(req)
-                    return redirect(base_path(req) + url("/console/login", next=back if back != "/console" else None),
+                    back = current_path(req).rstrip("/")
+                    return redirect(base_path(req) + url("/console/login", next=None if back == "/console" else back),
                                     302)
                 return _guard(lambda: view(Page(req, session, {}), *args, **kw))
             fields = form(req)
@@ -197,8 +197,13 @@ def consent(p: Page, lead_id):
 
     f = p.form
     granted = {"yes": True, "no": False}.get(f.get("granted", ""))
+    problems = {}
     if granted is None:
-        raise ValidationError({"granted": "choose given or withdrawn"})
+        problems["granted"] = "choose given or withdrawn"
+    if not (f.get("source") or "").strip():
+        problems["source"] = "say how the borrower gave or withdrew consent (the record the law asks for)"
+    if problems:
+        raise ValidationError(problems)
     body = {"channel": f.get("channel"), "granted": granted, "source": (f.get("source") or "").strip() or None}
     if f.get("text", "").strip():
         body["text"] = f["text"].strip()

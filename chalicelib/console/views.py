@@ -59,7 +59,7 @@ def today(ctx: Context, now: datetime, lo_id: str | None) -> dict:
             why = f"{_sequence_name(t['sequence'])}: {t['step'].replace('_', ' ')}"
         return {"task_id": t["task_id"], "title": t["title"], "hot": bool(t.get("hot")), "kind": t.get("kind"),
                 "lead_id": t["lead_id"], "borrower": _name(lead), "lo": team.lo(t.get("lo_id")).name,
-                "phone": (lead or {}).get("phone"), "email": (lead or {}).get("email"),
+                "phone": (lead or {}).get("phone"), "phone_text": words.phone((lead or {}).get("phone")), "email": (lead or {}).get("email"),
                 "points": [p for p in (t.get("body") or "").splitlines()], "why": why,
                 "due": words.when(due, zone, now), "due_in": words.relative(due, now),
                 "overdue": bool(due and due < now.isoformat()), "status": t.get("status"),
@@ -136,7 +136,8 @@ def find_leads(ctx: Context, q: str, lo_id: str | None, stage: str | None, curso
 
 def _lead_rows(ctx, leads, q, lo_id, stage, cursor, searched) -> dict:
     team = ctx.settings.team
-    rows = [{"lead_id": lead["lead_id"], "name": _name(lead), "email": lead.get("email"), "phone": lead.get("phone"),
+    rows = [{"lead_id": lead["lead_id"], "name": _name(lead), "email": lead.get("email"),
+             "phone": words.phone(lead.get("phone")),
              "stage": lead.get("stage"), "lo": team.lo(lead.get("lo_id")).name, "state": lead.get("state"),
              "created": (lead.get("created_at") or "")[:10]} for lead in leads]
     return {"rows": rows, "q": q, "lo_id": lo_id or "", "stage": stage or "", "cursor": cursor, "searched": searched,
@@ -172,7 +173,8 @@ def lead_page(ctx: Context, lead_id: str, now: datetime) -> dict | None:
                 entry["content"] = sent_content.get(item.get("touch_id"))
             entry["held"] = item.get("status") in ("deferred", "suppressed", "held", "failed")
         elif item["kind"] == "event":
-            entry["text"] = words.event_in_words(item)
+            about = by_touch.get((item.get("data") or {}).get("touch_id") or "", {})
+            entry["text"] = words.event_in_words(item, about.get("subject"))
             entry["machine"] = bool(item.get("machine"))
         elif item["kind"] == "enrollment":
             entry["text"] = words.enrollment_in_words(item, _sequence_name(item.get("sequence")))
@@ -219,7 +221,8 @@ def _profile(ctx: Context, lead: dict, zone: str) -> dict:
         f"note rate {loan['rate']}%" if loan.get("rate") else "",
         f"funded {loan['funded_on']}" if loan.get("funded_on") else "") if p)
     return {"lead_id": lead["lead_id"], "name": _name(lead), "first_name": lead.get("first_name"),
-            "email": lead.get("email"), "phone": lead.get("phone"), "state": words.state_name(lead.get("state")),
+            "email": lead.get("email"), "phone": lead.get("phone"), "phone_text": words.phone(lead.get("phone")),
+            "state": words.state_name(lead.get("state")),
             "zone": zone, "stage": lead.get("stage"), "lo": ctx.settings.team.lo(lead.get("lo_id")).name,
             "source": lead.get("source"), "birthday": lead.get("birthday"), "loan": loan_words,
             "realtor": " \u00b7 ".join(p for p in (realtor.get("name"), realtor.get("email"), realtor.get("phone")) if p),
@@ -382,26 +385,32 @@ def analytics(ctx: Context, first: str | None, last: str | None) -> dict:
                         all_reasons[k] = all_reasons.get(k, 0) + v
         t = item["totals"]
         steps, previous = [], None
+        emails = 0
         for s in item["steps"]:
             sent = s["sent"]
-            keep = round(sent / previous, 3) if previous and sent <= previous * 10 else None
+            mail = channels[item["sequence"]].get(s["step"]) in ("email", "partner_email")
+            emails += sent if mail else 0
             steps.append({**s, "label": s["step"].replace("_", " "), "channel": channels[item["sequence"]].get(s["step"]),
+                          # opens and clicks are counted per event (no unique-open tracking): a rate per send
+                          "open_rate": s["open_rate"] if mail else None, "click_rate": s["click_rate"] if mail else None,
                           "reply_rate": round(s["replied"] / sent, 3) if sent else None,
-                          "kept": keep, "dropped": (round(1 - keep, 3) if keep is not None and keep <= 1 else None)})
+                          "kept": round(sent / previous, 3) if previous else None})
             if sent:
                 previous = sent
-        rates = {"open_rate": t["opened"] / t["sent"] if t["sent"] else None,
-                 "click_rate": t["clicked"] / t["sent"] if t["sent"] else None,
+        rates = {"open_rate": t["opened"] / emails if emails else None,
+                 "click_rate": t["clicked"] / emails if emails else None,
                  "reply_rate": t["replied"] / t["sent"] if t["sent"] else None,
                  "conversion_rate": t["conversion_rate"], "opt_out_rate": t["opted_out"] / t["enrolled"] if t["enrolled"] else None}
         out.append({"id": item["sequence"], "name": item["name"], "totals": t, "rates": rates, "steps": steps,
                     "most_exits_at": (item["most_exits_at"] or "").replace("_", " ") or None,
                     "funnel": charts.funnel(f"{item['name']}: what happened at each step", steps) if t["sent"] else None,
                     "reasons": reasons})
-    out.sort(key=lambda s: -s["totals"]["sent"])
+    out.sort(key=lambda s: (-s["totals"]["sent"], s["name"]))
     reasons_chart = charts.reasons("Why touches waited or were not sent", all_reasons, REASON_WORDS) \
         if all_reasons else None
-    return {"sequences": out, "first": first or "", "last": last or "", "reasons_chart": reasons_chart,
+    return {"sequences": out, "sending": [s for s in out if s["totals"]["sent"]],
+            "quiet": [s for s in out if not s["totals"]["sent"]], "first": first or "", "last": last or "",
+            "reasons_chart": reasons_chart,
             "reason_words": REASON_WORDS, "all_reasons": all_reasons}
 
 
@@ -419,11 +428,14 @@ def coverage(ctx: Context, now: datetime) -> dict:
     sample = [lead for lo in ctx.settings.team.los for lead in ctx.leads.list(lo.id, None, SAMPLE, None)[0]]
     n = len(sample)
 
-    def share(pred) -> str:
+    def missing(what: str, pred) -> str:
+        """How many of the sampled leads lack ``what`` (pred is true when it is missing)."""
         if not n:
-            return "no leads yet"
+            return f"Needs {what}: no leads yet."
         k = sum(1 for lead in sample if pred(lead))
-        return f"{k} of the {n} newest leads ({k * 100 // n}%)"
+        if not k:
+            return f"Has {what} for all of the {n} newest leads."
+        return f"Needs {what}: {k} of the {n} newest leads ({k * 100 // n}%) have none."
 
     def no_sms(lead):
         rec = consent_state(lead.get("consent_records", [])).get("sms")
@@ -434,18 +446,19 @@ def coverage(ctx: Context, now: datetime) -> dict:
     fresh = [r for r in rates if (r.get("as_of") or "") >= week_ago]
     personalise = bool((ctx.settings.team.personalise or {}).get("enabled"))
     recorded = switches(ctx)
+    loan = lambda lead: lead.get("loan") or {}  # noqa: E731
     holds = {
-        "lead_nurture": [f"Needs new leads with an e-mail address: {share(lambda lead: not lead.get('email'))} have none."],
+        "lead_nurture": [missing("an e-mail address", lambda lead: not lead.get("email"))],
         "application_incomplete": ["Starts when a lead reaches \u201capplication started\u201d (from the LOS or the API)."],
-        "pipeline_progression": [f"Realtor updates need a Realtor e-mail: "
-                                 f"{share(lambda lead: not (lead.get('realtor') or {}).get('email'))} have none on file."],
+        "pipeline_progression": ["Starts when an application is submitted.",
+                                 missing("a Realtor e-mail for the Realtor updates",
+                                         lambda lead: not (lead.get("realtor") or {}).get("email"))],
         "post_funded_welcome": ["Starts when a loan funds."],
-        "annual_review": [f"Needs funding dates: {share(lambda lead: not (lead.get('loan') or {}).get('funded_on'))} "
-                          f"have none."],
+        "annual_review": [missing("a funding date", lambda lead: not loan(lead).get("funded_on"))],
         "refinance_opportunity": [("No market rate this week: enter one (PUT /rates) or connect the rate feed."
-                                   if not fresh else f"Rate of the week on file ({', '.join(r['product'] for r in fresh)})."),
-                                  f"Needs the note rate on file: {share(lambda lead: not (lead.get('loan') or {}).get('rate'))} have none."],
-        "birthday": [f"Needs birthdays: {share(lambda lead: not lead.get('birthday'))} have none."],
+                                   if not fresh else f"This week's rate is on file ({', '.join(r['product'] for r in fresh)})."),
+                                  missing("the note rate", lambda lead: not loan(lead).get("rate"))],
+        "birthday": [missing("a birthday", lambda lead: not lead.get("birthday"))],
     }
     items = []
     for i in result["items"]:
@@ -459,7 +472,9 @@ def coverage(ctx: Context, now: datetime) -> dict:
         items.append({"id": i["id"], "name": seq.name, "on": i["enabled"], "enrolled": i["enrolled"],
                       "live": i["enabled"] and bool(i["steps"]), "in_use": i["enabled"] and bool(i["enrolled"]),
                       "why": why, "needs": holds.get(i["id"], [])})
-    team_wide = [f"Texts: {share(no_sms)} have no SMS consent, so they get e-mail only.",
+    without = sum(1 for lead in sample if no_sms(lead))
+    team_wide = [(f"Texts: {without} of the {n} newest leads ({without * 100 // n}%) have no SMS consent, so they get "
+                  "e-mail and call tasks only." if n else "Texts: no leads yet."),
                  "AI personalisation is " + ("on." if personalise else "off: every message goes as its template."),
                  ("Market rate: " + (f"this week's rate is on file ({', '.join(r['product'] + ' ' + str(r['rate']) + '%' for r in fresh)})."
                                      if fresh else "no rate this week."))]

@@ -36,13 +36,18 @@ def environment():
 
     env = SandboxedEnvironment(loader=FileSystemLoader(str(TEMPLATES_DIR / "console")), undefined=StrictUndefined,
                                autoescape=True, trim_blocks=True, lstrip_blocks=True)
-    env.filters.update(channel=words.channel, stage=words.stage, pct=percent)
+    env.filters.update(channel=words.channel, stage=words.stage, pct=percent, per=per_send)
     env.globals.update(static=static_url)
     return env
 
 
 def percent(value: float | None) -> str:
     return "\u2013" if value is None else f"{value * 100:.0f}%"
+
+
+def per_send(value: float | None) -> str:
+    """Opens or clicks per message sent (counted per event: one borrower may open twice)."""
+    return "\u2013" if value is None else f"{value:.2f}"
 
 
 def html(template: str, status: int = 200, headers: dict | None = None, **context) -> Response:

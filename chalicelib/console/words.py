@@ -74,7 +74,7 @@ def relative(iso: str | None, now: datetime) -> str:
     future = delta.total_seconds() >= 0
     span = abs(delta)
     if span < timedelta(minutes=1):
-        return "now"
+        return "just now"
     if span < timedelta(hours=1):
         text = _plural(int(span.total_seconds() // 60), "minute")
     elif span < timedelta(days=2):
@@ -86,6 +86,21 @@ def relative(iso: str | None, now: datetime) -> str:
 
 def _plural(n: int, unit: str) -> str:
     return f"{n} {unit}{'' if n == 1 else 's'}"
+
+
+def phone(e164: str | None) -> str:
+    """+15125550123 -> (512) 555-0123; other numbers in their international form."""
+    if not e164:
+        return ""
+    import phonenumbers
+
+    try:
+        number = phonenumbers.parse(e164, None)
+    except phonenumbers.NumberParseException:
+        return e164
+    style = phonenumbers.PhoneNumberFormat.NATIONAL if number.country_code == 1 else \
+        phonenumbers.PhoneNumberFormat.INTERNATIONAL
+    return phonenumbers.format_number(number, style)
 
 
 def duration(seconds: int) -> str:
@@ -162,9 +177,15 @@ def decision_in_words(item: dict, lead: dict, touch: dict, zone: str, cap_hours:
     return f"{what} {status}"
 
 
-def event_in_words(item: dict) -> str:
+def event_in_words(item: dict, subject: str | None = None) -> str:
+    """An event as a sentence; ``subject`` names the e-mail an open or click was about."""
     data = item.get("data") or {}
     kind = item.get("type")
+    if subject and kind in ("email_opened", "link_clicked"):
+        about = f"{'Opened' if kind == 'email_opened' else 'Clicked a link in'} \u201c{subject}\u201d"
+        if item.get("machine"):
+            return f"{about}, by a machine (mail privacy proxy or link scanner): not counted as the borrower"
+        return about
     if kind == "stage_changed":
         return f"Stage: {stage(data.get('from'))} \u2192 {stage(data.get('to'))}" if data.get("from") else \
             f"Stage: {stage(data.get('to'))}"
