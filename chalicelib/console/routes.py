@@ -218,7 +218,7 @@ def consent(p: Page, lead_id):
 def sequences(p: Page):
     from .views import sequences as build
 
-    return p.render("sequences.html.j2", "sequences", sequences=build(context()))
+    return p.render("sequences.html.j2", "sequences", sequences=build(context(), now()))
 
 
 @page("/console/sequences/{sequence_id}")

@@ -275,7 +275,7 @@ def _sent_content(ctx: Context, lead: dict, touches: list[dict]) -> dict[str, di
 
 # -- Sequences --------------------------------------------------------------------------------
 
-def sequences(ctx: Context) -> list[dict]:
+def sequences(ctx: Context, now: datetime) -> list[dict]:
     from ..domain.analytics import WHOLE
     from ..sequences.catalog import CORE, SEQUENCES
     from ..services.switches import sequences_off, switches
@@ -291,7 +291,7 @@ def sequences(ctx: Context) -> list[dict]:
         out.append({"id": seq.id, "name": seq.name, "description": seq.description, "on": seq.id not in off,
                     "core": seq.id in CORE, "triggers": [words.trigger_in_words(t) for t in seq.triggers],
                     "touches": len(seq.touches()), "enrolled": totals.get(seq.id, {}).get("enrolled", 0),
-                    "switched": words.when(switch["changed_at"], zone) if switch else None})
+                    "switched": words.when(switch["changed_at"], zone, now) if switch else None})
     return out
 
 

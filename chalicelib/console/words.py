@@ -328,7 +328,21 @@ def _wait_words(step, names: dict) -> str:
             f"Otherwise: {_step_title(names.get(step.if_no))}.")
 
 
+TRIGGERS = {
+    "time:funding_anniversary": "the loan's funding anniversary comes round",
+    "time:birthday": "it is the borrower's birthday",
+    "time:application_stalled": "a submitted application has had no follow-up for 5 days",
+    "external:rate_drop": "market rates drop enough to save the borrower money",
+    "external:ltv_crossed": "the home's value crosses the cash-out line",
+    "external:credit_pull": "a credit pull shows the borrower shopping for a loan",
+    "behavior:refi_calculator_click": "the borrower clicks the refinance calculator",
+    "lo_replied": "the LO answers a borrower's reply",
+}
+
+
 def trigger_in_words(trigger: str) -> str:
+    if trigger in TRIGGERS:
+        return TRIGGERS[trigger]
     kind, _, rest = trigger.partition(":")
     if kind == "stage":
         return f"the lead reaches {stage(rest).lower()}"
