@@ -177,6 +177,8 @@ def simulate(leads: int, days: int, seed: int, step_hours: int = 6, start_at: da
                       for h in t["history"] if h["status"] in ("deferred", "suppressed", "held", "failed"))
     funnel = {}
     for row in _scan(StatModel):
+        if not row.pk.startswith("seq#"):
+            continue  # the per-day copies of the counters (the console's date range) and the switches
         seq = funnel.setdefault(row.pk, Counter())
         for name in ("enrolled", "sent", "opened", "machine_opens", "clicked", "replied", "converted", "opted_out",
                      "exited", "completed"):

