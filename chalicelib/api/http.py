@@ -116,6 +116,11 @@ def token_hash(token: str) -> bytes | None:
     return found
 
 
-def token_hash_valid(digest: bytes) -> bool:
-    """Whether a hash is still among the team's tokens (a session dies with its token)."""
-    return any(hmac.compare_digest(digest, expected) for expected in _token_hashes())
+def fingerprint(digest: bytes) -> str:
+    """A short, non-reversible name for a token's hash (what a console session remembers)."""
+    return digest.hex()[:16]
+
+
+def fingerprint_valid(value: str) -> bool:
+    """Whether a token with this fingerprint is still among the team's (a session dies with it)."""
+    return any(hmac.compare_digest(fingerprint(expected), value) for expected in _token_hashes())

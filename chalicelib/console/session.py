@@ -49,12 +49,12 @@ def _cached_serializer(derived: tuple[bytes, ...]):
 
 def sign_in(token: str) -> tuple[Session, str] | None:
     """A new session and its cookie value for a valid team token, else None."""
-    from ..api.http import token_hash
+    from ..api.http import fingerprint, token_hash
 
     digest = token_hash(token or "")
     if digest is None:
         return None
-    session = Session(secrets.token_urlsafe(16), secrets.token_urlsafe(24), digest.hex()[:16])
+    session = Session(secrets.token_urlsafe(16), secrets.token_urlsafe(24), fingerprint(digest))
     value = _serializer().dumps({"s": session.sid, "c": session.csrf, "t": session.token_fp})
     return session, value
 
@@ -63,7 +63,7 @@ def read(cookie_header: str | None) -> Session | None:
     """The session a request carries, if its cookie is genuine, fresh, and its token still valid."""
     from itsdangerous import BadSignature
 
-    from ..api.http import _token_hashes
+    from ..api.http import fingerprint_valid
 
     value = cookie_value(cookie_header, COOKIE)
     if not value:
@@ -73,7 +73,7 @@ def read(cookie_header: str | None) -> Session | None:
         session = Session(str(data["s"]), str(data["c"]), str(data["t"]))
     except (BadSignature, KeyError, TypeError, ValueError):
         return None
-    if not any(hmac.compare_digest(h.hex()[:16], session.token_fp) for h in _token_hashes()):
+    if not fingerprint_valid(session.token_fp):
         return None  # the token it was opened with has been revoked
     return session
 

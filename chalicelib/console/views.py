@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import base64
 import json
+import re
 from datetime import datetime, timedelta
 
 from ..domain.lead import STAGES, consent_state, normalize_phone
@@ -16,6 +17,7 @@ from ..services.context import Context
 from . import words
 
 PAGE = 25
+_LEAD_ID = re.compile(r"[0-9a-f]{32}")  # uuid4().hex, as services.leads makes them
 HOT_SIGNAL_DAYS = 7
 TASK_KINDS = {"call": "Hot signal", "reply": "They replied", "escalation": "No answer since the LO replied",
               "review": "Review", "check_in": "Check-in", "sequence": "Planned step"}
@@ -114,17 +116,23 @@ def _listing(ctx: Context, lo_id: str | None, stage: str | None, cursor: str | N
     return items, (_encode(nxt) if any(nxt.values()) else None)
 
 
+def _contact(ctx: Context, ref: str) -> tuple[bool, str | None]:
+    """Whether ``ref`` is an e-mail address or a phone number, and the lead it belongs to:
+    one read of the identities the leads table keeps for duplicates, never a search."""
+    if "@" in ref:
+        return True, ctx.leads.find_duplicate(ref, None)
+    phone = normalize_phone(ref) if sum(c.isdigit() for c in ref) >= 7 and not _LEAD_ID.fullmatch(ref) else None
+    if phone:
+        return True, ctx.leads.find_duplicate(None, phone)
+    return False, None
+
+
 def find_leads(ctx: Context, q: str, lo_id: str | None, stage: str | None, cursor: str | None) -> dict:
     q = (q or "").strip()
     stage = stage if stage in STAGES else None
     lo_id = lo_id if lo_id and ctx.settings.team.has_lo(lo_id) else None
-    exact = None
-    if "@" in q:
-        exact = ctx.leads.find_duplicate(q, None)
-    elif sum(c.isdigit() for c in q) >= 7:
-        phone = normalize_phone(q)
-        exact = ctx.leads.find_duplicate(None, phone) if phone else None
-    if exact is not None or "@" in q or sum(c.isdigit() for c in q) >= 7:
+    is_contact, exact = _contact(ctx, q)
+    if is_contact:
         found = [lead for lead in [ctx.leads.get(exact)] if lead] if exact else []
         return _lead_rows(ctx, found, q, lo_id, stage, None, searched="exact")
     items, nxt = _listing(ctx, lo_id, stage, cursor)
@@ -341,13 +349,10 @@ def _sent_beside(touch: dict | None, zone: str, now: datetime) -> dict | None:
 
 
 def _resolve_lead(ctx: Context, ref: str) -> dict | None:
+    """A lead by its e-mail, phone or id."""
     ref = ref.strip()
-    if "@" in ref:
-        found = ctx.leads.find_duplicate(ref, None)
-    elif sum(c.isdigit() for c in ref) >= 7 and normalize_phone(ref):
-        found = ctx.leads.find_duplicate(None, normalize_phone(ref))
-    else:
-        found = ref
+    is_contact, found = _contact(ctx, ref)
+    found = found if is_contact else ref
     return ctx.leads.get(found) if found else None
 
 

@@ -31,6 +31,16 @@ def browser():
 @pytest.fixture(scope="session")
 def signed_in(browser, stack):  # noqa: F811
     """One signed-in browser context for the session (a laptop-sized window)."""
+    import time
+
+    import requests
+
+    for _ in range(60):  # the stack said ready; make sure its HTTP server answers before the browser asks
+        try:
+            if requests.get(stack.url("/console/login"), timeout=5).status_code == 200:
+                break
+        except requests.ConnectionError:
+            time.sleep(0.5)
     context = browser.new_context(viewport={"width": 1280, "height": 900})
     page = context.new_page()
     page.goto(stack.url("/console"))

@@ -10,12 +10,12 @@
   var busy = false;
 
   function refresh() {
-    if (busy || document.hidden) { return; }
+    if (busy || document.hidden || region.getAttribute("data-stale")) { return; }
     busy = true;
     fetch(source, { credentials: "same-origin", headers: { "Accept": "text/html" }, redirect: "manual" })
       .then(function (response) {
         if (response.type === "opaqueredirect" || response.status === 302 || response.status === 401) {
-          region.setAttribute("data-stale", "signed-out");
+          signedOut();
           throw new Error("signed out");
         }
         if (!response.ok) { throw new Error("status " + response.status); }
@@ -35,6 +35,16 @@
       })
       .catch(function () { /* the next tick tries again */ })
       .then(function () { busy = false; });
+  }
+
+  function signedOut() {
+    if (region.getAttribute("data-stale")) { return; }
+    region.setAttribute("data-stale", "signed-out");
+    var note = document.createElement("p");
+    note.className = "error";
+    note.setAttribute("role", "alert");
+    note.textContent = "Your session has ended, so this page no longer updates. Reload to sign in again.";
+    region.parentNode.insertBefore(note, region);
   }
 
   region.setAttribute("data-last", "");
