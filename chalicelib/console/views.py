@@ -154,6 +154,9 @@ def _lead_rows(ctx, leads, q, lo_id, stage, cursor, searched) -> dict:
 
 # -- One lead ---------------------------------------------------------------------------------
 
+BADGES = {"deferred": "Waiting", "suppressed": "Not sent", "held": "Held", "failed": "Failed"}
+
+
 def lead_page(ctx: Context, lead_id: str, now: datetime) -> dict | None:
     from ..domain import timeline as timeline_rules
     from ..sequences.catalog import SEQUENCES
@@ -172,14 +175,15 @@ def lead_page(ctx: Context, lead_id: str, now: datetime) -> dict | None:
     for item in reversed(items):
         entry = {"at": words.when(item["at"], zone, now), "ago": words.relative(item["at"], now), "kind": item["kind"],
                  "status": item.get("status") or item.get("action") or item.get("type") or "",
-                 "held": False, "machine": False, "where": None, "content": None}
+                 "held": False, "badge": None, "machine": False, "where": None, "content": None}
         if item["kind"] == "touch":
             touch = by_touch.get(item.get("touch_id") or "", {})
             entry["text"] = words.decision_in_words(item, lead, touch, zone, team.cap_hours, now)
             entry["where"] = f"{_sequence_name(item.get('sequence'))}: {(item.get('step') or '').replace('_', ' ')}"
             if item.get("status") == "sent":
                 entry["content"] = sent_content.get(item.get("touch_id"))
-            entry["held"] = item.get("status") in ("deferred", "suppressed", "held", "failed")
+            entry["held"] = item.get("status") in BADGES
+            entry["badge"] = BADGES.get(item.get("status") or "")
         elif item["kind"] == "event":
             about = by_touch.get((item.get("data") or {}).get("touch_id") or "", {})
             entry["text"] = words.event_in_words(item, about.get("subject"))
@@ -196,7 +200,7 @@ def lead_page(ctx: Context, lead_id: str, now: datetime) -> dict | None:
         wait = e.get("wait") or {}
         plan = None
         if e.get("status") == "active" and nxt and e.get("due_at"):
-            plan = f"Next: {words.channel(nxt.get('channel')).lower()} ({nxt['step'].replace('_', ' ')}), " \
+            plan = f"Next: {words.channel_noun(nxt.get('channel'))} ({nxt['step'].replace('_', ' ')}), " \
                    f"{words.when(e['due_at'], zone, now)} ({words.relative(e['due_at'], now)})"
         elif e.get("status") == "active" and wait:
             plan = f"Waiting until {words.when(wait.get('until'), zone, now)} to see if they " \

@@ -44,6 +44,12 @@ def channel(name: str | None) -> str:
     return CHANNELS.get(name or "", (name or "touch").replace("_", " ").capitalize())
 
 
+def channel_noun(name: str | None) -> str:
+    """The channel inside a sentence: "e-mail", "text", "task for the LO", "Realtor e-mail"."""
+    word = channel(name)
+    return word if word.startswith("Realtor") else word[0].lower() + word[1:]
+
+
 def stage(name: str | None) -> str:
     return STAGES.get(name or "", (name or "unknown").replace("_", " ").capitalize())
 
@@ -122,7 +128,7 @@ def reason_in_words(reason: str | None, lead: dict, touch: dict, zone: str, cap_
                     now: datetime | None = None) -> str:
     """Why a touch waited or was not sent, as the LO would say it."""
     code, _, detail = (reason or "").partition(":")
-    what = channel(touch.get("channel")).lower()
+    what = channel_noun(touch.get("channel"))
     state = state_name(lead.get("state"))
     if code == "quiet_hours":
         where = f" in {state}" if state else " in the borrower's time zone"
@@ -308,10 +314,10 @@ def _step_title(step) -> str:
     name = step.name.replace("_", " ")
     if isinstance(step, Touch):
         if step.subject:
-            return f"the {channel(step.channel).lower()} \u201c{readable_subject(step.subject)}\u201d"
+            return f"the {channel_noun(step.channel)} \u201c{readable_subject(step.subject)}\u201d"
         if step.channel == "task":
             return f"a task for the LO ({name})"
-        return f"the {channel(step.channel).lower()} ({name})"
+        return f"the {channel_noun(step.channel)} ({name})"
     return name
 
 
