@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAGE ?= dev
 
-.PHONY: install run test unit integration e2e bench simulate package deploy clean import
+.PHONY: install browser run test unit integration e2e browser-tests bench simulate package deploy clean import
 
 $(VENV)/.installed: requirements.txt requirements-dev.txt
 	$(PYTHON) -m venv $(VENV)
@@ -16,8 +16,15 @@ install: $(VENV)/.installed
 run: install  ## the whole engine on this machine: AWS stand-in, API on :8000, worker
 	$(PY) -m chalicelib.local.stack
 
-test: install  ## unit, integration (moto) and end-to-end (local stack over HTTP)
-	$(PY) -m pytest -q -p no:cacheprovider tests/unit tests/integration tests/e2e
+# The console's browser tests drive Debian's Chromium (Playwright brings no browser here).
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+browser:  ## Chromium for the browser tests, installed when missing (Debian/Ubuntu)
+	@command -v chromium >/dev/null 2>&1 || command -v chromium-browser >/dev/null 2>&1 || \
+		{ command -v apt-get >/dev/null 2>&1 || { echo "install Chromium (the console's browser tests need it)"; exit 1; }; \
+		  $(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq chromium; }
+
+test: install browser  ## unit, integration (moto), end-to-end (local stack over HTTP) and browser (Chromium)
+	$(PY) -m pytest -q -p no:cacheprovider tests/unit tests/integration tests/e2e tests/browser
 
 unit: install
 	$(PY) -m pytest -q tests/unit
@@ -27,6 +34,9 @@ integration: install
 
 e2e: install
 	$(PY) -m pytest -q tests/e2e
+
+browser-tests: install browser  ## the console in Chromium; screenshots land in out/screenshots/
+	$(PY) -m pytest -q tests/browser
 
 bench: install  ## measured figures: calls per touch, sweep reads, cold import, RSS, cost
 	$(PY) -m bench.run

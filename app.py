@@ -3,6 +3,7 @@ from chalice import Chalice
 
 from chalicelib.api import analytics, imports, leads, rates, sequences, sweeps, tasks, tracking, workers
 from chalicelib.api.middleware import http_middleware
+from chalicelib.console import routes as console
 from chalicelib.config import settings
 
 app = Chalice(app_name="touchengine")
@@ -10,6 +11,7 @@ app.register_middleware(http_middleware, "http")
 for blueprint in (leads.bp, tasks.bp, sequences.bp, rates.bp, analytics.bp, tracking.bp, workers.bp, sweeps.bp,
                   imports.bp):
     app.register_blueprint(blueprint)
+app.register_blueprint(console.bp)  # the people's web console under /console (issue 15)
 
 if settings().is_local:
     # The virtual clock and the inbound simulators exist on the local stage only.

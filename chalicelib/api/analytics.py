@@ -17,17 +17,12 @@ def sequences_report():
 
     names = {s.id: s.name for s in SEQUENCES.values() if not s.internal}
     order = {s.id: [st.name for st in s.steps if isinstance(st, Touch)] for s in SEQUENCES.values()}
-    return json_response({"items": report(context().stats.rows(), names, order)})
+    return json_response({"items": report(context().stats.rows(list(SEQUENCES)), names, order)})
 
 
 @route(bp, "/analytics/coverage", methods=["GET"])
 def coverage():
-    from ..sequences.catalog import CORE, SEQUENCES
     from ..services.context import context
+    from ..services.coverage import coverage as audit
 
-    enrolled = {r["sequence"]: r["enrolled"] for r in context().stats.rows() if r["step"] == "_sequence"}
-    items = [{"id": sid, "enabled": SEQUENCES[sid].enabled, "steps": len(SEQUENCES[sid].steps),
-              "enrolled": enrolled.get(sid, 0)} for sid in CORE]
-    live = [i for i in items if i["enabled"] and i["steps"]]
-    return json_response({"core": len(CORE), "live": len(live), "share": round(len(live) / len(CORE), 3),
-                          "in_use": sum(1 for i in live if i["enrolled"]), "items": items})
+    return json_response(audit(context()))

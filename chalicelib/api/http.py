@@ -13,6 +13,9 @@ from ..config import settings
 from ..domain.lead import ValidationError
 
 PUBLIC_PREFIXES = ("/t/", "/u/")
+# The people's console signs in with the team token once and then carries a session cookie;
+# its routes check that session themselves (chalicelib/console/session.py).
+SESSION_PREFIXES = ("/console",)
 
 
 def json_response(body: object, status: int = 200, headers: dict | None = None) -> Response:
@@ -99,9 +102,25 @@ def authorized(request) -> bool:
     scheme, _, token = header.partition(" ")
     if scheme.lower() != "bearer" or not token:
         return False
+    return token_hash(token) is not None
+
+
+def token_hash(token: str) -> bytes | None:
+    """The stored hash a team token matches, else None (the API's check and the console's)."""
     presented = hashlib.sha256(token.strip().encode()).digest()
     # Compare against every valid hash in constant time (no early exit on the first match).
-    ok = False
+    found = None
     for expected in _token_hashes():
-        ok |= hmac.compare_digest(presented, expected)
-    return ok
+        if hmac.compare_digest(presented, expected):
+            found = expected
+    return found
+
+
+def fingerprint(digest: bytes) -> str:
+    """A short, non-reversible name for a token's hash (what a console session remembers)."""
+    return digest.hex()[:16]
+
+
+def fingerprint_valid(value: str) -> bool:
+    """Whether a token with this fingerprint is still among the team's (a session dies with it)."""
+    return any(hmac.compare_digest(fingerprint(expected), value) for expected in _token_hashes())

@@ -4,7 +4,7 @@ from __future__ import annotations
 import uuid
 
 from ..observability import logger
-from .http import PUBLIC_PREFIXES, authorized, error
+from .http import PUBLIC_PREFIXES, SESSION_PREFIXES, authorized, error
 
 
 def http_middleware(event, get_response):
@@ -12,7 +12,7 @@ def http_middleware(event, get_response):
     logger.set_correlation_id(correlation_id)
     event.context["correlation_id"] = correlation_id
     path = event.path
-    if not path.startswith(PUBLIC_PREFIXES) and not authorized(event):
+    if not path.startswith(PUBLIC_PREFIXES + SESSION_PREFIXES) and not authorized(event):
         logger.info("unauthorized", extra={"path": path, "method": event.method})
         return error(401, "unauthorized")
     response = get_response(event)

@@ -22,20 +22,9 @@ def list_tasks():
 
 @route(bp, "/tasks/{task_id}/complete", methods=["POST"])
 def complete_task(task_id):
+    from ..services.tasks import complete
+
     body = body_of(bp.current_request)
     note = body.get("note") if isinstance(body, dict) else None
-    ctx = context()
-    task, changed = ctx.tasks.complete(task_id, now(), note)
-    if task is None:
-        return error(404, "not_found")
-    if not changed:
-        return json_response(task)  # already done: nothing recorded twice
-    ctx.timeline.append(task["lead_id"], {"at": now().isoformat(), "kind": "task", "task_id": task_id,
-                                          "title": task["title"], "status": "done"})
-    if task.get("kind") == "reply":
-        # Completing a reply task means the LO answered: the escalation watch starts.
-        from .. import bus
-
-        bus.publish(bus.make_event(task["lead_id"], "lo_replied", {"task_id": task_id}, now(), "api",
-                                   bp.current_request.context.get("correlation_id")))
-    return json_response(task)
+    task, _ = complete(context(), task_id, note, now(), bp.current_request.context.get("correlation_id"))
+    return json_response(task) if task is not None else error(404, "not_found")

@@ -60,8 +60,16 @@ def from_event(event_type: str, data: dict, live_sequences: list[str]) -> list[C
 
 def from_schedule(sends: list[dict], decisions: list[dict]) -> list[Counter]:
     out = [(t["sequence"], t["step"], "sent") for t in sends]
-    out += [(d["sequence"], d["step"], d["status"]) for d in decisions if d["status"] in ("deferred", "suppressed")]
+    for d in decisions:
+        if d["status"] in ("deferred", "suppressed"):
+            # the decision, and the decision with its reason ("deferred_cap"): why touches wait
+            out += [(d["sequence"], d["step"], d["status"]), (d["sequence"], d["step"], reason_counter(d))]
     return out
+
+
+def reason_counter(decision: dict) -> str:
+    reason = "".join(c for c in (decision.get("reason") or "other").split(":")[0] if c.isalnum() or c == "_")
+    return f"{decision['status']}_{reason or 'other'}"
 
 
 def aggregate(counters: list[Counter]) -> dict[tuple[str, str], dict[str, int]]:

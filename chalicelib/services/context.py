@@ -59,6 +59,12 @@ class Context:
         return ImportRepo()
 
     @cached_property
+    def switches(self):
+        from ..store.switches import SwitchRepo
+
+        return self._memory("switches") or SwitchRepo()
+
+    @cached_property
     def rates(self):
         from ..store.repos import RateRepo
 

@@ -10,6 +10,7 @@ from ..sequences.catalog import SEQUENCES
 from ..triggers import registry as triggers
 from ..triggers.registry import CreateTask, Enroll, Exit, JumpTo, Pause, Resume, SetLead, Stretch
 from .context import Context
+from .switches import sequences_off
 
 
 @dataclass
@@ -24,7 +25,7 @@ def team_view(ctx: Context) -> dict:
     t = ctx.settings.team
     return {"cap_hours": t.cap_hours, "no_contact_days": t.no_contact_days, "no_contact_action": t.no_contact_action,
             "refi": dict(t.refi), "behavior": dict(t.behavior), "managers": {lo.id: lo.manager_id for lo in t.los},
-            "links": dict(t.links)}
+            "links": dict(t.links), "sequences_off": sequences_off(ctx)}
 
 
 def _short(text: str) -> str:
@@ -84,7 +85,8 @@ def apply_decisions(lead: dict, enrollments: list[dict], decisions: list, event_
     for d in decisions:
         if isinstance(d, Enroll):
             seq = SEQUENCES.get(d.sequence)
-            if seq and _may_enroll(seq, result.lead, list(current.values()), now):
+            if seq and seq.id not in team.get("sequences_off", ()) and \
+                    _may_enroll(seq, result.lead, list(current.values()), now):
                 keep(engine.enroll(seq, result.lead, now, f"{seq.id}.{_short(event_id + seq.id)}", d.reason,
                                    hot=d.hot, start_step=d.start_step))
         elif isinstance(d, Exit):

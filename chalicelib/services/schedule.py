@@ -17,7 +17,7 @@ from ..aws import client
 from ..config import settings
 from ..domain import analytics, pacing, policy
 from ..observability import logger, metrics
-from ..sequences import engine
+from ..sequences import engine, hold
 from ..sequences.catalog import SEQUENCES
 from ..triggers import behavioral
 from ..store.writeset import WriteSet
@@ -43,12 +43,18 @@ def plan_lead(lead: dict, due: list[dict], now: datetime, team: dict) -> tuple[d
         return replace(decision, order=adapted) if adapted is not order else decision
 
     outcomes = []
+    off = team.get("sequences_off") or ()
     for e in sorted(due, key=lambda x: (-x.get("priority", 0), x.get("due_at") or "")):
         seq = SEQUENCES.get(e["sequence"])
         if seq is None:
             continue
+        if seq.id in off:  # switched off in the console: held where it is, rechecked hourly
+            outcomes.append(hold.hold(e, now))
+            continue
+        e, released = hold.release(e, now)
         adapted = behavioral.adapt_enrollment(e, lead, now, team)
         outcome = engine.advance(adapted, seq, lead, now, decide)
+        outcome.timeline[:0] = released
         if adapted.get("stretch") != e.get("stretch"):
             outcome.timeline.append({"at": now.isoformat(), "kind": "enrollment", "enrollment_id": e["enrollment_id"],
                                      "sequence": e["sequence"], "action": "slowed",

@@ -25,21 +25,29 @@ def _step(s) -> dict:
     return {"name": s.name, "type": "end"}
 
 
-def describe(seq) -> dict:
+def describe(seq, off: frozenset = frozenset()) -> dict:
     return {"id": seq.id, "name": seq.name, "version": seq.version, "description": seq.description,
-            "trigger": list(seq.triggers), "enabled": seq.enabled, "priority": seq.priority,
+            "trigger": list(seq.triggers), "enabled": seq.enabled and seq.id not in off, "priority": seq.priority,
             "reentry": seq.reentry.describe(), "stages": list(seq.stages), "exit_on_stages": list(seq.exit_on_stages),
             "exit_on": list(seq.exit_on), "requires": list(seq.requires), "stage_steps": dict(seq.stage_steps),
             "steps": [_step(s) for s in seq.steps]}
 
 
+def _off() -> frozenset:
+    from .context import context
+    from .switches import sequences_off
+
+    return sequences_off(context())  # switched off in the console
+
+
 def describe_all() -> list[dict]:
-    return [describe(s) for s in SEQUENCES.values()]
+    off = _off()
+    return [describe(s, off) for s in SEQUENCES.values()]
 
 
 def describe_one(sequence_id: str) -> dict | None:
     seq = SEQUENCES.get(sequence_id)
-    return describe(seq) if seq else None
+    return describe(seq, _off()) if seq else None
 
 
 def preview(ctx: Context, sequence_id: str, lead_id: str, now: datetime, branch: str = "yes") -> dict | None:

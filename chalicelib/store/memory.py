@@ -253,6 +253,13 @@ class MemoryTaskRepo:
             self._items[task_id] = _dump(doc)
         return doc, True
 
+    def recent(self, lo_id: str, since_iso: str, limit: int = 100) -> list[dict]:
+        with _lock:
+            docs = [_load(raw) for raw in self._items.values()]
+        docs = sorted((d for d in docs if d["lo_id"] == lo_id and d["created_at"] >= since_iso),
+                      key=lambda d: (d["created_at"], d["task_id"]), reverse=True)
+        return docs[:limit]
+
     def list(self, lo_id: str | None, status: str | None, lead_id: str | None = None,
              limit: int = 100) -> list[dict]:
         with _lock:
@@ -429,13 +436,17 @@ class MemoryTouchRepo:
 class MemoryStatsRepo:
     def __init__(self):
         self._rows: dict[tuple[str, str], dict[str, int]] = {}
+        self._days: dict[tuple[str, str, str], dict[str, int]] = {}  # (sequence, UTC day, step)
         self._pace: dict[str, dict[str, int]] = {}
 
     def add(self, sequence: str, step: str, counts: dict[str, int]) -> None:
+        from ..clock import now
+
+        day = now().date().isoformat()
         with _lock:
-            row = self._rows.setdefault((sequence, step), {})
-            for name, n in counts.items():
-                row[name] = row.get(name, 0) + n
+            for row in (self._rows.setdefault((sequence, step), {}), self._days.setdefault((sequence, day, step), {})):
+                for name, n in counts.items():
+                    row[name] = row.get(name, 0) + n
 
     def add_all(self, grouped: dict[tuple[str, str], dict[str, int]]) -> None:
         for (sequence, step), counts in grouped.items():
@@ -452,12 +463,40 @@ class MemoryStatsRepo:
                 if n:
                     row[c] = row.get(c, 0) + n
 
-    def rows(self) -> list[dict]:
+    @staticmethod
+    def _row(sequence: str, step: str, nums: dict) -> dict:
         from ..domain.analytics import COUNTERS
 
+        return {"sequence": sequence, "step": step, **{n: int(nums.get(n, 0)) for n in COUNTERS},
+                **{k: int(v) for k, v in nums.items() if k not in COUNTERS and v}}
+
+    def rows(self, sequences=None) -> list[dict]:
         with _lock:
-            return [{"sequence": seq, "step": step, **{n: int(row.get(n, 0)) for n in COUNTERS}}
-                    for (seq, step), row in sorted(self._rows.items())]
+            return [self._row(seq, step, row) for (seq, step), row in sorted(self._rows.items())
+                    if sequences is None or seq in sequences]
+
+    def rows_between(self, sequences, first_day: str, last_day: str) -> list[dict]:
+        summed: dict[tuple[str, str], dict[str, int]] = {}
+        with _lock:
+            for (seq, day, step), row in self._days.items():
+                if seq in sequences and first_day <= day <= last_day:
+                    bucket = summed.setdefault((seq, step), {})
+                    for name, n in row.items():
+                        bucket[name] = bucket.get(name, 0) + n
+        return [self._row(seq, step, nums) for (seq, step), nums in sorted(summed.items())]
+
+
+class MemorySwitchRepo:
+    def __init__(self):
+        self._items: dict[str, dict] = {}
+
+    def all(self) -> dict[str, dict]:
+        with _lock:
+            return {k: dict(v) for k, v in self._items.items()}
+
+    def put(self, sequence_id: str, enabled: bool, changed_at: str, changed_by: str | None) -> None:
+        with _lock:
+            self._items[sequence_id] = {"enabled": enabled, "changed_at": changed_at, "changed_by": changed_by}
 
 
 class MemoryRateRepo:
@@ -499,3 +538,4 @@ class MemoryStore:
         self.enrollments.bind(self.touches, self.timeline, self.tasks)
         self.stats = MemoryStatsRepo()
         self.rates = MemoryRateRepo()
+        self.switches = MemorySwitchRepo()

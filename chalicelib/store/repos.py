@@ -380,6 +380,11 @@ class TaskRepo:
             raise
         return doc, True
 
+    def recent(self, lo_id: str, since_iso: str, limit: int = 100) -> list[dict]:
+        """Console (issue 15): one LO's tasks created since ``since_iso``, newest first."""
+        return [m.doc for m in TaskModel.by_lo.query(lo_id, TaskModel.created_at >= since_iso, limit=limit,
+                                                     scan_index_forward=False)]
+
     def list(self, lo_id: str | None, status: str | None, lead_id: str | None = None,
              limit: int = 100) -> list[dict]:
         cond = TaskModel.status == status if status else None
@@ -610,10 +615,20 @@ class TouchRepo:
 class StatsRepo:
     @staticmethod
     def actions(counts: dict[str, int]) -> list:
-        return [getattr(StatModel, name).add(n) for name, n in counts.items()]
+        from pynamodb.expressions.operand import Path
+
+        from ..domain.analytics import COUNTERS
+
+        # a declared counter by its attribute; a reason counter ("deferred_cap") by its name
+        return [(getattr(StatModel, name) if name in COUNTERS else Path(name)).add(n) for name, n in counts.items()]
 
     def add(self, sequence: str, step: str, counts: dict[str, int]) -> None:
         StatModel(f"seq#{sequence}", step).update(actions=self.actions(counts))
+        # Console (issue 15): the same counts in a per-day item, so a date range reads the days
+        # asked for (days x steps), never all history. The day is the engine's clock's UTC day.
+        from ..clock import now
+
+        StatModel(f"day#{sequence}", f"{now().date().isoformat()}#{step}").update(actions=self.actions(counts))
 
     def add_all(self, grouped: dict[tuple[str, str], dict[str, int]]) -> None:
         """Plain ADD updates, outside any transaction: counters are hot items shared by every
@@ -621,12 +636,13 @@ class StatsRepo:
         for (sequence, step), counts in grouped.items():
             self.add(sequence, step, counts)
 
-    def rows(self) -> list[dict]:
-        # a few hundred items at most (sequences x steps): read whole, never the leads
-        from ..domain.analytics import COUNTERS
-
-        return [{"sequence": m.pk[4:], "step": m.sk, **{n: int(getattr(m, n) or 0) for n in COUNTERS}}
-                for m in StatModel.scan() if m.pk.startswith("seq#")]
+    def rows(self, sequences=None) -> list[dict]:
+        """Every counter per (sequence, step), reason counters included: one Query per sequence
+        (a few dozen items each). Without ``sequences``, a Scan of the counters (legacy)."""
+        if sequences is None:
+            return [_stat_row(m.pk[4:], m.sk, {n: getattr(m, n) for n in _counter_names()})
+                    for m in StatModel.scan(filter_condition=StatModel.pk.startswith("seq#"))]
+        return [_stat_row(seq, sk, nums) for seq in sequences for sk, nums in _counter_items(f"seq#{seq}")]
 
     PACE = "pace"  # sends released per scheduler minute: the paced budget's use across runs
 
@@ -641,6 +657,45 @@ class StatsRepo:
         actions = [getattr(StatModel, f"pace_{c}").add(n) for c, n in counts.items() if n]
         if actions:
             StatModel(self.PACE, minute).update(actions=actions)
+
+    # -- console (issue 15): a date range of the per-day counters ------------------------------
+    def rows_between(self, sequences, first_day: str, last_day: str) -> list[dict]:
+        """The counters of ``first_day``..``last_day`` (UTC, inclusive) summed per (sequence,
+        step): one Query per sequence over the days asked for."""
+        out = []
+        for seq in sequences:
+            summed: dict[str, dict[str, int]] = {}
+            for sk, nums in _counter_items(f"day#{seq}", StatModel.sk.between(first_day, last_day + "#\uffff")):
+                bucket = summed.setdefault(sk.split("#", 1)[1], {})
+                for name, n in nums.items():
+                    bucket[name] = bucket.get(name, 0) + n
+            out += [_stat_row(seq, step, nums) for step, nums in summed.items()]
+        return out
+
+
+def _counter_names() -> tuple[str, ...]:
+    from ..domain.analytics import COUNTERS
+
+    return COUNTERS
+
+
+def _stat_row(sequence: str, step: str, nums: dict) -> dict:
+    return {"sequence": sequence, "step": step, **{n: int(nums.get(n) or 0) for n in _counter_names()},
+            **{k: int(v) for k, v in nums.items() if k not in _counter_names() and v}}
+
+
+def _counter_items(pk: str, sk_condition=None):
+    """(sort key, every number on the item) for one stats partition, read raw so that reason
+    counters, which the model does not declare, come back too."""
+    conn = StatModel._get_connection()
+    start = None
+    while True:
+        page = conn.query(pk, range_key_condition=sk_condition, exclusive_start_key=start)
+        for item in page.get("Items", []):
+            yield item["sk"]["S"], {k: int(float(v["N"])) for k, v in item.items() if "N" in v}
+        start = page.get("LastEvaluatedKey")
+        if not start:
+            return
 
 
 # -- rates -----------------------------------------------------------------------------------

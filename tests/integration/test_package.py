@@ -46,6 +46,9 @@ def test_templates_ship_beside_app_py(package):
     on_disk = {str(p.relative_to(ROOT)) for p in (ROOT / "templates").rglob("*.j2")}
     assert on_disk and on_disk <= names  # vendor/templates -> ../templates lands at the zip root
     assert "templates/partials/footer.html.j2" in names
+    # the console: its templates (above, with every *.j2) and its own CSS and script
+    assert {"templates/console/base.html.j2", "chalicelib/console/static/console.css",
+            "chalicelib/console/static/console.js"} <= names
     assert not any(n.startswith(("tests/", "infra/", "vendor/")) for n in names)
 
 

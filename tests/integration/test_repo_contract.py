@@ -271,3 +271,32 @@ def test_a_back_filled_rate_does_not_replace_the_latest(repos):
     assert [q["as_of"] for q in repos.rates.history("conv30")] == ["2027-04-09", "2027-04-02"]
     assert [q["product"] for q in repos.rates.latest_all()] == ["conv30", "fha30"]
     assert repos.rates.latest("jumbo30") is None
+
+
+def test_counters_by_sequence_and_by_day_range(repos):
+    from chalicelib.clock import clock
+
+    clock.start_at(T0)
+    repos.stats.add("birthday", "card", {"sent": 1, "deferred_cap": 2})
+    clock.start_at(T0 + timedelta(days=2))
+    repos.stats.add("birthday", "card", {"sent": 3})
+    repos.stats.add("annual_review", "invite", {"sent": 1})
+    rows = {(r["sequence"], r["step"]): r for r in repos.stats.rows(["birthday"])}
+    assert list(rows) == [("birthday", "card")] and rows[("birthday", "card")]["sent"] == 4
+    assert rows[("birthday", "card")]["deferred_cap"] == 2
+    first = repos.stats.rows_between(["birthday", "annual_review"], T0.date().isoformat(), T0.date().isoformat())
+    assert [(r["sequence"], r["sent"]) for r in first] == [("birthday", 1)]
+    both = repos.stats.rows_between(["birthday"], T0.date().isoformat(), (T0 + timedelta(days=2)).date().isoformat())
+    assert both[0]["sent"] == 4
+
+
+def test_recent_tasks_and_sequence_switches(repos):
+    for n in range(3):
+        repos.tasks.put({"task_id": f"task-{n}", "lead_id": "lead-001", "lo_id": "lo-1", "status": "open",
+                         "created_at": (T0 + timedelta(hours=n)).isoformat()})
+    assert [t["task_id"] for t in repos.tasks.recent("lo-1", (T0 + timedelta(hours=1)).isoformat())] == \
+        ["task-2", "task-1"]
+    repos.switches.put("birthday", False, T0.isoformat(), "manager")
+    repos.switches.put("birthday", True, (T0 + timedelta(minutes=1)).isoformat(), None)
+    assert repos.switches.all() == {"birthday": {"enabled": True, "changed_at": (T0 + timedelta(minutes=1)).isoformat(),
+                                                 "changed_by": None}}

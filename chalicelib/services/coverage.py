@@ -1,0 +1,19 @@
+"""Which core sequences are live and in use: the "which sequences are missing" audit, shared by
+``GET /analytics/coverage`` and the console."""
+from __future__ import annotations
+
+from .context import Context
+
+
+def coverage(ctx: Context) -> dict:
+    from ..domain.analytics import WHOLE
+    from ..sequences.catalog import CORE, SEQUENCES
+    from .switches import sequences_off
+
+    off = sequences_off(ctx)
+    enrolled = {r["sequence"]: r["enrolled"] for r in ctx.stats.rows(CORE) if r["step"] == WHOLE}
+    items = [{"id": sid, "enabled": sid not in off, "steps": len(SEQUENCES[sid].steps),
+              "enrolled": enrolled.get(sid, 0)} for sid in CORE]
+    live = [i for i in items if i["enabled"] and i["steps"]]
+    return {"core": len(CORE), "live": len(live), "share": round(len(live) / len(CORE), 3),
+            "in_use": sum(1 for i in live if i["enrolled"]), "items": items}
