@@ -1,13 +1,14 @@
 """Touch Engine: the Chalice app. Thin by design: middleware and Blueprints, nothing else."""
 from chalice import Chalice
 
-from chalicelib.api import analytics, leads, rates, sequences, sweeps, tasks, tracking, workers
+from chalicelib.api import analytics, holds, leads, rates, sequences, sweeps, tasks, tracking, workers
 from chalicelib.api.middleware import http_middleware
 from chalicelib.config import settings
 
 app = Chalice(app_name="touchengine")
 app.register_middleware(http_middleware, "http")
-for blueprint in (leads.bp, tasks.bp, sequences.bp, rates.bp, analytics.bp, tracking.bp, workers.bp, sweeps.bp):
+for blueprint in (leads.bp, tasks.bp, sequences.bp, rates.bp, analytics.bp, tracking.bp, workers.bp, sweeps.bp,
+                  holds.bp):
     app.register_blueprint(blueprint)
 
 if settings().is_local:

@@ -51,6 +51,9 @@ class Team:
     behavior: dict = field(default_factory=dict)
     # AI personalisation (Bedrock): {"enabled", "model_id", "channels", "tone", "guardrail": {"id", "version"}}
     personalise: dict = field(default_factory=dict)
+    # guard rails (domain/guard.py): rate bounds per product, the step that holds a move, the
+    # circuit breaker's share of the book and minimum batch
+    guard: dict = field(default_factory=dict)
 
     def lo(self, lo_id: str | None) -> LoanOfficer:
         for lo in self.los:
@@ -91,6 +94,8 @@ class Settings:
     team: Team
     # local stage: where the virtual clock starts (TOUCHENGINE_CLOCK_START); None is "now"
     clock_start: datetime | None = None
+    # the ops contact's topic (alarms, held rate moves, held mass sends)
+    ops_topic_arn: str = ""
 
     @property
     def is_local(self) -> bool:
@@ -113,6 +118,12 @@ def _load_team(stage: str, path: str | None) -> Team:
         raise ValueError(f"{file.name}: personalise.enabled needs a model_id")
     if not set(ai.get("channels") or ()) <= {"email", "sms"}:  # never a Realtor's mail, a call or a task
         raise ValueError(f"{file.name}: personalise.channels may hold email and sms only")
+    from .domain.guard import GuardSettings
+
+    try:  # a typo in the guard rails must stop the deploy, not loosen them
+        GuardSettings.from_team(raw.get("guard"))
+    except ValueError as exc:
+        raise ValueError(f"{file.name}: {exc}") from None
     return Team(los=los, **raw)
 
 
@@ -155,4 +166,5 @@ def settings() -> Settings:
         log_level=env.get("POWERTOOLS_LOG_LEVEL", "INFO"),
         team=_load_team(stage, env.get("TEAM_CONFIG_FILE")),
         clock_start=_instant("TOUCHENGINE_CLOCK_START", env.get("TOUCHENGINE_CLOCK_START")),
+        ops_topic_arn=env.get("OPS_TOPIC_ARN", f"arn:aws:sns:{region}:{account}:{prefix}-ops-alerts"),
     )

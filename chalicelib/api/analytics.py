@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from chalice import Blueprint
 
+from ..services.context import context
 from .http import json_response, route
 
 bp = Blueprint(__name__)
@@ -29,5 +30,8 @@ def coverage():
     items = [{"id": sid, "enabled": SEQUENCES[sid].enabled, "steps": len(SEQUENCES[sid].steps),
               "enrolled": enrolled.get(sid, 0)} for sid in CORE]
     live = [i for i in items if i["enabled"] and i["steps"]]
+    # mass sends the circuit breaker holds for a person (GET /holds, POST /holds/{id}/release)
+    held = [{k: b[k] for k in ("batch_id", "sequence", "leads", "reason", "held_at")}
+            for b in context().holds.list("held")]
     return json_response({"core": len(CORE), "live": len(live), "share": round(len(live) / len(CORE), 3),
-                          "in_use": sum(1 for i in live if i["enrolled"]), "items": items})
+                          "in_use": sum(1 for i in live if i["enrolled"]), "items": items, "held_batches": held})

@@ -53,6 +53,25 @@ class Context:
 
         return RateRepo()
 
+    # guard rails (store/guard.py): held batches, the book count, held rate quotes
+    @cached_property
+    def holds(self):
+        from ..store.guard import HoldRepo
+
+        return HoldRepo()
+
+    @cached_property
+    def book(self):
+        from ..store.guard import BookRepo
+
+        return BookRepo()
+
+    @cached_property
+    def held_rates(self):
+        from ..store.guard import HeldQuoteRepo
+
+        return HeldQuoteRepo()
+
 
 _ctx: Context | None = None
 
