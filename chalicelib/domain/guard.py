@@ -114,17 +114,17 @@ def diagnose(raw: object, product: str, settings: GuardSettings) -> tuple[Decima
     dropped digit or misplaced decimal point, a date or an amount from a shifted column."""
     if isinstance(raw, bool) or not isinstance(raw, (int, float, str, Decimal)):
         return None, "must be a number of percent, such as 6.125"
+    low, high = settings.bounds_for(product)
+    where = f"{product} quotes must be between {_fmt(low)}% and {_fmt(high)}%"
     text = str(raw).strip()
     try:
         value = Decimal(text)
     except InvalidOperation:
         if _DATE_TEXT.fullmatch(text):
-            return None, f"{text!r} looks like a date, not a rate: a shifted column?"
+            return None, f"{text!r} looks like a date, not a rate: a shifted column? {where}"
         return None, f"{text[:20]!r} is not a number of percent, such as 6.125"
     if not value.is_finite():
         return None, "must be a number of percent, such as 6.125"
-    low, high = settings.bounds_for(product)
-    where = f"{product} quotes must be between {_fmt(low)}% and {_fmt(high)}%"
     if low <= value <= high:
         return value, None
     if value <= 0:

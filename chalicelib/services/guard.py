@@ -196,12 +196,13 @@ def _settle(ctx: Context, batch_id: str, status: str, now: datetime, by: str | N
 
 
 def walk_members(ctx: Context, batch: dict, start: dict | None, now: datetime,
-                 budget: int = MEMBERS_PER_CALL) -> tuple[int, bool]:
+                 budget: int | None = None) -> tuple[int, bool]:
     """Settle the batch's members from ``start``; past ``budget`` leads the rest goes on as a
     ``guard_page`` message. Returns (enrollments settled, whether a continuation was queued)."""
+    budget = budget or MEMBERS_PER_CALL
     done = seen = 0
     while True:
-        ids, start = ctx.holds.members(batch["batch_id"], start)
+        ids, start = ctx.holds.members(batch["batch_id"], start, limit=min(100, budget))
         for lead_id in ids:
             done += _settle_lead(ctx, lead_id, batch, now)
         seen += len(ids)
