@@ -65,6 +65,18 @@ def book(ctx, matching: int, others: int) -> list[str]:
     return ids
 
 
+def rate_night(ctx, matching: int, others: int, drain: bool = True) -> tuple[list[str], dict, str]:
+    """A book, a 6.5% market and tonight's rate sweep: the matching leads, the sweep's counts and
+    its batch id (refinance_opportunity, tonight)."""
+    ids = book(ctx, matching, others)
+    now = clock.now()
+    ctx.rates.put("conv30", 6.5, now.date().isoformat(), "test")
+    counts = sweeps.rates(ctx, now)
+    if drain:
+        drain_events()
+    return ids, counts, f"rates-{now.date().isoformat()}-{REFI}"
+
+
 def statuses(ctx, ids) -> list[str]:
     return sorted(e["status"] for i in ids for e in ctx.enrollments.for_lead(i) if e["sequence"] == REFI)
 
@@ -159,17 +171,12 @@ def test_a_loan_amount_in_the_rate_column_is_caught_and_a_second_source_confirms
 
 def test_a_sweep_over_the_share_holds_its_batch_with_the_reason_and_an_alert_until_released(api, auth, guarded):
     ctx = guarded
-    ids = book(ctx, matching=4, others=6)         # 4 of 10 leads: 40% of the book into one sequence
+    ids, counts, batch_id = rate_night(ctx, matching=4, others=6)  # 4 of 10 leads: 40% into one sequence
     assert ctx.book.size() == 10
-    now = clock.now()
-    ctx.rates.put("conv30", 6.5, now.date().isoformat(), "test")
-    counts = sweeps.rates(ctx, now)
     assert (counts["matched"], counts["held"]) == (4, 4)
-    drain_events()
 
     assert statuses(ctx, ids) == ["held"] * 4
     assert all(e["due_at"] is None for i in ids for e in ctx.enrollments.for_lead(i))
-    batch_id = f"rates-{now.date().isoformat()}-{REFI}"
     [item] = [i for i in ctx.timeline.list(ids[0]) if i.get("kind") == "enrollment"]
     assert (item["action"], item["batch_id"], item["trigger"]) == ("held", batch_id, "external:rate_drop")
     assert "40% of the team's book of 10, over the 20% limit" in item["reason"]
@@ -201,13 +208,9 @@ def test_a_sweep_over_the_share_holds_its_batch_with_the_reason_and_an_alert_unt
 
 def test_a_discarded_batch_sends_nothing_and_gives_the_leads_back_their_next_offer(api, auth, guarded):
     ctx = guarded
-    ids = book(ctx, matching=4, others=6)
     now = clock.now()
-    ctx.rates.put("conv30", 6.5, now.date().isoformat(), "test")
-    sweeps.rates(ctx, now)
-    drain_events()
+    ids, _, batch_id = rate_night(ctx, matching=4, others=6)
     assert ctx.leads.get(ids[0]).get("refi_enrolled_at")          # the trigger remembered its offer
-    batch_id = f"rates-{now.date().isoformat()}-{REFI}"
     resp = api.http.post(f"/holds/{batch_id}/discard", headers=auth)
     assert body(resp)["status"] == "discarded" and body(resp)["discarded"] == 4
     assert statuses(ctx, ids) == ["discarded"] * 4
@@ -223,15 +226,11 @@ def test_a_discarded_batch_sends_nothing_and_gives_the_leads_back_their_next_off
 
 def test_a_run_under_the_share_goes_and_a_rerun_of_a_held_night_counts_nothing_twice(guarded):
     ctx = guarded
-    ids = book(ctx, matching=2, others=8)         # 20%: within the share
-    now = clock.now()
-    ctx.rates.put("conv30", 6.5, now.date().isoformat(), "test")
-    assert sweeps.rates(ctx, now)["held"] == 0
-    drain_events()
-    assert statuses(ctx, ids) == ["active"] * 2
-    batch = ctx.holds.get(f"rates-{now.date().isoformat()}-{REFI}")
+    ids, counts, batch_id = rate_night(ctx, matching=2, others=8)  # 20%: within the share
+    assert counts["held"] == 0 and statuses(ctx, ids) == ["active"] * 2
+    batch = ctx.holds.get(batch_id)
     assert (batch["status"], batch["leads"]) == ("counted", 2)
-    sweeps.rates(ctx, now)                        # the same night again
+    sweeps.rates(ctx, clock.now())                # the same night again
     assert ctx.holds.get(batch["batch_id"])["leads"] == 2
 
 
@@ -249,24 +248,17 @@ def test_transactional_sequences_are_never_held(guarded):
 
 def test_a_batch_released_before_its_events_run_enrolls_them_as_usual(guarded):
     ctx = guarded
-    ids = book(ctx, matching=4, others=6)
-    now = clock.now()
-    ctx.rates.put("conv30", 6.5, now.date().isoformat(), "test")
-    sweeps.rates(ctx, now)                        # held and queued, not yet processed
-    guard.release(ctx, f"rates-{now.date().isoformat()}-{REFI}", now)
+    ids, _, batch_id = rate_night(ctx, matching=4, others=6, drain=False)  # held and queued, not yet run
+    guard.release(ctx, batch_id, clock.now())
     drain_events()
     assert statuses(ctx, ids) == ["active"] * 4
 
 
 def test_a_large_batch_is_released_page_by_page_through_the_events_queue(guarded, monkeypatch):
     ctx = guarded
-    ids = book(ctx, matching=5, others=5)
-    now = clock.now()
-    ctx.rates.put("conv30", 6.5, now.date().isoformat(), "test")
-    sweeps.rates(ctx, now)
-    drain_events()
+    ids, _, batch_id = rate_night(ctx, matching=5, others=5)
     monkeypatch.setattr(guard, "MEMBERS_PER_CALL", 2)
-    got = guard.release(ctx, f"rates-{now.date().isoformat()}-{REFI}", now)
+    got = guard.release(ctx, batch_id, clock.now())
     assert got["continuing"] and got["released"] == 2
     drain_events()                                # guard_page continuations settle the rest
     assert statuses(ctx, ids) == ["active"] * 5
