@@ -97,10 +97,11 @@ def hold_or_enroll(ctx: Context, events: list[dict], *, run: str, part: str, now
 def _count(ctx: Context, batch_id: str, part: str, group: list[dict], seq_id: str, kind: str, run: str,
            now: datetime) -> dict:
     batch, _ = ctx.holds.count(batch_id, part, len(group), seq_id, run, now)
-    if batch["status"] != "counted":
-        return batch
+    settings = guard_settings(ctx)
+    if batch["status"] != "counted" or batch["leads"] < settings.breaker_min_batch:
+        return batch  # a small run goes without reading the book
     book = ctx.book.size()
-    verdict = breaker(batch["leads"], book, seq_id, kind, guard_settings(ctx))
+    verdict = breaker(batch["leads"], book, seq_id, kind, settings)
     if not verdict.hold:
         return batch
     if ctx.holds.trip(batch_id, verdict.reason, now):
