@@ -186,6 +186,9 @@ def test_a_sweep_over_the_share_holds_its_batch_with_the_reason_and_an_alert_unt
     listed = body(api.http.get("/holds", headers=auth))
     assert [(b["batch_id"], b["leads"], b["status"]) for b in listed["items"]] == [(batch_id, 4, "held")]
     assert listed["book"] == 10 and listed["breaker_share"] == 0.2
+    assert body(api.http.get(f"/holds/{batch_id}", headers=auth))["reason"] == item["reason"]
+    assert body(api.http.get("/holds?status=nope", headers=auth))["fields"] == {
+        "status": "must be one of held, released, discarded, counted, all"}
     coverage = body(api.http.get("/analytics/coverage", headers=auth))
     assert [b["batch_id"] for b in coverage["held_batches"]] == [batch_id]
 
