@@ -56,6 +56,9 @@ class Team:
     send_rates: dict = field(default_factory=dict)
     # LOS milestone -> stage, laid over chalicelib/domain/milestones.py's defaults (null: record only)
     milestones: dict = field(default_factory=dict)
+    # guard rails (domain/guard.py): rate bounds per product, the step that holds a move, the
+    # circuit breaker's share of the book and minimum batch
+    guard: dict = field(default_factory=dict)
 
     def lo(self, lo_id: str | None) -> LoanOfficer:
         for lo in self.los:
@@ -101,6 +104,8 @@ class Settings:
     # Neither set: signatures are not checked (the bearer token still is).
     los_webhook_secret: str | None = None
     los_webhook_secret_param: str | None = None
+    # the ops contact's topic (alarms, held rate moves, held mass sends)
+    ops_topic_arn: str = ""
 
     @property
     def is_local(self) -> bool:
@@ -129,6 +134,12 @@ def _load_team(stage: str, path: str | None) -> Team:
         problems = validate_table(raw["milestones"])
         if problems:
             raise ValueError(f"{file.name}: {'; '.join(problems)}")
+    from .domain.guard import GuardSettings
+
+    try:  # a typo in the guard rails must stop the deploy, not loosen them
+        GuardSettings.from_team(raw.get("guard"))
+    except ValueError as exc:
+        raise ValueError(f"{file.name}: {exc}") from None
     return Team(los=los, **raw)
 
 
@@ -173,4 +184,5 @@ def settings() -> Settings:
         clock_start=_instant("TOUCHENGINE_CLOCK_START", env.get("TOUCHENGINE_CLOCK_START")),
         los_webhook_secret=env.get("LOS_WEBHOOK_SECRET") or None,
         los_webhook_secret_param=env.get("LOS_WEBHOOK_SECRET_PARAM") or None,
+        ops_topic_arn=env.get("OPS_TOPIC_ARN", f"arn:aws:sns:{region}:{account}:{prefix}-ops-alerts"),
     )

@@ -11,6 +11,11 @@ discontinued 5/1 ARM series. Cells are blank where a series did not exist yet (t
 1991) or has stopped (the ARM since 2022), and the file may end with an empty row; a blank is
 "no figure", never 0%. The 30-year becomes product ``conv30`` and the 15-year ``conv15``.
 
+Any other cell is passed on as written (``RateQuote.raw``), however implausible: a unit change to
+basis points, a shifted column that puts a date or the points where the rate belongs. Judging it is
+the guard's job (``domain.guard``, through ``services.rates.import_feed``), which refuses it and
+tells the ops topic; dropping it here would hide a broken feed behind last week's figure.
+
 Tests use recorded files only (tests/fixtures/); nothing here runs on import.
 """
 from __future__ import annotations
@@ -18,7 +23,7 @@ from __future__ import annotations
 import csv
 import io
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal, InvalidOperation
 from typing import Protocol
@@ -30,9 +35,10 @@ PMMS_SERIES = {"pmms30": "conv30", "pmms15": "conv15"}
 @dataclass(frozen=True)
 class RateQuote:
     product: str
-    rate: Decimal       # percent, e.g. Decimal("6.12")
-    as_of: str          # YYYY-MM-DD
+    rate: Decimal | None  # percent, e.g. Decimal("6.12"); None when the cell is not a number
+    as_of: str            # YYYY-MM-DD
     source: str
+    raw: str = field(default="", compare=False)  # the cell as written, for the guard's diagnosis
 
 
 class RateFeed(Protocol):
@@ -55,16 +61,19 @@ def _pmms_date(raw: str) -> date | None:
         return None
 
 
-def _rate(raw: str | None) -> Decimal | None:
+def _cell(raw: str | None) -> tuple[Decimal | None, str] | None:
+    """A series' cell: None when it holds no figure (blank, or a discontinued series left at 0,
+    which would be a 0% mortgage); else the figure (None if it is not a number) and its text."""
     text = (raw or "").strip()
     if not text:
         return None
     try:
         value = Decimal(text)
     except InvalidOperation:
+        return None, text
+    if value.is_finite() and value == 0:
         return None
-    # a discontinued series left as 0 would be a 0% mortgage: no figure is better than a wrong one
-    return value if value.is_finite() and 0 < value < 30 else None
+    return (value if value.is_finite() else None), text
 
 
 def parse_pmms(text: str, source: str = "freddie_mac_pmms") -> list[RateQuote]:
@@ -80,9 +89,9 @@ def parse_pmms(text: str, source: str = "freddie_mac_pmms") -> list[RateQuote]:
         if week is None:
             continue
         for column, product in PMMS_SERIES.items():
-            rate = _rate(row.get(column))
-            if rate is not None:
-                quotes.append(RateQuote(product, rate, week.isoformat(), source))
+            cell = _cell(row.get(column))
+            if cell is not None:
+                quotes.append(RateQuote(product, cell[0], week.isoformat(), source, raw=cell[1]))
     return sorted(quotes, key=lambda q: (q.as_of, q.product))
 
 

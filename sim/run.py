@@ -12,7 +12,8 @@ same on moto with the tables of infra/template.json (slower: moto copies whole t
 transaction).
 
 leads arrive through ``POST /leads`` and move through the pipeline with ``POST .../stage``; the
-market rate is set weekly with ``PUT /rates`` (with a one-point drop a third of the way in);
+market rate is set weekly with ``PUT /rates`` (with a one-point drop a third of the way in, which
+the guard holds and the simulated LO confirms; a mass send the breaker holds is released at once);
 people open, click and unsubscribe through the signed links in the mail the engine sent
 (``/t/o``, ``/t/c``, ``/u``; Apple Mail users' pixels are fetched by "Apple's proxy" on
 arrival), reply by e-mail and text back (STOP included) through the inbound handlers; the clock
@@ -68,6 +69,12 @@ class World:
         if resp.status_code >= 400 and resp.status_code != 409:
             raise RuntimeError(f"{method.upper()} {path}: {resp.status_code} {resp.body[:300]}")
         return json.loads(resp.body or b"{}")
+
+    def release_holds(self) -> None:
+        """The team's ops contact reviews what the mass-send breaker held and lets it go."""
+        for batch in self.api("get", "/holds").get("items", []):
+            self.api("post", f"/holds/{batch['batch_id']}/release", {"by": "sim"})
+            self.counts["held_batches_released"] += 1
 
     def arrive(self, day: int) -> None:
         for p in self.people:
@@ -224,11 +231,14 @@ def simulate(leads: int, days: int, seed: int, step_hours: int = 6, start_at: da
     for day in range(days):
         if day % 7 == 0:
             rate = round(rate + rng.choice([-0.125, 0, 0.125]) - (1.0 if day == (days // 3) // 7 * 7 else 0), 3)
-            world.api("put", "/rates", {"product": "conv30", "rate": rate, "as_of": clock.now().date().isoformat()})
+            quote = {"product": "conv30", "rate": rate, "as_of": clock.now().date().isoformat()}
+            if world.api("put", "/rates", quote).get("status") == "held":  # the one-point drop: the LO confirms it
+                world.api("put", "/rates", {**quote, "confirm": True})
         world.arrive(day)
         world.progress(day)
         for _ in range(24 // step_hours):
             runtime.advance(step_hours * 3600)
+            world.release_holds()
             world.read_new_mail()
             world.read_new_texts()
         bar.show(day + 1, f"{world.counts['mail']} e-mails, {world.counts['texts']} texts")

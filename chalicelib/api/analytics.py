@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from chalice import Blueprint
 
+from ..services.context import context
 from .http import json_response, route
 
 bp = Blueprint(__name__)

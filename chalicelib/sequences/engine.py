@@ -1,7 +1,7 @@
 """The enrollment state machine: pure functions of (enrollment, sequence, lead, now).
 
 An enrollment is a plain dict (the store keeps it as is):
-  status      active | paused | completed | exited
+  status      active | paused | held | completed | exited | discarded
   step        the name of the step to run next, due at ``due_at``
   wait        while a wait_for step listens: {"event", "of", "until"}
   step_times  when each step ran (delays ``since=`` a step read it)
@@ -265,5 +265,41 @@ def stretch(enrollment: dict, factor: float, now: datetime, reason: str) -> Outc
     return Outcome(e, timeline=[_action(e, "slowed", now, reason)])
 
 
+def hold(enrollment: dict, now: datetime, reason: str, batch_id: str, undo: dict | None = None) -> Outcome:
+    """A new enrollment waits for a person (the mass-send circuit breaker): out of the due index
+    until :func:`release`. ``undo`` is what its trigger remembered on the lead (``{"set", "was"}``),
+    put back if the batch is discarded."""
+    e = dict(enrollment, status="held", held_at=_iso(now), held_due_at=enrollment.get("due_at"), due_at=None,
+             batch_id=batch_id, hold_reason=reason, undo=undo or {}, updated_at=_iso(now), next_touch=None)
+    item = {**_action(e, "held", now, reason), "batch_id": batch_id, "trigger": enrollment.get("trigger")}
+    return Outcome(e, timeline=[item])
+
+
+def release(enrollment: dict, seq: Sequence, lead: dict, now: datetime) -> Outcome:
+    """A held enrollment starts as if it had been enrolled now (its first step's delay and
+    lead-local hour counted from the release); the timeline gets the "enrolled" it was spared."""
+    e = dict(enrollment, status="active", last_step_at=_iso(now), released_at=_iso(now), updated_at=_iso(now))
+    for key in ("held_due_at", "undo"):
+        e.pop(key, None)
+    _goto(e, seq, e.get("step") or seq.steps[0].name, lead, now)
+    e["next_touch"] = _next_touch_preview(e, seq)
+    item = {**_action(e, "enrolled", now, e.get("trigger")), "batch_id": e.get("batch_id")}
+    return Outcome(e, timeline=[item])
+
+
+def discard(enrollment: dict, now: datetime, reason: str) -> Outcome:
+    """A held enrollment that will never run; it does not count against the sequence's re-entry."""
+    e = dict(enrollment, status="discarded", due_at=None, discarded_at=_iso(now), updated_at=_iso(now),
+             next_touch=None)
+    e.pop("held_due_at", None)
+    return Outcome(e, timeline=[{**_action(e, "discarded", now, reason), "batch_id": e.get("batch_id")}])
+
+
+def counts_for_reentry(enrollment: dict) -> bool:
+    """A discarded enrollment never ran: the sequence takes the lead as if it had not existed."""
+    return enrollment.get("status") != "discarded"
+
+
 def is_live(enrollment: dict) -> bool:
-    return enrollment.get("status") in ("active", "paused")
+    # held: waiting for a person, but the lead is in the sequence (no second enrollment meanwhile)
+    return enrollment.get("status") in ("active", "paused", "held")

@@ -78,6 +78,25 @@ class Context:
         s = s or settings()
         return cls(s, MemoryStore({"no_contact_days": s.team.no_contact_days}))
 
+    # guard rails (store/guard.py): held batches, the book count, held rate quotes
+    @cached_property
+    def holds(self):
+        from ..store.guard import HoldRepo
+
+        return self._memory("holds") or HoldRepo()
+
+    @cached_property
+    def book(self):
+        from ..store.guard import BookRepo
+
+        return self._memory("book") or BookRepo()
+
+    @cached_property
+    def held_rates(self):
+        from ..store.guard import HeldQuoteRepo
+
+        return self._memory("held_rates") or HeldQuoteRepo()
+
 
 _ctx: Context | None = None
 

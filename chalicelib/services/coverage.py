@@ -15,5 +15,8 @@ def coverage(ctx: Context) -> dict:
     items = [{"id": sid, "enabled": sid not in off, "steps": len(SEQUENCES[sid].steps),
               "enrolled": enrolled.get(sid, 0)} for sid in CORE]
     live = [i for i in items if i["enabled"] and i["steps"]]
+    # mass sends the circuit breaker holds for a person (GET /holds, POST /holds/{id}/release)
+    held = [{k: b[k] for k in ("batch_id", "sequence", "leads", "reason", "held_at")}
+            for b in ctx.holds.list("held")]
     return {"core": len(CORE), "live": len(live), "share": round(len(live) / len(CORE), 3),
-            "in_use": sum(1 for i in live if i["enrolled"]), "items": items}
+            "in_use": sum(1 for i in live if i["enrolled"]), "items": items, "held_batches": held}

@@ -43,7 +43,7 @@ def _may_enroll(seq, lead: dict, enrollments: list[dict], now: datetime) -> bool
             value = (value or {}).get(part) if isinstance(value, dict) else None
         if not value:
             return False
-    mine = [e for e in enrollments if e["sequence"] == seq.id]
+    mine = [e for e in enrollments if e["sequence"] == seq.id and engine.counts_for_reentry(e)]
     if any(engine.is_live(e) for e in mine):
         return False
     if mine:

@@ -85,6 +85,11 @@ def handle_event(ctx: Context, event: dict, now: datetime) -> str:
         from .los import handle_milestone
 
         return handle_milestone(ctx, event, now)
+    if event["type"] == "guard_page":  # a released or discarded batch's next members
+        from .guard import continue_page
+
+        continue_page(ctx, event)
+        return "guard_page"
     if event["type"] in RESOLVERS:
         lead_id = RESOLVERS[event["type"]](ctx, event)
         if lead_id is None and event["type"] in ("email_bounced", "email_complained"):
@@ -108,6 +113,10 @@ def handle_event(ctx: Context, event: dict, now: datetime) -> str:
         # The lead remembers the events it processed: the dedupe rides on the write we make anyway.
         updated["recent_event_ids"] = (lead.get("recent_event_ids", []) + [event["event_id"]])[-50:]
         result = run_triggers(ctx, updated, lead, event, now, enrollments)
+        if (event.get("data") or {}).get("hold"):  # a run the circuit breaker holds
+            from .guard import apply_hold
+
+            result = apply_hold(ctx, event, updated, result, enrollments, now)
         live = [e["sequence"] for e in enrollments if e.get("status") in ("active", "paused")]
         counters = analytics.from_event(event["type"], event.get("data") or {}, live) + \
             analytics.from_enrollment_items(result.timeline, {e["enrollment_id"]: e.get("step") for e in enrollments})

@@ -9,6 +9,7 @@ from ..domain import consent, timeline as timeline_rules
 from ..domain.lead import EXTERNAL_EVENT_TYPES, STAGES, ValidationError, validate_consent_grant, validate_lead
 from ..store.errors import Conflict, Duplicate  # noqa: F401  (re-exported for the API layer)
 from .context import Context
+from .guard import count_leads
 
 
 def public_lead(lead: dict) -> dict:
@@ -34,6 +35,7 @@ def create_lead(ctx: Context, body: object, now: datetime, correlation_id: str) 
         "suppressed": {},
     }
     lead = ctx.leads.create(lead)
+    count_leads(ctx, 1)  # the book the mass-send breaker measures runs against
     bus.publish(bus.make_event(lead["lead_id"], "lead_created", {"stage": lead["stage"]}, now, "api",
                                correlation_id))
     return lead

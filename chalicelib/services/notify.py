@@ -19,3 +19,17 @@ def notify_tasks(ctx, tasks: list[dict]) -> None:
                         MessageAttributes={"lo_id": {"DataType": "String", "StringValue": lo.id}})
         except Exception:  # the task is stored; a lost notification must not lose the event
             logger.exception("task notification failed", extra={"task_id": task["task_id"]})
+
+
+def notify_ops(ctx, subject: str, detail: dict) -> bool:
+    """Tell the team's ops contact (the ops-alerts topic the alarms page too): a held rate move, a
+    refused feed quote, a held mass send. The decision is already stored; a lost alert must not
+    undo it, so a failure is logged and False returned."""
+    try:
+        client("sns").publish(TopicArn=ctx.settings.ops_topic_arn, Subject=f"Touch Engine: {subject}"[:100],
+                              Message=json.dumps({"subject": subject, "stage": ctx.settings.stage, **detail},
+                                                 default=str))
+    except Exception:
+        logger.exception("ops alert failed", extra={"subject": subject})
+        return False
+    return True

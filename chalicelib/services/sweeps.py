@@ -15,8 +15,9 @@ own lead-local hour (sequence ``at=`` delays, the business-hours rule), so the U
 shows. A Feb 29 date is keyed Feb 28 (``domain.sweeps.month_day``), so it comes up every year.
 
 Fan-out: each page (``page_size`` leads) is filtered with the same pure predicates the triggers
-use, and what matches goes onto the events queue via ``bus.publish_many`` (batches of 10); the
-events consumer then runs the triggers per lead. One invocation reads at most ``max_pages``
+use, and an invocation's matches go onto the events queue through the mass-send circuit breaker
+(``services.guard.hold_or_enroll``: a run over the team's share of the book is held for a
+person); the events consumer then runs the triggers per lead. One invocation reads at most ``max_pages``
 pages; if the partition goes on, it enqueues a ``sweep_page`` continuation (the walk: sweep,
 index, key, range, day, and the start key) on the events queue, whose handler reads the next
 ``CONTINUE_PAGES`` pages and re-enqueues itself until the partition ends. No invocation holds
@@ -129,6 +130,11 @@ def _rate_events(lead: dict, walk: Walk, now: datetime, team: dict) -> list[dict
 
 EMITTERS = {"anniversaries": _anniversary_events, "birthdays": _birthday_events,
             "wakeups": _wakeup_events, "rates": _rate_events}
+# The sequence each sweep event enrolls its lead into when the rule fires (triggers.time,
+# triggers.external): what the mass-send circuit breaker (services.guard) counts per run.
+FEEDS = {"sweep_funding_anniversary": "annual_review", "sweep_birthday": "birthday",
+         "sweep_no_contact": "no_contact_check_in", "sweep_application_stalled": "application_stalled",
+         "rate_sweep_match": "refinance_opportunity"}
 
 
 # -- walking a partition -----------------------------------------------------------------------
@@ -154,24 +160,28 @@ def _rekey(ctx: Context, leads: list[dict], w: Walk, emitted: set[str], team: di
 
 
 def _new_counts(name: str, day: str) -> dict:
-    return {"sweep": name, "day": day, "items_read": 0, "pages": 0, "matched": 0, "events": 0, "continued": 0}
+    return {"sweep": name, "day": day, "items_read": 0, "pages": 0, "matched": 0, "events": 0, "continued": 0,
+            "held": 0}
 
 
 def _add(counts: dict, more: dict) -> dict:
-    for k in ("items_read", "pages", "matched", "events", "continued"):
+    for k in ("items_read", "pages", "matched", "events", "continued", "held"):
         counts[k] += more.get(k, 0)
     return counts
 
 
 def walk(ctx: Context, w: Walk, now: datetime, start: dict | None = None, max_pages: int = MAX_PAGES,
          page_size: int = PAGE_SIZE, team: dict | None = None) -> dict:
-    """Read up to ``max_pages`` pages of one partition from ``start``, publish what matches, and
-    enqueue a continuation if the partition goes on. Returns counts."""
+    """Read up to ``max_pages`` pages of one partition from ``start``, publish what matches through
+    the mass-send circuit breaker (all of this invocation's matches at once), and enqueue a
+    continuation if the partition goes on. Returns counts."""
+    from .guard import hold_or_enroll, part_id
+
     team = team if team is not None else _team(ctx)
     emit = EMITTERS[w.sweep]
     counts = _new_counts(w.sweep, w.day)
     low = None if w.min_rate is None else float(w.min_rate)
-    pages = 0
+    pages, began, matched = 0, start, []
     while pages < max_pages:
         leads, start, read = ctx.leads.query_index(w.index, w.key, low, page_size, start)
         pages += 1
@@ -181,10 +191,12 @@ def walk(ctx: Context, w: Walk, now: datetime, start: dict | None = None, max_pa
             counts["rekeyed"] = counts.get("rekeyed", 0) + _rekey(ctx, leads, w, {e["lead_id"] for e in events}, team)
         counts["matched"] += len({e["lead_id"] for e in events})
         counts["events"] += len(events)
-        if events:
-            bus.publish_many(events)
+        matched += events
         if not start:
             break
+    if matched:
+        counts["held"] = hold_or_enroll(ctx, matched, run=f"{w.sweep}-{w.day}", part=part_id(asdict(w), began),
+                                        now=now, sequence=lambda e: FEEDS.get(e["type"]))["held"]
     counts["pages"] = pages
     if start:
         enqueue_continuation(w, start, now)

@@ -32,6 +32,7 @@ from zoneinfo import ZoneInfo
 from ..domain import refi_offer as ro
 from ..domain.quiet_hours import next_local_time
 from ..sequences.catalog import SEQUENCES
+from ..sequences.engine import counts_for_reentry, is_live
 from ..domain.timezones import lead_zone
 from .registry import CreateTask, Enroll, SetLead, TriggerInput, trigger
 
@@ -46,7 +47,7 @@ def _name(lead: dict) -> str:
 
 
 def refi_live(inp: TriggerInput) -> bool:
-    return any(e.get("sequence") == REFI and e.get("status") in ("active", "paused") for e in inp.enrollments)
+    return any(e.get("sequence") == REFI and is_live(e) for e in inp.enrollments)
 
 
 def sequence_accepts(inp: TriggerInput, seq_id: str = REFI) -> bool:
@@ -56,8 +57,8 @@ def sequence_accepts(inp: TriggerInput, seq_id: str = REFI) -> bool:
     seq = SEQUENCES.get(seq_id)
     if seq is None:
         return False
-    mine = [e for e in inp.enrollments if e.get("sequence") == seq_id]
-    if any(e.get("status") in ("active", "paused") for e in mine):
+    mine = [e for e in inp.enrollments if e.get("sequence") == seq_id and counts_for_reentry(e)]
+    if any(is_live(e) for e in mine):
         return False
     if mine:
         if seq.reentry.once:

@@ -1,4 +1,5 @@
 """End-to-end layer: the local stack in its own process, driven over HTTP like an LOS would."""
+import contextlib
 import json
 import os
 import socket
@@ -65,14 +66,15 @@ class Stack:
         return [m["raw_data"] for m in self.sent_mail() if address in m["destinations"]]
 
 
-@pytest.fixture(scope="session")
-def stack():
+@contextlib.contextmanager
+def launch_stack(log_name: str = ".e2e-stack.log", **extra_env):
+    """A local stack in its own process (``extra_env``: e.g. ``TEAM_CONFIG_FILE`` for a team of its own)."""
     api_port, aws_port = _free_port(), _free_port()
     env = {**os.environ, "API_PORT": str(api_port), "AWS_PORT": str(aws_port), "SEED": "0",
            "TOUCHENGINE_API_TOKEN": "e2e-token", "WORKER_INTERVAL": "0.3", "POWERTOOLS_LOG_LEVEL": "ERROR",
-           "TOUCHENGINE_CLOCK_START": CLOCK_START.isoformat()}
+           "TOUCHENGINE_CLOCK_START": CLOCK_START.isoformat(), **extra_env}
     env.pop("AWS_ENDPOINT_URL", None)
-    log = open(ROOT / ".e2e-stack.log", "w")
+    log = open(ROOT / log_name, "w")
     proc = subprocess.Popen([sys.executable, "-m", "chalicelib.local.stack"], cwd=ROOT, env=env,
                             stdout=subprocess.PIPE, stderr=log, text=True)
     ready = None
@@ -89,14 +91,22 @@ def stack():
     if ready is None:
         proc.kill()
         log.close()
-        pytest.fail("local stack did not start:\n" + (ROOT / ".e2e-stack.log").read_text()[-3000:])
-    yield Stack(ready["api"], ready["aws_endpoint"], ready["token"])
-    proc.terminate()
+        pytest.fail("local stack did not start:\n" + (ROOT / log_name).read_text()[-3000:])
     try:
-        proc.wait(timeout=15)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-    log.close()
+        yield Stack(ready["api"], ready["aws_endpoint"], ready["token"])
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+        log.close()
+
+
+@pytest.fixture(scope="session")
+def stack():
+    with launch_stack() as running:
+        yield running
 
 
 _counter = iter(range(10_000))

@@ -300,3 +300,32 @@ def test_recent_tasks_and_sequence_switches(repos):
     repos.switches.put("birthday", True, (T0 + timedelta(minutes=1)).isoformat(), None)
     assert repos.switches.all() == {"birthday": {"enabled": True, "changed_at": (T0 + timedelta(minutes=1)).isoformat(),
                                                  "changed_by": None}}
+
+
+def test_held_batches_count_once_per_part_trip_once_and_settle_once(repos):
+    batch, counted = repos.holds.count("b1", "part-1", 30, "refinance_opportunity", "rates-2027-04-13", T0)
+    assert counted and batch["leads"] == 30 and batch["status"] == "counted"
+    assert repos.holds.count("b1", "part-1", 30, "refinance_opportunity", "rates-2027-04-13", T0)[1] is False
+    assert repos.holds.count("b1", "part-2", 5, "refinance_opportunity", "rates-2027-04-13", T0)[0]["leads"] == 35
+    assert repos.holds.trip("b1", "35 of 100 leads", T0) and not repos.holds.trip("b1", "again", T0)
+    assert [b["batch_id"] for b in repos.holds.list("held")] == ["b1"]
+    repos.holds.add_members("b1", ["lead-002", "lead-001", "lead-002"])
+    first, start = repos.holds.members("b1", limit=1)
+    rest, _ = repos.holds.members("b1", start=start, limit=5)
+    assert first + rest == ["lead-001", "lead-002"]
+    assert repos.holds.settle("b1", "released", T0, "ops") and not repos.holds.settle("b1", "discarded", T0, None)
+    repos.holds.tally("b1", released=2)
+    got = repos.holds.get("b1")
+    assert got["status"] == "released" and got["released"] == 2 and got["settled_by"] == "ops"
+    assert repos.holds.get("nope") is None and repos.holds.list("held") == []
+
+
+def test_the_book_counts_and_held_quotes_keep_one_per_product(repos):
+    before = repos.book.size()
+    repos.book.add(3)
+    assert repos.book.size() == before + 3
+    repos.held_rates.put({"product": "conv30", "rate": 5.0, "as_of": "2027-04-13", "reason": "step"})
+    repos.held_rates.put({"product": "conv30", "rate": 5.125, "as_of": "2027-04-14", "reason": "step"})
+    assert repos.held_rates.get("conv30")["rate"] == 5.125 and len(repos.held_rates.all()) == 1
+    repos.held_rates.clear("conv30")
+    assert repos.held_rates.get("conv30") is None

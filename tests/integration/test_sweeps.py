@@ -174,7 +174,8 @@ def test_put_and_get_rates(api, auth):
     resp = api.http.put("/rates", body=json.dumps({"product": "conv30", "rate": 6.125, "as_of": "2026-11-20"}),
                         headers=auth)
     assert resp.status_code == 200, resp.body
-    assert body(resp) == {"product": "conv30", "rate": 6.125, "as_of": "2026-11-20", "source": "api"}
+    assert body(resp) == {"product": "conv30", "rate": 6.125, "as_of": "2026-11-20", "source": "api",
+                          "status": "accepted"}
     api.http.put("/rates", body=json.dumps({"product": "conv30", "rate": "6.0", "as_of": "2026-11-27"}), headers=auth)
     api.http.put("/rates", body=json.dumps({"product": "conv15", "rate": 5.5, "as_of": "2026-11-27"}), headers=auth)
     history = body(api.http.get("/rates?product=conv30", headers=auth))["items"]
