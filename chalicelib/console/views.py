@@ -11,7 +11,8 @@ import json
 import re
 from datetime import datetime, timedelta
 
-from ..domain.lead import STAGES, consent_state, normalize_phone
+from ..domain.consent import ledger
+from ..domain.lead import STAGES, normalize_phone
 from ..domain.timezones import derive_timezone, lead_zone
 from ..services.context import Context
 from . import words
@@ -242,7 +243,7 @@ def _profile(ctx: Context, lead: dict, zone: str) -> dict:
 
 
 def _consent(lead: dict, zone: str, now: datetime) -> dict:
-    latest = consent_state(lead.get("consent_records", []))
+    latest = ledger(lead)  # the one reading of consent, older suppression-only opt-outs included
     channels = []
     for ch in ("email", "sms", "voice"):
         rec = latest.get(ch)
@@ -447,7 +448,7 @@ def coverage(ctx: Context, now: datetime) -> dict:
         return f"Needs {what}: {k} of the {n} newest leads ({k * 100 // n}%) have none."
 
     def no_sms(lead):
-        rec = consent_state(lead.get("consent_records", [])).get("sms")
+        rec = ledger(lead).get("sms")
         return not (rec and rec.get("granted"))
 
     rates = ctx.rates.latest_all()
