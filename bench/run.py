@@ -27,7 +27,9 @@ from . import env
 RESULTS = env.ROOT / "bench" / "results.json"
 
 TARGETS = {  # key: (label, target text, predicate)
-    "aws_calls_per_email_touch": ("AWS calls per email touch (schedule -> sent)", "<= 3", lambda v: v <= 3),
+    "aws_calls_per_email_touch": ("AWS calls per email touch (schedule -> sent)", "<= 2.2", lambda v: v <= 2.2),
+    "dynamodb_wru_per_email_touch": ("DynamoDB write units per email touch (schedule + deliver)", "<= 8",
+                                     lambda v: v <= 8),
     "aws_calls_per_tracking_request": ("AWS calls per tracking request (pixel, click)", "1", lambda v: v == 1),
     "sweep_read_ratio_10x": ("sweep items read, 10N / N leads", "<= 1.1", lambda v: v <= 1.1),
     "import_ratio_vs_boto3": ("cold import app.py / (boto3 + 1 client)", "<= 1.3", lambda v: v <= 1.3),
@@ -92,8 +94,20 @@ def _email_figures(c: dict) -> dict:
         raise RuntimeError(f"email batch too small or not all sent: queued {n}, sent {sent}")
     if dynamodb == 0:
         raise RuntimeError("no DynamoDB call was counted: the botocore hook missed PynamoDB's client")
+    wru = {stage: (c["units"].get(f"email.{stage}") or {}) for stage in ("schedule", "deliver")}
+    wru_by_op = {stage: {op: {label: v / n for label, v in labels.items()}
+                         for op, labels in (u.get("wru_by_operation") or {}).items()} for stage, u in wru.items()}
+    wru_by_target: dict[str, float] = {}
+    for labels in (lab for ops in wru_by_op.values() for lab in ops.values()):
+        for label, v in labels.items():
+            wru_by_target[label] = wru_by_target.get(label, 0.0) + v
     out = {
         "aws_calls_per_email_touch": sum(schedule.values()) + sum(deliver.values()),
+        "dynamodb_wru_per_email_touch": sum(u.get("wru", 0) for u in wru.values()) / n,
+        # where the units go: stage -> operation -> table or "table/index" -> units per touch
+        "email_wru_by_operation": wru_by_op,
+        "email_wru_by_table_and_index": dict(sorted(wru_by_target.items(), key=lambda kv: -kv[1])),
+        "email_writes_failed_conditions": {stage: u.get("writes_failed") for stage, u in wru.items()},
         "email_touches": n,
         "email_calls_by_operation": {"schedule": schedule, "deliver": deliver},
         "email_calls_per_touch_schedule": sum(schedule.values()),
@@ -130,7 +144,9 @@ def _tracking_figures(c: dict) -> dict:
     events = c["tracking"]["events_evaluated"] or 1
     total = sum(opens.values()) * req["open"] + sum(clicks.values()) * req["click"]
     return {
-        "aws_calls_per_tracking_request": total / (req["open"] + req["click"]),
+        "dynamodb_wru_per_email_touch": ("DynamoDB write units per email touch (schedule + deliver)", "<= 8",
+                                     lambda v: v <= 8),
+    "aws_calls_per_tracking_request": total / (req["open"] + req["click"]),
         "tracking_calls_by_operation": {"open": opens, "click": clicks},
         "tracking_status_codes": c["tracking"]["status_codes"],
         "tracking_event_evaluation_calls_per_event": _per_op(c, ("tracking.evaluate",), events),
@@ -194,6 +210,10 @@ def details(results: dict) -> str:
         out.append("Per email touch, by operation:")
         for stage, items in ops.items():
             out.append(f"  {stage:9s} " + ", ".join(f"{k} {v:.2f}" for k, v in items.items()))
+    by_target = results.get("email_wru_by_table_and_index")
+    if by_target:
+        out.append("DynamoDB write units per email touch, by table/index: "
+                   + ", ".join(f"{k} {v:.2f}" for k, v in by_target.items()))
     cb = (results.get("cost_breakdown") or {})
     if cb:
         top = list(cb["engine_usd_by_item"].items())[:4]
