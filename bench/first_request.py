@@ -22,10 +22,10 @@ client and call on its first request; not measured here.
 from __future__ import annotations
 
 import json
-import subprocess
+import os
 import sys
 
-from . import env
+from . import env, standin
 
 KID, SECRET = "bench1", "bench-first-request-key-0123456789"
 QUEUE = "touchengine-dev-events"
@@ -73,54 +73,28 @@ def _open_event() -> dict:
 
 def serve() -> None:
     """The stand-in: a moto server with the events queue; prints where, then counts messages."""
-    import logging
-
-    from moto.server import ThreadedMotoServer
-
-    from .rss import _free_port, _say
-
-    port = _free_port()
-    endpoint = f"http://127.0.0.1:{port}"
-    env.apply(AWS_ENDPOINT_URL=endpoint)
-    logging.getLogger("werkzeug").setLevel(logging.ERROR)
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
-    server.start()
-    try:
+    with standin.server():
         import boto3
 
         sqs = boto3.client("sqs", region_name="us-east-1")
         url = sqs.create_queue(QueueName=QUEUE)["QueueUrl"]
-        _say({"endpoint": endpoint, "queue_url": url, "event": _open_event()})
+        standin.say({"endpoint": os.environ["AWS_ENDPOINT_URL"], "queue_url": url, "event": _open_event()})
         sys.stdin.readline()
         attrs = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["ApproximateNumberOfMessages"])
-        _say({"messages": int(attrs["Attributes"]["ApproximateNumberOfMessages"])})
-    finally:
-        server.stop()
+        standin.say({"messages": int(attrs["Attributes"]["ApproximateNumberOfMessages"])})
 
 
 def measure(runs: int) -> dict:
     """bench.coldstart's interleaved rounds plus the first-request kind, against one stand-in."""
     from . import coldstart
 
-    server = subprocess.Popen([sys.executable, "-m", "bench.first_request", "serve"], cwd=env.ROOT,
-                              env=env.environ(), stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                              stderr=subprocess.PIPE, text=True)
-    try:
-        line = server.stdout.readline()
-        if not line:
-            raise RuntimeError(f"stand-in did not start: {server.stderr.read()[-2000:]}")
-        ready = json.loads(line)
+    with standin.Remote("bench.first_request") as remote:
+        ready = remote.ready
         child_env = env.environ(TOUCHENGINE_STAGE="dev", AWS_ENDPOINT_URL=ready["endpoint"],
                                 EVENTS_QUEUE_URL=ready["queue_url"], TRACKING_KEYS=f"{KID}:{SECRET}",
                                 BENCH_EVENT=json.dumps(ready["event"]))
         result = coldstart.measure(runs, extra={"first_request": (CHILD, child_env)})
-        server.stdin.write("check\n")
-        server.stdin.flush()
-        checked = json.loads(server.stdout.readline())
-    finally:
-        if server.poll() is None:
-            server.stdin.close()
-            server.wait(timeout=60)
+        checked = remote.check()
     requests = result["runs"] + coldstart.WARMUP
     if checked["messages"] != requests:
         raise RuntimeError(f"the stand-in got {checked['messages']} messages for {requests} pixel requests")
