@@ -1,8 +1,16 @@
 """`make simulate`: a year of the real engine on the virtual clock for synthetic borrowers.
 
-    python -m sim.run [--leads 100] [--days 365] [--seed 7] [--step-hours 6] [--out sim/results.json]
+    python -m sim.run [--leads 100] [--days 365] [--seed 7] [--step-hours 6] [--store memory|moto]
+                      [--start 2027-01-04T15:00:00Z] [--out sim/results.json]
 
-Everything runs in this process on the AWS stand-in (moto, tables from infra/template.json):
+Everything runs in this process, on one of two stand-ins for AWS. ``--store memory`` (the
+default, minutes for a thousand borrowers) swaps only the adapters: the repositories for the
+in-memory store that tests/integration/test_repo_contract.py holds to DynamoDB's behaviour, and
+the SQS, SES and SNS clients for in-memory ones (chalicelib/local/memory_aws.py); every service,
+trigger, sequence, policy, template and handler is the engine's own. ``--store moto`` runs the
+same on moto with the tables of infra/template.json (slower: moto copies whole tables on every
+transaction).
+
 leads arrive through ``POST /leads`` and move through the pipeline with ``POST .../stage``; the
 market rate is set weekly with ``PUT /rates`` (with a one-point drop a third of the way in);
 people open, click and unsubscribe through the signed links in the mail the engine sent
@@ -40,19 +48,18 @@ _PATH = re.compile(r'(?:src|href)="https?://[^/"]+(/(?:t/o|t/c|u)/[^"]+)"')
 class World:
     """The borrowers' side of the simulation: the API client, what arrived, and how they answer."""
 
-    def __init__(self, people, rng, token: str):
+    def __init__(self, people, rng, token: str, outbox):
         from chalice.test import Client
 
         from app import app
 
         self.client = Client(app)
+        self.outbox = outbox
         self.people = people
         self.rng = rng
         self.auth = {"Authorization": f"Bearer {token}", "Content-Type": "application/json"}
         self.by_email = {p.body["email"]: p for p in people}
         self.by_phone = {p.body["phone"]: p for p in people}
-        self.mail_seen = 0
-        self.sms_seen: set[str] = set()
         self.counts = Counter()
         self.sends_per_touch: Counter = Counter()
 
@@ -77,15 +84,11 @@ class World:
                     self.counts[f"stage:{stage}"] += 1
 
     def read_new_mail(self) -> None:
-        from moto.ses.models import ses_backends
-
         from chalicelib.local import runtime
         from sim.people import reacts_to_email
 
-        sent = ses_backends[ACCOUNT][REGION].sent_messages
-        new, self.mail_seen = sent[self.mail_seen:], len(sent)
-        for raw in new:
-            mail = email.message_from_string(raw.raw_data, policy=mail_policy.default)
+        for raw in self.outbox.new_mail():
+            mail = email.message_from_string(raw, policy=mail_policy.default)
             self.sends_per_touch[mail["X-Touch-Id"]] += 1
             person = self.by_email.get(str(mail["To"]))
             if person is None:  # a Realtor's update
@@ -117,15 +120,10 @@ class World:
                 self.counts["unsubscribes"] += 1
 
     def read_new_texts(self) -> None:
-        from moto.sns.models import sns_backends
-
         from chalicelib.local import runtime
         from sim.people import STOP_WORDS, reacts_to_sms
 
-        for sms_id, (phone, _text, *_rest) in list(sns_backends[ACCOUNT][REGION].sms_messages.items()):
-            if sms_id in self.sms_seen:
-                continue
-            self.sms_seen.add(sms_id)
+        for phone in self.outbox.new_texts():
             self.counts["texts"] += 1
             person = self.by_phone.get(phone)
             answer = reacts_to_sms(person, self.rng) if person else None
@@ -134,26 +132,93 @@ class World:
                 self.counts["sms_stops" if answer in STOP_WORDS else "sms_replies"] += 1
 
 
-def _scan(model) -> list:
-    return list(model.scan())
+class MotoOutbox:
+    """What the engine sent, as moto's SES and SNS keep it."""
+
+    def __init__(self):
+        self.mail_seen, self.sms_seen = 0, set()
+
+    def new_mail(self) -> list[str]:
+        from moto.ses.models import ses_backends
+
+        sent = ses_backends[ACCOUNT][REGION].sent_messages
+        new, self.mail_seen = sent[self.mail_seen:], len(sent)
+        return [m.raw_data for m in new]
+
+    def new_texts(self) -> list[str]:
+        from moto.sns.models import sns_backends
+
+        phones = []
+        for sms_id, (phone, *_rest) in list(sns_backends[ACCOUNT][REGION].sms_messages.items()):
+            if sms_id not in self.sms_seen:
+                self.sms_seen.add(sms_id)
+                phones.append(phone)
+        return phones
 
 
-def simulate(leads: int, days: int, seed: int, step_hours: int = 6, start_at: datetime | None = None) -> dict:
-    """Run the simulation in this process; AWS must already be the stand-in with the tables."""
+class MemoryOutbox:
+    """What the engine sent, as the in-memory SES and SNS keep it."""
+
+    def __init__(self, aws):
+        self.aws, self.mail_seen, self.sms_seen = aws, 0, 0
+
+    def new_mail(self) -> list[str]:
+        sent = self.aws.ses.sent
+        new, self.mail_seen = sent[self.mail_seen:], len(sent)
+        return [m["raw"] for m in new]
+
+    def new_texts(self) -> list[str]:
+        sent = self.aws.sns.sms
+        new, self.sms_seen = sent[self.sms_seen:], len(sent)
+        return [m["phone"] for m in new]
+
+
+class _Progress:
+    """A one-line progress bar on a terminal (nothing when the output is a file or a pipe)."""
+
+    def __init__(self, total: int, stream=None):
+        self.total, self.stream = total, stream or sys.stderr
+        self.on = self.stream.isatty()
+        self.started = time.perf_counter()
+
+    def show(self, done: int, note: str = "") -> None:
+        if not self.on:
+            return
+        width = 30
+        filled = int(width * done / max(1, self.total))
+        elapsed = time.perf_counter() - self.started
+        eta = elapsed / done * (self.total - done) if done else 0
+        self.stream.write(f"\r[{'#' * filled}{'.' * (width - filled)}] day {done}/{self.total}  "
+                          f"{elapsed:5.0f} s, ~{eta:4.0f} s left  {note}   ")
+        self.stream.flush()
+
+    def close(self) -> None:
+        if self.on:
+            self.stream.write("\n")
+            self.stream.flush()
+
+
+def simulate(leads: int, days: int, seed: int, step_hours: int = 6, start_at: datetime | None = None,
+             outbox=None) -> dict:
+    """Run the simulation in this process. The stand-in must be in place: moto with the tables
+    (``outbox`` None: moto's SES and SNS are read), or the in-memory store and AWS clients
+    (``outbox`` a MemoryOutbox)."""
     from chalicelib.clock import clock
     from chalicelib.config import settings
     from chalicelib.local import runtime
-    from chalicelib.store.models import LeadModel, StatModel, TouchModel
+    from chalicelib.services.context import context
     from sim.audit import audit
     from sim.people import population
 
+    ctx = context()
     rng = random.Random(seed)
     if start_at is not None:
         clock.start_at(start_at)
     runtime.reset()
     start = clock.now()
     people = population(leads, rng, start.date(), days)
-    world = World(people, rng, settings().api_token)
+    world = World(people, rng, settings().api_token, outbox or MotoOutbox())
+    bar = _Progress(days)
     rate = 6.75
     started = time.perf_counter()
     for day in range(days):
@@ -166,21 +231,23 @@ def simulate(leads: int, days: int, seed: int, step_hours: int = 6, start_at: da
             runtime.advance(step_hours * 3600)
             world.read_new_mail()
             world.read_new_texts()
+        bar.show(day + 1, f"{world.counts['mail']} e-mails, {world.counts['texts']} texts")
     runtime.cycle()  # what the last step's clicks and replies enqueued
+    bar.close()
     elapsed = time.perf_counter() - started
 
-    touches = [{**m.doc, "status": m.status, "history": m.history} for m in _scan(TouchModel)]
-    lead_docs = {m.lead_id: dict(m.doc) for m in _scan(LeadModel)}
+    touches = ctx.touches.all()
+    lead_docs = {lead["lead_id"]: lead for lead in ctx.leads.all()}
     status = Counter(t["status"] for t in touches)
     sent = [t for t in touches if any(h["status"] == "sent" for h in t["history"])]
     reasons = Counter(f"{h['status']}:{(h.get('reason') or '').split(':')[0]}" for t in touches
                       for h in t["history"] if h["status"] in ("deferred", "suppressed", "held", "failed"))
     funnel = {}
-    for row in _scan(StatModel):
-        seq = funnel.setdefault(row.pk, Counter())
+    for row in ctx.stats.rows():
+        seq = funnel.setdefault(f"seq#{row['sequence']}", Counter())
         for name in ("enrolled", "sent", "opened", "machine_opens", "clicked", "replied", "converted", "opted_out",
                      "exited", "completed"):
-            seq[name] += int(getattr(row, name) or 0)
+            seq[name] += row[name]
     # the engine's own counters (GET /analytics/sequences reads them)
     opens = {"human": sum(f["opened"] for f in funnel.values()), "machine": sum(f["machine_opens"] for f in funnel.values())}
     return {
@@ -200,6 +267,23 @@ def simulate(leads: int, days: int, seed: int, step_hours: int = 6, start_at: da
     }
 
 
+def simulate_in_memory(leads: int, days: int, seed: int, step_hours: int = 6,
+                       start_at: datetime | None = None) -> dict:
+    """The same run with the in-memory store and AWS clients in place of moto."""
+    from chalicelib import aws
+    from chalicelib.local.memory_aws import MemoryAWS
+    from chalicelib.services import context as composition
+
+    stand_in = MemoryAWS()
+    aws.use_stand_ins(stand_in.clients())
+    composition.use(composition.Context.in_memory())
+    try:
+        return simulate(leads, days, seed, step_hours, start_at, outbox=MemoryOutbox(stand_in))
+    finally:
+        aws.use_stand_ins(None)
+        composition.use(None)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--leads", type=int, default=100)
@@ -207,6 +291,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--step-hours", type=int, default=6, choices=(1, 2, 3, 4, 6, 8, 12, 24))
     parser.add_argument("--out", default=str(ROOT / "sim" / "results.json"))
+    parser.add_argument("--store", choices=("memory", "moto"), default="memory",
+                        help="in-memory adapters (fast, the default) or moto with infra/template.json's tables")
     parser.add_argument("--start", default=DEFAULT_START,
                         help="virtual start instant, ISO 8601 UTC (a fixed day: the year does not depend on today)")
     args = parser.parse_args(argv)
@@ -215,16 +301,20 @@ def main(argv: list[str] | None = None) -> int:
     from bench import env
 
     env.apply(TOUCHENGINE_API_TOKEN="sim-token")
-    from moto import mock_aws
+    start = datetime.fromisoformat(args.start.replace("Z", "+00:00"))
+    # The handlers print their CloudWatch EMF lines to stdout; this report replaces them.
+    with open(os.devnull, "w") as devnull, contextlib.redirect_stdout(devnull):
+        if args.store == "memory":
+            result = simulate_in_memory(args.leads, args.days, args.seed, args.step_hours, start)
+        else:
+            from moto import mock_aws
 
-    with mock_aws():
-        from chalicelib.local.stack import create_resources
+            with mock_aws():
+                from chalicelib.local.stack import create_resources
 
-        create_resources()
-        # The handlers print their CloudWatch EMF lines to stdout; this report replaces them.
-        with open(os.devnull, "w") as devnull, contextlib.redirect_stdout(devnull):
-            result = simulate(args.leads, args.days, args.seed, args.step_hours,
-                              start_at=datetime.fromisoformat(args.start.replace("Z", "+00:00")))
+                create_resources()
+                result = simulate(args.leads, args.days, args.seed, args.step_hours, start_at=start)
+    result["store"] = args.store
     Path(args.out).write_text(json.dumps(result, indent=2) + "\n")
     print(json.dumps({k: v for k, v in result.items() if k not in ("funnel", "sent_by_sequence")}, indent=2))
     print("sent by sequence:", result["sent_by_sequence"])

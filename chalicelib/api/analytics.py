@@ -13,19 +13,19 @@ def sequences_report():
     from ..domain.analytics import report
     from ..sequences.catalog import SEQUENCES
     from ..sequences.dsl import Touch
-    from ..store.repos import StatsRepo
+    from ..services.context import context
 
     names = {s.id: s.name for s in SEQUENCES.values() if not s.internal}
     order = {s.id: [st.name for st in s.steps if isinstance(st, Touch)] for s in SEQUENCES.values()}
-    return json_response({"items": report(StatsRepo().rows(), names, order)})
+    return json_response({"items": report(context().stats.rows(), names, order)})
 
 
 @route(bp, "/analytics/coverage", methods=["GET"])
 def coverage():
     from ..sequences.catalog import CORE, SEQUENCES
-    from ..store.repos import StatsRepo
+    from ..services.context import context
 
-    enrolled = {r["sequence"]: r["enrolled"] for r in StatsRepo().rows() if r["step"] == "_sequence"}
+    enrolled = {r["sequence"]: r["enrolled"] for r in context().stats.rows() if r["step"] == "_sequence"}
     items = [{"id": sid, "enabled": SEQUENCES[sid].enabled, "steps": len(SEQUENCES[sid].steps),
               "enrolled": enrolled.get(sid, 0)} for sid in CORE]
     live = [i for i in items if i["enabled"] and i["steps"]]

@@ -19,7 +19,7 @@ from ..observability import logger, metrics
 from ..sequences import engine
 from ..sequences.catalog import SEQUENCES
 from ..triggers import behavioral
-from ..store.repos import WriteSet
+from ..store.writeset import WriteSet
 from .context import Context
 
 LEAD_FIELDS_FOR_DELIVERY = ("lead_id", "first_name", "last_name", "email", "phone", "state", "timezone",

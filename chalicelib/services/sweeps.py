@@ -133,14 +133,6 @@ EMITTERS = {"anniversaries": _anniversary_events, "birthdays": _birthday_events,
 
 # -- walking a partition -----------------------------------------------------------------------
 
-def _range_condition(walk: Walk):
-    if walk.min_rate is None:
-        return None
-    from ..store.models import LeadModel
-
-    return LeadModel.refi_rate >= float(walk.min_rate)
-
-
 def _new_counts(name: str, day: str) -> dict:
     return {"sweep": name, "day": day, "items_read": 0, "pages": 0, "matched": 0, "events": 0, "continued": 0}
 
@@ -158,10 +150,10 @@ def walk(ctx: Context, w: Walk, now: datetime, start: dict | None = None, max_pa
     team = team if team is not None else _team(ctx)
     emit = EMITTERS[w.sweep]
     counts = _new_counts(w.sweep, w.day)
-    cond = _range_condition(w)
+    low = None if w.min_rate is None else float(w.min_rate)
     pages = 0
     while pages < max_pages:
-        leads, start, read = ctx.leads.query_index(w.index, w.key, cond, page_size, start)
+        leads, start, read = ctx.leads.query_index(w.index, w.key, low, page_size, start)
         pages += 1
         counts["items_read"] += read
         events = [e for lead in leads for e in emit(lead, w, now, team)]

@@ -4,7 +4,6 @@ from __future__ import annotations
 import base64
 import json
 import uuid
-from dataclasses import dataclass, field
 from datetime import datetime
 from functools import lru_cache
 
@@ -14,6 +13,7 @@ from pynamodb.transactions import TransactWrite
 from ..domain.lead import email_key
 from ..domain.sweeps import sweep_keys
 from .errors import Conflict, Duplicate  # noqa: F401  (raised here, re-exported)
+from .writeset import WriteSet  # noqa: F401  (re-exported: the scheduler builds them)
 from .models import EnrollmentModel, IdentityModel, LeadModel, RateModel, StatModel, TaskModel, TimelineModel, TouchModel
 
 DUE_SHARD = "due"
@@ -192,14 +192,23 @@ class LeadRepo:
         items = [_lead_dict(m) for m in result]
         return items, _encode_cursor(result.last_evaluated_key)
 
-    def query_index(self, index: str, key, range_condition=None, page_size: int = 100,
+    def query_index(self, index: str, key, min_range: float | None = None, page_size: int = 100,
                     start: dict | None = None) -> tuple[list[dict], dict | None, int]:
-        """One page of a sparse sweep index; returns (leads, next start key, items read)."""
+        """One page of a sparse sweep index, its range key at least ``min_range`` when given;
+        returns (leads, next start key, items read)."""
         idx = getattr(LeadModel, index)
-        result = idx.query(key, range_key_condition=range_condition, limit=page_size,
-                           last_evaluated_key=start)
+        cond = None
+        if min_range is not None:
+            range_key = next(name for name, attr in idx.Meta.attributes.items() if attr.is_range_key)
+            cond = getattr(LeadModel, range_key) >= min_range
+        result = idx.query(key, range_key_condition=cond, limit=page_size, last_evaluated_key=start)
         items = [_lead_dict(m) for m in result]
         return items, result.last_evaluated_key, result.total_count
+
+
+    def all(self) -> list[dict]:
+        """Every lead: a Scan, for the simulator's audit and operators' exports, never a request path."""
+        return [_lead_dict(m) for m in LeadModel.scan()]
 
 
 def _identities(email: str | None, phone: str | None) -> list[str]:
@@ -348,7 +357,7 @@ class EnrollmentRepo:
             return
         try:
             with TransactWrite(connection=_connection()) as tx:
-                ws.add_to(tx, lead_repo)
+                _add_to(ws, tx, lead_repo)
         except TransactWriteError as exc:
             if _is_conditional(exc):
                 raise Conflict(",".join(e["enrollment_id"] for e in enrollments)) from exc
@@ -381,7 +390,7 @@ class EnrollmentRepo:
                 try:
                     with TransactWrite(connection=_connection()) as tx:
                         for i in remaining:
-                            owners += [i] * sets[i].add_to(tx, lead_repo)
+                            owners += [i] * _add_to(sets[i], tx, lead_repo)
                     remaining = []
                 except TransactWriteError as exc:
                     reasons = exc.cancellation_reasons or []
@@ -395,34 +404,21 @@ class EnrollmentRepo:
         return failed
 
 
-@dataclass
-class WriteSet:
-    """Everything one lead's decision changes, written all-or-nothing."""
-    enrollments: list[dict]
-    lead: dict | None = None
-    touches: list[dict] = field(default_factory=list)
-    timeline: list[tuple[dict, str | None]] = field(default_factory=list)
-    tasks: list[dict] = field(default_factory=list)
-
-    def size(self, lead_repo: LeadRepo | None) -> int:
-        return (len(self.enrollments) + (1 if self.lead is not None and lead_repo is not None else 0)
-                + len(self.touches) + len(self.timeline) + len(self.tasks))
-
-    def add_to(self, tx, lead_repo: LeadRepo | None) -> int:
-        for e in self.enrollments:
-            tx.save(_enrollment_model(e))
-        if self.lead is not None and lead_repo is not None:
-            tx.save(_lead_model(self.lead, lead_repo._team))
-        for t in self.touches:
-            tx.save(TouchModel(t["lead_id"], t["touch_id"], status=t["status"], doc=t, history=[_history(t)]))
-        lead_id = (self.lead or {}).get("lead_id") or (self.enrollments[0]["lead_id"] if self.enrollments else None)
-        for item, item_id in self.timeline:
-            tx.save(TimelineModel(item.get("lead_id") or lead_id, f"{item['at']}#{item_id or uuid.uuid4().hex}",
-                                  item=item))
-        for task in self.tasks:
-            tx.save(TaskModel(task["task_id"], lo_id=task["lo_id"], lead_id=task["lead_id"],
-                              created_at=task["created_at"], status=task["status"], doc=task))
-        return self.size(lead_repo)
+def _add_to(ws: WriteSet, tx, lead_repo: LeadRepo | None) -> int:
+    """Put one lead's write set into a PynamoDB transaction; returns its action count."""
+    for e in ws.enrollments:
+        tx.save(_enrollment_model(e))
+    if ws.lead is not None and lead_repo is not None:
+        tx.save(_lead_model(ws.lead, lead_repo._team))
+    for t in ws.touches:
+        tx.save(TouchModel(t["lead_id"], t["touch_id"], status=t["status"], doc=t, history=[_history(t)]))
+    for item, item_id in ws.timeline:
+        tx.save(TimelineModel(item.get("lead_id") or ws.lead_id, f"{item['at']}#{item_id or uuid.uuid4().hex}",
+                              item=item))
+    for task in ws.tasks:
+        tx.save(TaskModel(task["task_id"], lo_id=task["lo_id"], lead_id=task["lead_id"],
+                          created_at=task["created_at"], status=task["status"], doc=task))
+    return ws.size(lead_repo)
 
 
 def _history(touch: dict) -> dict:
@@ -506,6 +502,10 @@ class TouchRepo:
     def for_lead(self, lead_id: str) -> list[dict]:
         return [{**m.doc, "status": m.status, "history": list(m.history or [])}
                 for m in TouchModel.query(lead_id)]
+
+    def all(self) -> list[dict]:
+        """Every touch: a Scan, for the simulator's audit, never a request path."""
+        return [{**m.doc, "status": m.status, "history": list(m.history or [])} for m in TouchModel.scan()]
 
 
 # -- analytics counters ----------------------------------------------------------------------

@@ -1,0 +1,446 @@
+"""The repositories of ``repos.py`` held in memory, for the fast simulator and for fakes.
+
+Same methods, same answers, same failures: version-conditioned writes raise Conflict,
+identity claims raise Duplicate, transactions are all-or-nothing, sparse indexes hold only
+the items that carry their key, and listings page with opaque cursors. One contract suite
+(tests/integration/test_repo_contract.py) runs against this store and against DynamoDB on
+moto, so a difference shows up as a failing test rather than as a simulator that lies.
+
+Documents are stored as JSON text, as DynamoDB's JSON attributes hold them: a caller never
+shares a dict with the store, and types come back as they would from the table.
+"""
+from __future__ import annotations
+
+import json
+import threading
+import uuid
+from bisect import insort
+from datetime import datetime
+
+from ..domain.lead import email_key
+from ..domain.sweeps import sweep_keys
+from .errors import Conflict, Duplicate
+from .repos import _decode_cursor, _encode_cursor, _history, _identities, RETRYABLE
+from .writeset import WriteSet
+
+_lock = threading.RLock()  # the local stack runs the API and the worker in two threads
+
+
+def _dump(doc: dict) -> str:
+    return json.dumps(doc, separators=(",", ":"), default=str)
+
+
+def _load(raw: str) -> dict:
+    return json.loads(raw)
+
+
+def _page(items: list, start: dict | None, key, limit: int) -> tuple[list, dict | None]:
+    """Items after ``start`` (a key dict made by ``key``), at most ``limit``; the next start
+    when the page is full and more follow (DynamoDB may also hand one on a full last page)."""
+    if start is not None:
+        keys = [key(i) for i in items]
+        items = items[keys.index(start) + 1:] if start in keys else []
+    page = items[:limit]
+    more = len(items) > limit
+    return page, (key(page[-1]) if more and page else None)
+
+
+class MemoryLeadRepo:
+    INDEXES = {  # index name -> (hash attribute, range attribute)
+        "by_funded_md": ("funded_md", "lead_id"), "by_birthday_md": ("birthday_md", "lead_id"),
+        "by_wake_day": ("wake_day", "lead_id"), "by_refi_rate": ("refi_product", "refi_rate"),
+    }
+
+    def __init__(self, team_settings: dict):
+        self._team = team_settings
+        self._items: dict[str, dict] = {}       # lead_id -> {"doc": json, "version", keys...}
+        self._identities: dict[str, str] = {}   # "email#..." / "phone#..." -> lead_id
+
+    # the item as DynamoDB would hold it: the document and its index keys
+    def _item(self, lead: dict, version: int) -> dict:
+        doc = {k: v for k, v in lead.items() if k != "_version"}
+        return {"doc": _dump(doc), "version": version, "lo_id": lead["lo_id"], "stage": lead["stage"],
+                "created_at": lead["created_at"], "lead_id": lead["lead_id"],
+                "realtor_email_key": email_key((lead.get("realtor") or {}).get("email")),
+                **sweep_keys(lead, self._team)}
+
+    @staticmethod
+    def _dict(item: dict) -> dict:
+        return {**_load(item["doc"]), "_version": item["version"]}
+
+    def find_duplicate(self, email: str | None, phone: str | None, exclude: str | None = None) -> str | None:
+        with _lock:
+            for key in _identities(email, phone):
+                owner = self._identities.get(key)
+                if owner and owner != exclude:
+                    return owner
+        return None
+
+    def with_realtor_email(self, email: str) -> list[str]:
+        key = email_key(email)
+        with _lock:
+            return [i["lead_id"] for i in self._items.values() if i["realtor_email_key"] == key]
+
+    def create(self, lead: dict) -> dict:
+        with _lock:
+            owner = self.find_duplicate(lead.get("email"), lead.get("phone"))
+            if owner:
+                raise Duplicate(owner)
+            if lead["lead_id"] in self._items:
+                raise Conflict(lead["lead_id"])
+            self._items[lead["lead_id"]] = item = self._item(lead, 1)
+            for key in _identities(lead.get("email"), lead.get("phone")):
+                self._identities[key] = lead["lead_id"]
+            return self._dict(item)
+
+    def get(self, lead_id: str) -> dict | None:
+        with _lock:
+            item = self._items.get(lead_id)
+            return self._dict(item) if item else None
+
+    def get_many(self, lead_ids: list[str], consistent: bool = False) -> dict[str, dict]:
+        with _lock:
+            return {i: self._dict(self._items[i]) for i in dict.fromkeys(lead_ids) if i in self._items}
+
+    def _check_version(self, lead: dict) -> None:
+        current = self._items.get(lead["lead_id"])
+        expected = lead.get("_version")
+        if (expected is None and current is not None) or (expected is not None and (
+                current is None or current["version"] != expected)):
+            raise Conflict(lead["lead_id"])
+
+    def _put(self, lead: dict) -> dict:
+        current = self._items.get(lead["lead_id"])
+        self._items[lead["lead_id"]] = item = self._item(lead, (current["version"] + 1) if current else 1)
+        return item
+
+    def save(self, lead: dict, *, was: dict | None = None) -> dict:
+        with _lock:
+            old = set(_identities((was or {}).get("email"), (was or {}).get("phone")))
+            new = set(_identities(lead.get("email"), lead.get("phone")))
+            moving = was is not None and old != new
+            if moving:
+                taken = [k for k in new - old if self._identities.get(k) not in (None, lead["lead_id"])]
+                if taken:
+                    raise Duplicate(self._identities[taken[0]])
+            self._check_version(lead)
+            item = self._put(lead)
+            if moving:
+                for key in old - new:
+                    if self._identities.get(key) == lead["lead_id"]:
+                        del self._identities[key]
+                for key in new - old:
+                    self._identities[key] = lead["lead_id"]
+            return self._dict(item)
+
+    def list(self, lo_id: str | None, stage: str | None, limit: int, cursor: str | None) -> tuple[list[dict], str | None]:
+        start = _decode_cursor(cursor)
+        expected = {"lead_id"} | ({"lo_id", "created_at"} if lo_id else {"stage", "created_at"} if stage else set())
+        if start is not None and (set(start) != expected or not all(
+                isinstance(v, dict) and len(v) == 1 and isinstance(next(iter(v.values())), str) for v in start.values())):
+            raise ValueError("cursor")
+        with _lock:
+            items = list(self._items.values())
+        if lo_id or stage:
+            hash_name = "lo_id" if lo_id else "stage"
+            items = sorted((i for i in items if i[hash_name] == (lo_id or stage) and (not stage or i["stage"] == stage)),
+                           key=lambda i: (i["created_at"], i["lead_id"]), reverse=True)
+            names = (hash_name, "created_at", "lead_id")
+        else:
+            names = ("lead_id",)
+
+        def key(i):
+            return {n: {"S": i[n]} for n in names}
+
+        page, nxt = _page(items, start, key, limit)
+        return [self._dict(i) for i in page], _encode_cursor(nxt)
+
+    def query_index(self, index: str, key, min_range: float | None = None, page_size: int = 100,
+                    start: dict | None = None) -> tuple[list[dict], dict | None, int]:
+        hash_name, range_name = self.INDEXES[index]
+        with _lock:
+            items = sorted((i for i in self._items.values() if i.get(hash_name) == key and i.get(range_name) is not None
+                            and (min_range is None or i[range_name] >= min_range)),
+                           key=lambda i: (i[range_name], i["lead_id"]))
+
+        def ikey(i):
+            return {"lead_id": i["lead_id"], hash_name: i[hash_name], range_name: i[range_name]}
+
+        page, nxt = _page(items, start, ikey, page_size)
+        return [self._dict(i) for i in page], nxt, len(page)
+
+    def all(self) -> list[dict]:
+        """Every lead (the simulator's audit and operators' exports; never a request path)."""
+        with _lock:
+            return [self._dict(i) for i in self._items.values()]
+
+
+class MemoryTimelineRepo:
+    def __init__(self):
+        self._items: dict[str, list[tuple[str, str]]] = {}  # lead_id -> sorted [(sk, item json)]
+
+    def append(self, lead_id: str, item: dict, item_id: str | None = None, *, once: bool = False) -> bool:
+        sk = f"{item['at']}#{item_id or uuid.uuid4().hex}"
+        with _lock:
+            rows = self._items.setdefault(lead_id, [])
+            existing = [n for n, (k, _) in enumerate(rows) if k == sk]
+            if existing:
+                if once:
+                    return False
+                rows.pop(existing[0])
+            insort(rows, (sk, _dump(item)))
+        return True
+
+    def append_many(self, lead_id: str, items: list[dict]) -> None:
+        for item in items:
+            self.append(lead_id, item)
+
+    def list(self, lead_id: str) -> list[dict]:
+        with _lock:
+            return [_load(raw) for _, raw in self._items.get(lead_id, [])]
+
+
+class MemoryTaskRepo:
+    def __init__(self):
+        self._items: dict[str, str] = {}  # task_id -> doc json (insertion order = scan order)
+
+    def put(self, task: dict) -> bool:
+        with _lock:
+            if task["task_id"] in self._items:
+                return False
+            self._items[task["task_id"]] = _dump(task)
+        return True
+
+    def get(self, task_id: str) -> dict | None:
+        with _lock:
+            raw = self._items.get(task_id)
+        return _load(raw) if raw else None
+
+    def complete(self, task_id: str, at: datetime, note: str | None) -> tuple[dict | None, bool]:
+        with _lock:
+            doc = self.get(task_id)
+            if doc is None:
+                return None, False
+            if doc["status"] == "done":
+                return doc, False
+            doc.update(status="done", completed_at=at.isoformat(), note=note)
+            self._items[task_id] = _dump(doc)
+        return doc, True
+
+    def list(self, lo_id: str | None, status: str | None, lead_id: str | None = None,
+             limit: int = 100) -> list[dict]:
+        with _lock:
+            docs = [_load(raw) for raw in self._items.values()]
+        if lead_id or lo_id:
+            field, value = ("lead_id", lead_id) if lead_id else ("lo_id", lo_id)
+            docs = sorted((d for d in docs if d[field] == value), key=lambda d: (d["created_at"], d["task_id"]))
+        return [d for d in docs if not status or d["status"] == status][:limit]
+
+
+class MemoryEnrollmentRepo:
+    def __init__(self):
+        self._items: dict[tuple[str, str], dict] = {}  # (lead_id, enrollment_id) -> {"doc", "version", "due_at"}
+        self._due: list[tuple[str, str, str]] = []     # sorted (due_at, lead_id, enrollment_id): the sparse index
+
+    @staticmethod
+    def _dict(item: dict) -> dict:
+        return {**_load(item["doc"]), "_version": item["version"]}
+
+    def for_lead(self, lead_id: str) -> list[dict]:
+        with _lock:
+            return [self._dict(self._items[k]) for k in sorted(k for k in self._items if k[0] == lead_id)]
+
+    def due(self, now_iso: str, page_size: int = 100, start: dict | None = None) -> tuple[list[dict], dict | None]:
+        with _lock:
+            rows = []
+            for row in self._due:
+                if row[0] > now_iso:
+                    break
+                rows.append(row)
+
+            def key(row):
+                return {"due_at": row[0], "lead_id": row[1], "enrollment_id": row[2]}
+
+            page, nxt = _page(rows, start, key, page_size)
+            return [self._dict(self._items[(r[1], r[2])]) for r in page], nxt
+
+    def next_due(self) -> datetime | None:
+        with _lock:
+            return datetime.fromisoformat(self._due[0][0]) if self._due else None
+
+    def _conflicts(self, e: dict) -> bool:
+        current = self._items.get((e["lead_id"], e["enrollment_id"]))
+        expected = e.get("_version")
+        return (expected is None and current is not None) or (expected is not None and (
+            current is None or current["version"] != expected))
+
+    def _put(self, e: dict) -> None:
+        key = (e["lead_id"], e["enrollment_id"])
+        current = self._items.get(key)
+        if current and current["due_at"]:
+            self._due.remove((current["due_at"], *key))
+        due = e.get("due_at")
+        self._items[key] = {"doc": _dump({k: v for k, v in e.items() if k != "_version"}),
+                            "version": (current["version"] + 1) if current else 1, "due_at": due}
+        if due:
+            insort(self._due, (due, *key))
+
+    def _fits(self, ws: WriteSet, lead_repo) -> bool:
+        if any(self._conflicts(e) for e in ws.enrollments):
+            return False
+        if ws.lead is not None and lead_repo is not None:
+            try:
+                lead_repo._check_version(ws.lead)
+            except Conflict:
+                return False
+        return True
+
+    def _apply(self, ws: WriteSet, lead_repo, touches, timeline, tasks) -> None:
+        for e in ws.enrollments:
+            self._put(e)
+        if ws.lead is not None and lead_repo is not None:
+            lead_repo._put(ws.lead)
+        for t in ws.touches:
+            touches._items[(t["lead_id"], t["touch_id"])] = {"status": t["status"], "doc": _dump(t),
+                                                              "history": [_history(t)]}
+        for item, item_id in ws.timeline:
+            timeline.append(item.get("lead_id") or ws.lead_id, item, item_id)
+        for task in ws.tasks:
+            tasks._items[task["task_id"]] = _dump(task)
+
+    def bind(self, touches: "MemoryTouchRepo", timeline: MemoryTimelineRepo, tasks: MemoryTaskRepo) -> None:
+        """The other repositories a transaction writes to (DynamoDB reaches them by table name)."""
+        self._others = (touches, timeline, tasks)
+
+    def save_all(self, enrollments: list[dict], lead: dict | None = None, lead_repo=None,
+                 touches: list[dict] = (), timeline: list[tuple[dict, str | None]] = (),
+                 tasks: list[dict] = ()) -> None:
+        ws = WriteSet(enrollments, lead, list(touches), list(timeline), list(tasks))
+        if ws.size(lead_repo) == 0:
+            return
+        with _lock:
+            if not self._fits(ws, lead_repo):
+                raise Conflict(",".join(e["enrollment_id"] for e in enrollments))
+            self._apply(ws, lead_repo, *self._others)
+
+    def save_many(self, sets: list[WriteSet], lead_repo, max_actions: int = 100) -> set[int]:
+        failed = set()
+        with _lock:
+            for i, ws in enumerate(sets):
+                if ws.size(lead_repo) == 0:
+                    continue
+                if self._fits(ws, lead_repo):
+                    self._apply(ws, lead_repo, *self._others)
+                else:
+                    failed.add(i)
+        return failed
+
+
+class MemoryTouchRepo:
+    def __init__(self):
+        self._items: dict[tuple[str, str], dict] = {}  # (lead_id, touch_id) -> {"status", "doc", "history"}
+
+    def claim(self, touch: dict, *, history: bool = True) -> bool:
+        key = (touch["lead_id"], touch["touch_id"])
+        with _lock:
+            current = self._items.get(key)
+            if current is not None and current["status"] not in RETRYABLE:
+                return False
+            past = list(current["history"]) if current else []
+            self._items[key] = {"status": touch["status"], "doc": _dump(touch),
+                                "history": past + ([_history(touch)] if history else [])}
+        return True
+
+    def mark(self, touch: dict, *, expect: str | None = None) -> bool:
+        key = (touch["lead_id"], touch["touch_id"])
+        with _lock:
+            current = self._items.get(key)
+            if expect and (current is None or current["status"] != expect):
+                return False
+            past = list(current["history"]) if current else []
+            self._items[key] = {"status": touch["status"], "doc": _dump(touch), "history": past + [_history(touch)]}
+        return True
+
+    def mark_many(self, touches: list[dict], *, expect: str = "sending") -> int:
+        return sum(1 for t in touches if self.mark(t, expect=expect))
+
+    @staticmethod
+    def _dict(item: dict) -> dict:
+        return {**_load(item["doc"]), "status": item["status"], "history": [dict(h) for h in item["history"]]}
+
+    def get(self, lead_id: str, touch_id: str, *, consistent: bool = False) -> dict | None:
+        with _lock:
+            item = self._items.get((lead_id, touch_id))
+            return self._dict(item) if item else None
+
+    def for_lead(self, lead_id: str) -> list[dict]:
+        with _lock:
+            return [self._dict(self._items[k]) for k in sorted(k for k in self._items if k[0] == lead_id)]
+
+    def all(self) -> list[dict]:
+        """Every touch (the simulator's audit; never a request path)."""
+        with _lock:
+            return [self._dict(i) for i in self._items.values()]
+
+
+class MemoryStatsRepo:
+    def __init__(self):
+        self._rows: dict[tuple[str, str], dict[str, int]] = {}
+
+    def add(self, sequence: str, step: str, counts: dict[str, int]) -> None:
+        with _lock:
+            row = self._rows.setdefault((sequence, step), {})
+            for name, n in counts.items():
+                row[name] = row.get(name, 0) + n
+
+    def add_all(self, grouped: dict[tuple[str, str], dict[str, int]]) -> None:
+        for (sequence, step), counts in grouped.items():
+            self.add(sequence, step, counts)
+
+    def rows(self) -> list[dict]:
+        from ..domain.analytics import COUNTERS
+
+        with _lock:
+            return [{"sequence": seq, "step": step, **{n: int(row.get(n, 0)) for n in COUNTERS}}
+                    for (seq, step), row in sorted(self._rows.items())]
+
+
+class MemoryRateRepo:
+    def __init__(self):
+        self._history: dict[str, dict[str, dict]] = {}  # product -> as_of -> quote
+        self._latest: dict[str, dict] = {}
+
+    def put(self, product: str, rate: float, as_of: str, source: str) -> None:
+        quote = {"product": product, "rate": float(rate), "as_of": as_of, "source": source}
+        with _lock:
+            self._history.setdefault(product, {})[as_of] = quote
+            if product not in self._latest or self._latest[product]["as_of"] <= as_of:
+                self._latest[product] = quote
+
+    def latest(self, product: str) -> dict | None:
+        with _lock:
+            quote = self._latest.get(product)
+            return dict(quote) if quote else None
+
+    def latest_all(self) -> list[dict]:
+        with _lock:
+            return [dict(self._latest[p]) for p in sorted(self._latest)]
+
+    def history(self, product: str, limit: int = 52) -> list[dict]:
+        with _lock:
+            days = sorted(self._history.get(product, {}), reverse=True)[:limit]
+            return [dict(self._history[product][d]) for d in days]
+
+
+class MemoryStore:
+    """Every repository, in memory, wired to each other as the tables are."""
+
+    def __init__(self, team_settings: dict):
+        self.leads = MemoryLeadRepo(team_settings)
+        self.timeline = MemoryTimelineRepo()
+        self.tasks = MemoryTaskRepo()
+        self.touches = MemoryTouchRepo()
+        self.enrollments = MemoryEnrollmentRepo()
+        self.enrollments.bind(self.touches, self.timeline, self.tasks)
+        self.stats = MemoryStatsRepo()
+        self.rates = MemoryRateRepo()

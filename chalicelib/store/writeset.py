@@ -1,0 +1,24 @@
+"""One lead's decision, written all-or-nothing: shared by the DynamoDB and in-memory stores."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+
+@dataclass
+class WriteSet:
+    """Everything one lead's decision changes: enrollments, the lead, touch decisions,
+    timeline items (item, id or None) and tasks."""
+    enrollments: list[dict]
+    lead: dict | None = None
+    touches: list[dict] = field(default_factory=list)
+    timeline: list[tuple[dict, str | None]] = field(default_factory=list)
+    tasks: list[dict] = field(default_factory=list)
+
+    def size(self, lead_repo) -> int:
+        """Actions in a transaction (the lead only counts when a lead repository writes it)."""
+        return (len(self.enrollments) + (1 if self.lead is not None and lead_repo is not None else 0)
+                + len(self.touches) + len(self.timeline) + len(self.tasks))
+
+    @property
+    def lead_id(self) -> str | None:
+        return (self.lead or {}).get("lead_id") or (self.enrollments[0]["lead_id"] if self.enrollments else None)

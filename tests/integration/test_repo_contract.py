@@ -1,0 +1,237 @@
+"""One contract, two stores: DynamoDB (on moto, tables from infra/) and the in-memory store.
+
+The fast simulator runs the engine on ``chalicelib/store/memory.py``; it may only do so because
+every behaviour the engine relies on (conditional writes, all-or-nothing transactions, sparse
+indexes, paging, identity claims) is checked here against both.
+"""
+from datetime import datetime, timedelta, timezone
+
+import pytest
+
+from chalicelib.store.errors import Conflict, Duplicate
+from chalicelib.store.writeset import WriteSet
+
+T0 = datetime(2027, 4, 13, 15, 0, tzinfo=timezone.utc)
+
+
+@pytest.fixture(params=["dynamodb", "memory"])
+def repos(request):
+    from chalicelib.config import settings
+    from chalicelib.services.context import Context
+
+    if request.param == "memory":
+        yield Context.in_memory(settings())
+        return
+    request.getfixturevalue("aws")
+    yield Context(settings())
+
+
+def _lead(n: int, **extra) -> dict:
+    at = (T0 + timedelta(minutes=n)).isoformat()
+    return {"lead_id": f"lead-{n:03d}", "first_name": f"B{n}", "email": f"b{n}@example.com",
+            "phone": f"+1512555{n:04d}", "lo_id": "lo-1", "stage": "new_lead", "created_at": at,
+            "consent_records": [], **extra}
+
+
+def _enrollment(lead_id: str, n: int, due: str | None, **extra) -> dict:
+    return {"enrollment_id": f"{lead_id}.e{n}", "lead_id": lead_id, "sequence": "lead_nurture", "status": "active",
+            "due_at": due, "step": "x", **extra}
+
+
+# -- leads -------------------------------------------------------------------------------------
+
+def test_a_lead_reads_back_with_a_version_that_counts_writes(repos):
+    created = repos.leads.create(_lead(1, loan={"rate": 6.5, "amount": 300000}))
+    assert created["_version"] == 1 and created["loan"] == {"rate": 6.5, "amount": 300000}
+    saved = repos.leads.save({**created, "first_name": "Bea"})
+    assert saved["_version"] == 2 and repos.leads.get("lead-001")["first_name"] == "Bea"
+    assert repos.leads.get("nobody") is None
+    assert set(repos.leads.get_many(["lead-001", "nobody", "lead-001"])) == {"lead-001"}
+
+
+def test_a_stale_write_is_a_conflict_and_changes_nothing(repos):
+    created = repos.leads.create(_lead(1))
+    repos.leads.save({**created, "first_name": "First"})
+    with pytest.raises(Conflict):
+        repos.leads.save({**created, "first_name": "Second"})  # read at version 1, now 2
+    assert repos.leads.get("lead-001")["first_name"] == "First"
+
+
+def test_an_email_or_phone_belongs_to_one_lead(repos):
+    repos.leads.create(_lead(1))
+    with pytest.raises(Duplicate) as dup:
+        repos.leads.create({**_lead(2), "email": "B1@EXAMPLE.com"})
+    assert dup.value.lead_id == "lead-001"
+    with pytest.raises(Duplicate):
+        repos.leads.create({**_lead(3), "phone": "+15125550001"})
+    assert repos.leads.find_duplicate("b1@example.com", None) == "lead-001"
+    assert repos.leads.find_duplicate("b1@example.com", None, exclude="lead-001") is None
+
+
+def test_a_changed_email_moves_its_claim(repos):
+    one = repos.leads.create(_lead(1))
+    repos.leads.create(_lead(2))
+    moved = repos.leads.save({**one, "email": "new@example.com"}, was=one)
+    assert repos.leads.find_duplicate("b1@example.com", None) is None
+    assert repos.leads.find_duplicate("new@example.com", None) == "lead-001"
+    with pytest.raises(Duplicate) as dup:
+        repos.leads.save({**moved, "email": "b2@example.com"}, was=moved)
+    assert dup.value.lead_id == "lead-002"
+    assert repos.leads.get("lead-001")["email"] == "new@example.com"
+
+
+def test_listing_by_lo_pages_newest_first_without_gaps_or_repeats(repos):
+    for n in range(5):
+        repos.leads.create(_lead(n, stage="funded" if n % 2 else "new_lead"))
+    seen, cursor = [], None
+    while True:
+        page, cursor = repos.leads.list("lo-1", None, 2, cursor)
+        seen += [lead["lead_id"] for lead in page]
+        if not cursor:
+            break
+    assert seen == [f"lead-{n:03d}" for n in (4, 3, 2, 1, 0)]
+    funded, cursor = [], None
+    while True:
+        page, cursor = repos.leads.list(None, "funded", 1, cursor)
+        funded += [lead["lead_id"] for lead in page]
+        if not cursor:
+            break
+    assert funded == ["lead-003", "lead-001"]
+    with pytest.raises(ValueError):
+        repos.leads.list("lo-1", None, 2, "bm90LWEtY3Vyc29y")
+
+
+def test_sparse_indexes_hold_only_the_leads_a_sweep_needs(repos):
+    past = dict(stage="funded", birthday="1980-04-15",
+                loan={"funded_on": "2024-04-15", "product": "conv30", "rate": 7.25})
+    repos.leads.create(_lead(1, **past))
+    repos.leads.create(_lead(2, **{**past, "loan": {**past["loan"], "rate": 6.0}}))
+    repos.leads.create(_lead(3, birthday="1990-04-15"))              # an open lead: birthday only
+    repos.leads.create(_lead(4, stage="funded", loan={"funded_on": "2024-05-01"}))
+    ids = lambda page: sorted(lead["lead_id"] for lead in page[0])  # noqa: E731
+    assert ids(repos.leads.query_index("by_funded_md", "04-15")) == ["lead-001", "lead-002"]
+    assert ids(repos.leads.query_index("by_birthday_md", "04-15")) == ["lead-001", "lead-002", "lead-003"]
+    assert ids(repos.leads.query_index("by_refi_rate", "conv30", 7.0)) == ["lead-001"]
+    assert ids(repos.leads.query_index("by_refi_rate", "conv30")) == ["lead-001", "lead-002"]
+    assert repos.leads.query_index("by_funded_md", "12-25")[0] == []
+    read, start, pages = [], None, 0
+    while True:
+        items, start, n = repos.leads.query_index("by_birthday_md", "04-15", page_size=2, start=start)
+        read += [lead["lead_id"] for lead in items]
+        pages += 1
+        assert n == len(items)
+        if not start:
+            break
+    assert sorted(read) == ["lead-001", "lead-002", "lead-003"] and len(read) == 3 and pages >= 2
+    saved = repos.leads.save({**repos.leads.get("lead-003"), "birthday": None})
+    assert saved["lead_id"] not in ids(repos.leads.query_index("by_birthday_md", "04-15"))
+
+
+# -- enrollments and the due index ---------------------------------------------------------------
+
+def test_only_enrollments_with_a_step_to_run_are_due(repos):
+    early, late = T0.isoformat(), (T0 + timedelta(hours=2)).isoformat()
+    repos.enrollments.save_all([_enrollment("lead-001", 1, late), _enrollment("lead-001", 2, None, status="completed"),
+                                _enrollment("lead-002", 1, early)])
+    assert [e["enrollment_id"] for e in repos.enrollments.due((T0 + timedelta(hours=1)).isoformat())[0]] == \
+        ["lead-002.e1"]
+    assert repos.enrollments.next_due() == T0
+    due, start = repos.enrollments.due(late, page_size=1)
+    assert len(due) == 1 and start is not None
+    rest, _ = repos.enrollments.due(late, page_size=5, start=start)
+    assert [e["enrollment_id"] for e in due + rest] == ["lead-002.e1", "lead-001.e1"]
+    first = repos.enrollments.for_lead("lead-001")[0]
+    assert first["_version"] == 1
+    repos.enrollments.save_all([{**first, "due_at": None, "status": "completed"}])
+    assert [e["enrollment_id"] for e in repos.enrollments.due(late)[0]] == ["lead-002.e1"]
+
+
+def test_a_transaction_is_all_or_nothing(repos):
+    lead = repos.leads.create(_lead(1))
+    repos.enrollments.save_all([_enrollment("lead-001", 1, T0.isoformat())])
+    stale = repos.enrollments.for_lead("lead-001")[0]
+    repos.enrollments.save_all([{**stale, "step": "moved"}])
+    touch = {"lead_id": "lead-001", "touch_id": "lead-001.e1.1", "status": "deferred", "at": T0.isoformat(),
+             "reason": "cap"}
+    item = ({"at": T0.isoformat(), "kind": "enrollment", "action": "paused"}, None)
+    with pytest.raises(Conflict):
+        repos.enrollments.save_all([{**stale, "step": "lost"}], {**lead, "first_name": "Lost"}, repos.leads,
+                                   touches=[touch], timeline=[item])
+    assert repos.enrollments.for_lead("lead-001")[0]["step"] == "moved"
+    assert repos.leads.get("lead-001")["first_name"] == "B1"
+    assert repos.touches.get("lead-001", "lead-001.e1.1") is None and repos.timeline.list("lead-001") == []
+    with pytest.raises(Conflict):  # a new enrollment that already exists
+        repos.enrollments.save_all([_enrollment("lead-001", 1, None)])
+
+
+def test_many_leads_in_one_go_drop_only_the_one_that_changed(repos):
+    leads = [repos.leads.create(_lead(n)) for n in range(3)]
+    repos.leads.save({**leads[1], "first_name": "Changed"})
+    sets = [WriteSet([_enrollment(lead["lead_id"], 1, T0.isoformat())], {**lead, "last_touch_at": T0.isoformat()},
+                     timeline=[({"at": T0.isoformat(), "kind": "enrollment", "action": "enrolled"}, None)])
+            for lead in leads]
+    assert repos.enrollments.save_many(sets, repos.leads) == {1}
+    assert repos.leads.get("lead-000")["last_touch_at"] == T0.isoformat()
+    assert "last_touch_at" not in repos.leads.get("lead-001")
+    assert repos.enrollments.for_lead("lead-001") == [] and repos.timeline.list("lead-001") == []
+    assert len(repos.timeline.list("lead-002")) == 1
+
+
+# -- touches: the exactly-once guard ---------------------------------------------------------------
+
+def test_a_touch_is_claimed_once_and_moved_on_only_by_its_holder(repos):
+    touch = {"lead_id": "lead-001", "touch_id": "t1", "at": T0.isoformat(), "channel": "email"}
+    assert repos.touches.claim({**touch, "status": "sending"}, history=False)
+    assert not repos.touches.claim({**touch, "status": "sending"})
+    assert not repos.touches.mark({**touch, "status": "sent"}, expect="retrying")
+    assert repos.touches.mark({**touch, "status": "retrying", "reason": "throttled"}, expect="sending")
+    assert repos.touches.claim({**touch, "status": "sending"}, history=False)  # a retry may claim again
+    assert repos.touches.mark_many([{**touch, "status": "sent"}, {**touch, "touch_id": "t2", "status": "sent"}]) == 1
+    got = repos.touches.get("lead-001", "t1", consistent=True)
+    assert got["status"] == "sent" and [h["status"] for h in got["history"]] == ["retrying", "sent"]
+    assert repos.touches.get("lead-001", "t2") is None
+    assert [t["touch_id"] for t in repos.touches.for_lead("lead-001")] == ["t1"]
+    assert not repos.touches.mark({**touch, "touch_id": "t3", "status": "sent"}, expect="sending")
+
+
+# -- timeline, tasks, counters, rates ------------------------------------------------------------
+
+def test_timeline_reads_oldest_first_and_dedupes_on_request(repos):
+    later = {"at": (T0 + timedelta(minutes=5)).isoformat(), "kind": "event", "type": "email_opened"}
+    first = {"at": T0.isoformat(), "kind": "event", "type": "stage_changed"}
+    assert repos.timeline.append("lead-001", later, "open-1", once=True)
+    assert not repos.timeline.append("lead-001", later, "open-1", once=True)
+    repos.timeline.append_many("lead-001", [first])
+    assert [i["type"] for i in repos.timeline.list("lead-001")] == ["stage_changed", "email_opened"]
+
+
+def test_a_task_is_created_once_and_completed_once(repos):
+    task = {"task_id": "task-1", "lead_id": "lead-001", "lo_id": "lo-1", "status": "open",
+            "created_at": T0.isoformat(), "title": "Call"}
+    assert repos.tasks.put(task) and not repos.tasks.put({**task, "title": "Again"})
+    repos.tasks.put({**task, "task_id": "task-2", "created_at": (T0 + timedelta(minutes=1)).isoformat()})
+    done, changed = repos.tasks.complete("task-1", T0, "left a message")
+    assert changed and done["status"] == "done" and done["note"] == "left a message"
+    assert repos.tasks.complete("task-1", T0, None) == (done, False)
+    assert repos.tasks.complete("nope", T0, None) == (None, False)
+    assert [t["task_id"] for t in repos.tasks.list(None, "open", lead_id="lead-001")] == ["task-2"]
+    assert [t["task_id"] for t in repos.tasks.list("lo-1", None)] == ["task-1", "task-2"]
+    assert repos.tasks.get("task-1")["title"] == "Call"
+
+
+def test_counters_add_up(repos):
+    repos.stats.add("lead_nurture", "hello_text", {"sent": 1})
+    repos.stats.add_all({("lead_nurture", "hello_text"): {"sent": 2, "opened": 1}, ("birthday", "card"): {"sent": 1}})
+    rows = {(r["sequence"], r["step"]): r for r in repos.stats.rows()}
+    assert rows[("lead_nurture", "hello_text")]["sent"] == 3 and rows[("lead_nurture", "hello_text")]["opened"] == 1
+    assert rows[("birthday", "card")]["clicked"] == 0
+
+
+def test_a_back_filled_rate_does_not_replace_the_latest(repos):
+    repos.rates.put("conv30", 6.5, "2027-04-09", "pmms")
+    repos.rates.put("conv30", 6.9, "2027-04-02", "pmms")
+    repos.rates.put("fha30", 6.1, "2027-04-09", "pmms")
+    assert repos.rates.latest("conv30") == {"product": "conv30", "rate": 6.5, "as_of": "2027-04-09", "source": "pmms"}
+    assert [q["as_of"] for q in repos.rates.history("conv30")] == ["2027-04-09", "2027-04-02"]
+    assert [q["product"] for q in repos.rates.latest_all()] == ["conv30", "fha30"]
+    assert repos.rates.latest("jumbo30") is None
