@@ -3,15 +3,16 @@
 The measurements run in their own fresh processes, so none sees another's caches or memory:
   bench.calls      AWS calls per touch (email, SMS, task, voice) and per tracking request, on moto
   bench.sweeps     items read by the nightly sweeps at N and 10N leads, on moto
+  bench.burst      5,000 e-mail touches due in one minute against the team's send rate (memory store)
   bench.rss        peak RSS of a process that imports the app and delivers 10 touches (moto server apart)
   bench.coldstart  cold import of app.py against import boto3 + one client, interleaved
   bench.first_request  a fresh process importing the app and serving one open-pixel request
                    (clients built, its SendMessage to a moto server), in the same rounds
-calls and sweeps run side by side; the RSS and the timing measurements run alone after them.
+calls, sweeps and burst run side by side; the RSS and the timing measurements run alone after them.
 This process stays small on purpose: it is the parent of the RSS child (see bench.rss).
 
 Environment knobs: BENCH_LEADS (email batch, default 120), BENCH_SWEEP_N (default 200),
-BENCH_IMPORT_RUNS (default 15).
+BENCH_IMPORT_RUNS (default 15), BENCH_BURST (touches due at once, default 5000).
 """
 from __future__ import annotations
 
@@ -37,6 +38,9 @@ TARGETS = {  # key: (label, target text, predicate)
     "import_ratio_vs_boto3": ("cold import app.py / (boto3 + 1 client)", "<= 1.3", lambda v: v <= 1.3),
     "first_request_ratio": ("first pixel request, fresh process / (boto3 + 1 client)", "<= 1.6",
                             lambda v: v <= 1.6),
+    "burst": ("5,000 e-mails due in one minute: peak sends/s vs limit", "peak <= limit, all sent once",
+              lambda b: b["peak_per_second"] <= b["limit_per_second"] and b["sent"] == b["touches"]
+              and b["duplicates"] == 0),
     "dispatch_peak_rss_mb": ("peak RSS, import + deliver 10 touches (MB)", "<= 128", lambda v: v <= 128),
     "engine_cost_share_of_channel": ("engine cost / channel cost, per 1000 leads", "< 1%", lambda v: v < 0.01),
 }
@@ -177,6 +181,9 @@ def _fmt(key: str, value) -> str:
         return "error"
     if key == "engine_cost_share_of_channel":
         return f"{100 * value:.2f}%"
+    if key == "burst":
+        return (f"{value['peak_per_second']}/s of {value['limit_per_second']}/s, sent {value['sent']}/{value['touches']}, "
+                f"{value['duplicates']} dup, {value['minutes_to_drain']} min")
     if isinstance(value, float):
         return f"{value:.2f}" if abs(value) >= 0.1 else f"{value:.4f}"
     return str(value)
@@ -224,6 +231,12 @@ def details(results: dict) -> str:
         top = list(cb["engine_usd_by_item"].items())[:4]
         out.append("Engine cost per 1000 leads, largest items: " + ", ".join(f"{k} ${v:.3f}" for k, v in top))
         out.append("Fixed per stack: " + ", ".join(f"{k} ${v:.2f}" for k, v in cb["fixed_per_stack_usd"].items() if v >= 0.005))
+    b = results.get("burst_details")
+    if b:
+        out.append(f"Burst: {b['pacing']}; sends by minute {b['sends_by_minute']}; busiest minute / 60 = "
+                   f"{b['peak_per_second_minute_average']:.1f}/s; transactional last sent at second "
+                   f"{b['transactional']['last_sent_second']}; in-memory due paging {b['memory_due_paging'].split(':')[0]}; "
+                   f"{b['wall_seconds']['run']} s")
     if results.get("sweep_source"):
         d = results["sweep_details"]
         out.append(f"Sweeps measured through {results['sweep_source']}: items read by table at "
@@ -246,9 +259,10 @@ def main() -> int:
     errors: dict[str, str] = {}
     raw: dict = {}
 
-    print("bench: calls per touch and sweep reads (moto, two processes)...", file=sys.stderr, flush=True)
-    calls_proc, sweeps_proc = _child("bench.calls"), _child("bench.sweeps")
-    for name, proc in (("calls", calls_proc), ("sweeps", sweeps_proc)):
+    print("bench: calls per touch and sweep reads (moto), the burst (memory store): three processes...",
+          file=sys.stderr, flush=True)
+    children = {name: _child(f"bench.{name}") for name in ("calls", "sweeps", "burst")}
+    for name, proc in children.items():
         try:
             raw[name] = _collect(proc, name)
         except Exception as exc:
@@ -260,6 +274,11 @@ def main() -> int:
                 results.update(fn(raw["calls"]))
             except Exception as exc:
                 errors[f"calls:{name}"] = f"{type(exc).__name__}: {exc}"
+    if "burst" in raw:
+        b = raw["burst"]
+        results["burst"] = {k: b[k] for k in ("touches", "limit_per_second", "peak_per_second", "sent", "duplicates",
+                                              "minutes_to_drain")}
+        results["burst_details"] = b
     if "sweeps" in raw:
         s = raw["sweeps"]
         results.update(sweep_read_ratio_10x=s["ratio"], sweep_source=s["small"]["source"],
