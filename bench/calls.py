@@ -212,7 +212,24 @@ def _run(log) -> dict:
             "seconds": timer.seconds, "invocations": timer.invocations, "log_bytes": logs.bytes,
             "emf_metrics": sorted(f"{name} [{', '.join(dims)}]" for name, dims in logs.metrics),
             "sms_parts": sms, "sms_sample": sms_sample, "touch_statuses": _statuses(ctx),
+            "item_sizes": _item_sizes(),
             "lambda_log_lines_bytes": LAMBDA_LOG_LINES_BYTES}
+
+
+def _item_sizes() -> dict:
+    """Items and their mean size per table after the run (DynamoDB's size rule, bench.wru), read from
+    moto's backend: what a lead and its touches occupy (storage, and the read units of the items)."""
+    from moto.backends import get_backend
+
+    from .wru import item_size
+
+    backend = get_backend("dynamodb")["123456789012"][os.environ.get("AWS_DEFAULT_REGION", "us-east-1")]
+    out = {}
+    for name, table in backend.tables.items():
+        sizes = [item_size(i.to_json()["Attributes"]) for i in table.all_items()]
+        out[name.rsplit("-", 1)[-1]] = {"items": len(sizes), "mean_bytes": round(sum(sizes) / len(sizes)) if sizes else 0,
+                                        "max_bytes": max(sizes, default=0)}
+    return out
 
 
 def _statuses(ctx) -> dict:

@@ -116,6 +116,8 @@ def _email_figures(c: dict) -> dict:
         "email_wru_by_operation": wru_by_op,
         "email_wru_by_table_and_index": dict(sorted(wru_by_target.items(), key=lambda kv: -kv[1])),
         "email_writes_failed_conditions": {stage: u.get("writes_failed") for stage, u in wru.items()},
+        # after the run (leads, their enrollments and 4 touches each, tracking events): storage and item sizes
+        "dynamodb_item_sizes": c.get("item_sizes"),
         "email_touches": n,
         "email_calls_by_operation": {"schedule": schedule, "deliver": deliver},
         "email_calls_per_touch_schedule": sum(schedule.values()),
