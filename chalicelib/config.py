@@ -51,6 +51,9 @@ class Team:
     behavior: dict = field(default_factory=dict)
     # AI personalisation (Bedrock): {"enabled", "model_id", "channels", "tone", "guardrail": {"id", "version"}}
     personalise: dict = field(default_factory=dict)
+    # provider limits the scheduler paces sends to: {"email_per_second", "sms_per_second" (per
+    # origination number), "voice_per_second"}; defaults in chalicelib/domain/pacing.py
+    send_rates: dict = field(default_factory=dict)
 
     def lo(self, lo_id: str | None) -> LoanOfficer:
         for lo in self.los:

@@ -18,6 +18,11 @@ EARLY_CLOSE_STATES = {"FL", "OK", "MD", "WA"}
 # The cap is applied when a touch is scheduled; delivery follows within seconds (a minute at
 # most when deployed), so the gap between two recorded send times may be that much shorter.
 DELIVERY_SLACK = timedelta(minutes=2)
+# OPT_OUT_SAME_SECOND: times are whole virtual seconds and the simulated borrowers answer a
+# message in the second it arrives, so an opt-out or revocation stamped with a send's own second
+# answered that send (or an earlier one). The local runtime applies every queued event, opt-outs
+# included, before it delivers anything (chalicelib/local/runtime.drain), so a send after an
+# opt-out always carries a later second and is caught.
 
 
 def _sent_at(touch: dict) -> datetime | None:
@@ -37,7 +42,7 @@ def _consent_at(lead: dict, channel: str, at: datetime) -> bool | None:
     state = None
     for rec in sorted((r for r in lead.get("consent_records", []) if r.get("channel") == channel),
                       key=lambda r: datetime.fromisoformat(r["at"])):
-        if datetime.fromisoformat(rec["at"]) <= at:
+        if datetime.fromisoformat(rec["at"]) < at:  # same second: see OPT_OUT_SAME_SECOND
             state = bool(rec["granted"])
     return state
 
@@ -67,7 +72,7 @@ def audit(touches: list[dict], leads: dict[str, dict], sends_per_touch: Counter,
                 violations["consent"].append(f"{where}: consent {consent}")
         if channel == "email" and marketing:
             sup = (lead.get("suppressed") or {}).get("email")
-            if sup and datetime.fromisoformat(sup["at"]) <= at:
+            if sup and datetime.fromisoformat(sup["at"]) < at:  # same second: see OPT_OUT_SAME_SECOND
                 violations["opted_out_email"].append(f"{where} after {sup['reason']} at {sup['at']}")
     for lead_id, sends in by_lead.items():
         borrower = sorted((at, t) for at, t in sends if t["channel"] != "partner_email")

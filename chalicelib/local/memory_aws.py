@@ -59,7 +59,8 @@ class MemorySQS:
         return {"MessageId": message.id, "MD5OfMessageBody": hashlib.md5(MessageBody.encode()).hexdigest()}
 
     def send_message_batch(self, QueueUrl, Entries, **_):
-        ok = [{"Id": e["Id"], **self.send_message(QueueUrl, e["MessageBody"], e.get("MessageAttributes"))}
+        ok = [{"Id": e["Id"], **self.send_message(QueueUrl, e["MessageBody"], e.get("MessageAttributes"),
+                                                  e.get("DelaySeconds", 0))}
               for e in Entries]
         return {"Successful": ok, "Failed": []}
 
@@ -109,6 +110,11 @@ class MemorySQS:
         self._reveal(q)
         return {"Attributes": {"ApproximateNumberOfMessages": str(len(q.ready)),
                                "ApproximateNumberOfMessagesNotVisible": str(len(q.hidden))}}
+
+    def next_visible(self):
+        """When the next hidden message (delayed or in flight) shows again, if any."""
+        times = [m.visible_at for q in self.queues.values() for m in q.hidden.values()]
+        return min(times) if times else None
 
     def depth(self) -> int:
         """Messages waiting or in flight, every queue (the simulator's idle check)."""

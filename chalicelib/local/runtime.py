@@ -55,35 +55,48 @@ def _sqs_event(queue_url: str, messages: list[dict]) -> dict:
 
 
 def drain(max_batches: int = 500) -> int:
-    """Feed every queue to its handler until all are empty; returns messages handled."""
+    """Feed every queue to its handler until all are empty; returns messages handled.
+
+    The events queue is emptied before the next touches batch is taken: an opt-out that has
+    arrived is applied before a touch queued in the same virtual second is delivered (deployed,
+    both run at once and an in-flight touch can cross an opt-out by seconds; locally the order
+    is fixed so a run is repeatable and the simulator's audit is strict)."""
     sqs = client("sqs")
     handled = 0
     with _lock:
-        for _ in range(max_batches):
+        batches = 0
+        progressed = True
+        while progressed and batches < max_batches:
             progressed = False
             for url, handler in _queues():
-                resp = sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10, WaitTimeSeconds=0,
-                                           MessageAttributeNames=["All"], AttributeNames=["All"])
-                messages = resp.get("Messages", [])
-                if not messages:
-                    continue
-                progressed = True
-                try:
-                    result = handler(_sqs_event(url, messages), _Context()) or {}
-                except Exception:
-                    # Powertools raises when every record failed: Lambda then returns the whole
-                    # batch to the queue, and so do we (the messages reappear after their timeout)
-                    logger.exception("batch failed", extra={"queue": url.rsplit("/", 1)[-1]})
-                    result = {"batchItemFailures": [{"itemIdentifier": m["MessageId"]} for m in messages]}
-                failed = {f["itemIdentifier"] for f in result.get("batchItemFailures", [])}
-                done = [m for m in messages if m["MessageId"] not in failed]
-                if done:
-                    sqs.delete_message_batch(QueueUrl=url, Entries=[
-                        {"Id": str(i), "ReceiptHandle": m["ReceiptHandle"]} for i, m in enumerate(done)])
-                handled += len(messages)
-            if not progressed:
-                break
+                while batches < max_batches:
+                    resp = sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10, WaitTimeSeconds=0,
+                                               MessageAttributeNames=["All"], AttributeNames=["All"])
+                    messages = resp.get("Messages", [])
+                    if not messages:
+                        break
+                    progressed = True
+                    batches += 1
+                    _handle(sqs, url, handler, messages)
+                    handled += len(messages)
+                    if url != settings().events_queue_url:
+                        break  # one touches batch, then back to the events that batch may have raised
     return handled
+
+
+def _handle(sqs, url: str, handler, messages: list[dict]) -> None:
+    try:
+        result = handler(_sqs_event(url, messages), _Context()) or {}
+    except Exception:
+        # Powertools raises when every record failed: Lambda then returns the whole
+        # batch to the queue, and so do we (the messages reappear after their timeout)
+        logger.exception("batch failed", extra={"queue": url.rsplit("/", 1)[-1]})
+        result = {"batchItemFailures": [{"itemIdentifier": m["MessageId"]} for m in messages]}
+    failed = {f["itemIdentifier"] for f in result.get("batchItemFailures", [])}
+    done = [m for m in messages if m["MessageId"] not in failed]
+    if done:
+        sqs.delete_message_batch(QueueUrl=url, Entries=[
+            {"Id": str(i), "ReceiptHandle": m["ReceiptHandle"]} for i, m in enumerate(done)])
 
 
 def _scheduled_event(now: datetime, rule: str) -> dict:
@@ -119,6 +132,7 @@ def reset() -> None:
 def cycle() -> None:
     """One worker cycle at the current virtual time: schedules, then queues until quiet."""
     with _lock:
+        drain()  # what arrived since the last cycle (opt-outs, replies) before anything is scheduled
         for _ in range(20):
             run_schedules(clock.now())
             if drain() == 0:
@@ -160,7 +174,8 @@ def advance(seconds: float) -> datetime:
         while clock.now() < target:
             now = clock.now()
             due = context().enrollments.next_due()
-            stops = [target, _next_night(now)] + ([max(due, now + timedelta(seconds=1))] if due else [])
+            shows = getattr(client("sqs"), "next_visible", lambda: None)()  # the in-memory queues' delays
+            stops = [target, _next_night(now)] + [max(t, now + timedelta(seconds=1)) for t in (due, shows) if t]
             clock.advance((min(stops) - now).total_seconds())
             cycle()
         return clock.now()

@@ -92,7 +92,9 @@ def _next_touch_preview(enrollment: dict, seq: Sequence) -> dict | None:
     step = seq.step(enrollment["step"]) if enrollment.get("step") else None
     if isinstance(step, Touch) and not enrollment.get("wait"):
         return {"touch_id": f"{enrollment['enrollment_id']}.{enrollment.get('touch_no', 0) + 1}",
-                "step": step.name, "channel": step.channel, "to_role": step.to_role}
+                "step": step.name, "channel": step.channel, "to_role": step.to_role,
+                # goes ahead of a marketing burst when sends are paced (domain/pacing.py)
+                "urgent": bool(step.immediate or step.kind == "transactional" or enrollment.get("hot") or seq.hot)}
     return None
 
 

@@ -1,9 +1,10 @@
 """schedule_due_touches: every minute, run what is due and queue the touches to send.
 
-Reads only the sparse "due" index. Per lead: its due enrollments in priority order through
-the pure engine and contact policy, then one transaction (enrollments + the lead's last
-touch time + deferred/suppressed decisions), then the touch orders onto the touches queue in
-batches of 10.
+Reads only the sparse "due" index (its urgent partition first). Per lead: its due enrollments
+in priority order through the pure engine and contact policy; then pacing keeps what the
+team's send rates allow this minute (domain/pacing.py); then one transaction per ~25 leads
+(enrollments + the lead's last touch time + deferred/suppressed decisions), and the touch
+orders onto the touches queue in batches of 10, each delayed to its second in the minute.
 """
 from __future__ import annotations
 
@@ -14,7 +15,7 @@ from datetime import datetime
 
 from ..aws import client
 from ..config import settings
-from ..domain import analytics, policy
+from ..domain import analytics, pacing, policy
 from ..observability import logger, metrics
 from ..sequences import engine
 from ..sequences.catalog import SEQUENCES
@@ -61,30 +62,50 @@ def plan_lead(lead: dict, due: list[dict], now: datetime, team: dict) -> tuple[d
     return lead, outcomes
 
 
-def _queue(ctx: Context, orders: list[dict], now: datetime) -> int:
-    """Send the touch orders in batches of 10; an entry the queue refuses is retried once, then
-    recorded as a failed touch so it shows on the lead's timeline instead of vanishing.
-    Returns how many could not be queued."""
+def _queue(ctx: Context, orders: list[dict], now: datetime, delays: list[int] | None = None) -> int:
+    """Send the touch orders in batches of 10, each held back its ``delays`` seconds (pacing);
+    an entry the queue refuses is retried once, then recorded as a failed touch so it shows on
+    the lead's timeline instead of vanishing. Returns how many could not be queued."""
     sqs = client("sqs")
     url = settings().touches_queue_url
+    delays = delays or [0] * len(orders)
     lost = 0
     for start in range(0, len(orders), 10):
-        chunk = orders[start:start + 10]
+        chunk = list(zip(orders[start:start + 10], delays[start:start + 10]))
         for _ in range(2):
             resp = sqs.send_message_batch(QueueUrl=url, Entries=[
                 {"Id": str(i), "MessageBody": json.dumps(o, separators=(",", ":"), default=str),
-                 "MessageAttributes": {"correlation_id": {"DataType": "String", "StringValue": o["touch"]["touch_id"]}}}
-                for i, o in enumerate(chunk)])
+                 "MessageAttributes": {"correlation_id": {"DataType": "String", "StringValue": o["touch"]["touch_id"]}},
+                 **({"DelaySeconds": d} if d else {})}
+                for i, (o, d) in enumerate(chunk)])
             failed = {int(f["Id"]) for f in resp.get("Failed", [])}
-            chunk = [o for i, o in enumerate(chunk) if i in failed]
+            chunk = [c for i, c in enumerate(chunk) if i in failed]
             if not chunk:
                 break
-        for o in chunk:
+        for o, _ in chunk:
             lost += 1
             logger.error("touch could not be queued", extra={"touch_id": o["touch"]["touch_id"]})
             ctx.touches.claim({**o["touch"], "status": "failed", "reason": "the touches queue refused it twice",
                                "at": now.isoformat()})
     return lost
+
+
+def _read_due(ctx: Context, now: datetime, page_size: int, max_pages: int, enough: int) -> dict[str, list[dict]]:
+    """What is due, by lead: the urgent partition whole (within ``max_pages``), then the rest
+    oldest first until ``enough`` enrollments are in hand (a backlog waits in the index)."""
+    by_lead: dict[str, list[dict]] = defaultdict(list)
+    pages = read = 0
+    for urgent in (True, False):
+        start = None
+        while pages < max_pages:
+            due, start = ctx.enrollments.due(now.isoformat(), page_size, start, urgent=urgent)
+            pages += 1
+            for e in due:
+                by_lead[e["lead_id"]].append(e)
+            read += len(due)
+            if not start or (not urgent and read >= enough):
+                break
+    return by_lead
 
 
 def schedule_due(ctx: Context, now: datetime, page_size: int = 100, max_pages: int = 50) -> dict:
@@ -93,59 +114,68 @@ def schedule_due(ctx: Context, now: datetime, page_size: int = 100, max_pages: i
     from .engine_runner import team_view
 
     team = team_view(ctx)
+    rates = ctx.settings.team.send_rates
     counts = {"enrollments": 0, "queued": 0, "deferred": 0, "suppressed": 0, "conflicts": 0, "queue_failures": 0,
-              "errors": 0}
+              "errors": 0, "paced": 0}
     by_reason: dict[str, int] = {}
-    start = None
-    for _ in range(max_pages):
-        due, start = ctx.enrollments.due(now.isoformat(), page_size, start)
-        if not due:
-            break
-        by_lead: dict[str, list[dict]] = defaultdict(list)
-        for e in due:
-            by_lead[e["lead_id"]].append(e)
-        leads = ctx.leads.get_many(list(by_lead))
-        plans = []
-        for lead_id, enrollments in by_lead.items():
-            lead = leads.get(lead_id)
-            if lead is None:
-                continue
-            try:
-                new_lead, outcomes = plan_lead(lead, enrollments, now, team)
-            except Exception:  # one lead's broken plan (a step gone in a new version) must not stop the rest
-                counts["errors"] += 1
-                logger.exception("could not plan a lead's due touches", extra={"lead_id": lead_id})
-                continue
-            plans.append((lead, new_lead, outcomes))
-        # Every lead's writes in as few transactions as fit: one per ~25 leads, not one per lead.
-        sets = [WriteSet([o.enrollment for o in outcomes], new_lead if new_lead != lead else None,
-                         [d for o in outcomes for d in o.decisions],
-                         [(i, None) for o in outcomes for i in o.timeline])
-                for lead, new_lead, outcomes in plans]
-        dropped = ctx.enrollments.save_many(sets, ctx.leads)
-        counts["conflicts"] += len(dropped)  # changed under us (an exit, a pause): next minute re-reads
-        orders, page_counters = [], []
-        for n, (lead, new_lead, outcomes) in enumerate(plans):
-            if n in dropped:
-                continue
-            decisions = sets[n].touches
-            page_counters += analytics.from_schedule([t for o in outcomes for t in o.sends], decisions)
-            page_counters += analytics.from_enrollment_items([i for i, _ in sets[n].timeline], {})
-            snapshot = {k: new_lead[k] for k in LEAD_FIELDS_FOR_DELIVERY if k in new_lead}
-            orders += [{"touch": t, "lead": snapshot} for o in outcomes for t in o.sends]
-            counts["enrollments"] += len(outcomes)
-            for d in decisions:
-                counts[d["status"]] += 1
-                key = f"{d['status']}:{d['reason'].split(':')[0]}"
-                by_reason[key] = by_reason.get(key, 0) + 1
-        if orders:
-            counts["queue_failures"] += _queue(ctx, orders, now)
-        # one ADD per (sequence, step) per page: amortised over every touch of the page
-        ctx.stats.add_all(analytics.aggregate(page_counters))
-        counts["queued"] += len(orders)
-        if start is None:
-            break
-    for name, key in (("TouchesQueued", "queued"), ("TouchesDeferred", "deferred"), ("TouchesSuppressed", "suppressed")):
+    minute = now.strftime("%Y-%m-%dT%H:%M")
+    budget = pacing.per_minute(rates)
+    by_lead = _read_due(ctx, now, page_size, max_pages, enough=2 * sum(budget.values()) + page_size)
+    leads = {}
+    ids = list(by_lead)
+    for start in range(0, len(ids), 100):  # BatchGetItem takes 100 keys
+        leads.update(ctx.leads.get_many(ids[start:start + 100]))
+    plans = []
+    for lead_id, enrollments in by_lead.items():
+        lead = leads.get(lead_id)
+        if lead is None:
+            continue
+        try:
+            new_lead, outcomes = plan_lead(lead, enrollments, now, team)
+        except Exception:  # one lead's broken plan (a step gone in a new version) must not stop the rest
+            counts["errors"] += 1
+            logger.exception("could not plan a lead's due touches", extra={"lead_id": lead_id})
+            continue
+        plans.append((lead, new_lead, outcomes))
+    # Pacing: what the minute's send rates allow (less what an earlier run this minute
+    # released), urgent first; the rest is not written and stays due, planned afresh next minute.
+    sends = [[t for o in outcomes for t in o.sends] for _, _, outcomes in plans]
+    used = ctx.stats.pace_used(minute) if any(sends) else {}
+    left = {c: max(0, n - used.get(c, 0)) for c, n in budget.items()}
+    released, _ = pacing.release(sends, left)
+    counts["paced"] = len(plans) - len(released)
+    plans = [plans[i] for i in released]
+
+    # Every lead's writes in as few transactions as fit: one per ~25 leads, not one per lead.
+    sets = [WriteSet([o.enrollment for o in outcomes], new_lead if new_lead != lead else None,
+                     [d for o in outcomes for d in o.decisions],
+                     [(i, None) for o in outcomes for i in o.timeline])
+            for lead, new_lead, outcomes in plans]
+    dropped = ctx.enrollments.save_many(sets, ctx.leads)
+    counts["conflicts"] += len(dropped)  # changed under us (an exit, a pause): next minute re-reads
+    orders, page_counters = [], []
+    for n, (lead, new_lead, outcomes) in enumerate(plans):
+        if n in dropped:
+            continue
+        decisions = sets[n].touches
+        page_counters += analytics.from_schedule([t for o in outcomes for t in o.sends], decisions)
+        page_counters += analytics.from_enrollment_items([i for i, _ in sets[n].timeline], {})
+        snapshot = {k: new_lead[k] for k in LEAD_FIELDS_FOR_DELIVERY if k in new_lead}
+        orders += [{"touch": t, "lead": snapshot} for o in outcomes for t in o.sends]
+        counts["enrollments"] += len(outcomes)
+        for d in decisions:
+            counts[d["status"]] += 1
+            key = f"{d['status']}:{d['reason'].split(':')[0]}"
+            by_reason[key] = by_reason.get(key, 0) + 1
+    if orders:
+        orders.sort(key=lambda o: (not pacing.urgent(o["touch"]), o["touch"].get("due_at") or ""))
+        counts["queue_failures"] += _queue(ctx, orders, now, pacing.delays([o["touch"] for o in orders], rates))
+        ctx.stats.pace_add(minute, dict(pacing.demand([o["touch"] for o in orders])))
+    # one ADD per (sequence, step) per run: amortised over every touch of the run
+    ctx.stats.add_all(analytics.aggregate(page_counters))
+    counts["queued"] += len(orders)
+    for name, key in (("TouchesQueued", "queued"), ("TouchesDeferred", "deferred"), ("TouchesSuppressed", "suppressed"),
+                      ("TouchesPaced", "paced")):
         if counts[key]:
             metrics.add_metric(name=name, unit=MetricUnit.Count, value=counts[key])
     for key, value in by_reason.items():  # every decision counted with its reason

@@ -20,7 +20,7 @@ from datetime import datetime
 from ..domain.lead import email_key
 from ..domain.sweeps import sweep_keys
 from .errors import Conflict, Duplicate
-from .repos import _decode_cursor, _encode_cursor, _history, _identities, RETRYABLE
+from .repos import DUE_SHARD, RETRYABLE, URGENT_SHARD, _decode_cursor, _encode_cursor, _history, _identities, due_shard
 from .writeset import WriteSet
 
 _lock = threading.RLock()  # the local stack runs the API and the worker in two threads
@@ -239,8 +239,9 @@ class MemoryTaskRepo:
 
 class MemoryEnrollmentRepo:
     def __init__(self):
-        self._items: dict[tuple[str, str], dict] = {}  # (lead_id, enrollment_id) -> {"doc", "version", "due_at"}
-        self._due: list[tuple[str, str, str]] = []     # sorted (due_at, lead_id, enrollment_id): the sparse index
+        self._items: dict[tuple[str, str], dict] = {}  # (lead_id, enrollment_id) -> {"doc", "version", "shard", "due_at"}
+        # the sparse index, per partition: sorted (due_at, lead_id, enrollment_id)
+        self._due: dict[str, list[tuple[str, str, str]]] = {DUE_SHARD: [], URGENT_SHARD: []}
 
     @staticmethod
     def _dict(item: dict) -> dict:
@@ -250,10 +251,11 @@ class MemoryEnrollmentRepo:
         with _lock:
             return [self._dict(self._items[k]) for k in sorted(k for k in self._items if k[0] == lead_id)]
 
-    def due(self, now_iso: str, page_size: int = 100, start: dict | None = None) -> tuple[list[dict], dict | None]:
+    def due(self, now_iso: str, page_size: int = 100, start: dict | None = None,
+            urgent: bool = False) -> tuple[list[dict], dict | None]:
         with _lock:
             rows = []
-            for row in self._due:
+            for row in self._due[URGENT_SHARD if urgent else DUE_SHARD]:
                 if row[0] > now_iso:
                     break
                 rows.append(row)
@@ -266,7 +268,8 @@ class MemoryEnrollmentRepo:
 
     def next_due(self) -> datetime | None:
         with _lock:
-            return datetime.fromisoformat(self._due[0][0]) if self._due else None
+            firsts = [rows[0][0] for rows in self._due.values() if rows]
+            return datetime.fromisoformat(min(firsts)) if firsts else None
 
     def _conflicts(self, e: dict) -> bool:
         current = self._items.get((e["lead_id"], e["enrollment_id"]))
@@ -277,13 +280,13 @@ class MemoryEnrollmentRepo:
     def _put(self, e: dict) -> None:
         key = (e["lead_id"], e["enrollment_id"])
         current = self._items.get(key)
-        if current and current["due_at"]:
-            self._due.remove((current["due_at"], *key))
-        due = e.get("due_at")
+        if current and current["shard"]:
+            self._due[current["shard"]].remove((current["due_at"], *key))
+        shard, due = due_shard(e), e.get("due_at")
         self._items[key] = {"doc": _dump({k: v for k, v in e.items() if k != "_version"}),
-                            "version": (current["version"] + 1) if current else 1, "due_at": due}
-        if due:
-            insort(self._due, (due, *key))
+                            "version": (current["version"] + 1) if current else 1, "shard": shard, "due_at": due}
+        if shard:
+            insort(self._due[shard], (due, *key))
 
     def _fits(self, ws: WriteSet, lead_repo) -> bool:
         if any(self._conflicts(e) for e in ws.enrollments):
@@ -386,6 +389,7 @@ class MemoryTouchRepo:
 class MemoryStatsRepo:
     def __init__(self):
         self._rows: dict[tuple[str, str], dict[str, int]] = {}
+        self._pace: dict[str, dict[str, int]] = {}
 
     def add(self, sequence: str, step: str, counts: dict[str, int]) -> None:
         with _lock:
@@ -396,6 +400,17 @@ class MemoryStatsRepo:
     def add_all(self, grouped: dict[tuple[str, str], dict[str, int]]) -> None:
         for (sequence, step), counts in grouped.items():
             self.add(sequence, step, counts)
+
+    def pace_used(self, minute: str) -> dict[str, int]:
+        with _lock:
+            return dict(self._pace.get(minute, {}))
+
+    def pace_add(self, minute: str, counts: dict[str, int]) -> None:
+        with _lock:
+            row = self._pace.setdefault(minute, {})
+            for c, n in counts.items():
+                if n:
+                    row[c] = row.get(c, 0) + n
 
     def rows(self) -> list[dict]:
         from ..domain.analytics import COUNTERS

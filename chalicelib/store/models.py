@@ -202,3 +202,7 @@ class StatModel(Model):
     failed = NumberAttribute(null=True)
     completed = NumberAttribute(null=True)
     exited = NumberAttribute(null=True)
+    # pk "pace", sk the scheduler's minute: sends released in that minute, per rate channel
+    pace_email = NumberAttribute(null=True)
+    pace_sms = NumberAttribute(null=True)
+    pace_voice = NumberAttribute(null=True)

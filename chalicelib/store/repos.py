@@ -17,6 +17,14 @@ from .writeset import WriteSet  # noqa: F401  (re-exported: the scheduler builds
 from .models import EnrollmentModel, IdentityModel, LeadModel, RateModel, StatModel, TaskModel, TimelineModel, TouchModel
 
 DUE_SHARD = "due"
+URGENT_SHARD = "due#urgent"  # answers to the lead, hot signals, transactional updates: read first
+
+
+def due_shard(enrollment: dict) -> str | None:
+    """The due index partition an enrollment sits in; None (not in the index) when nothing is due."""
+    if not enrollment.get("due_at"):
+        return None
+    return URGENT_SHARD if (enrollment.get("next_touch") or {}).get("urgent") else DUE_SHARD
 
 
 @lru_cache(maxsize=1)
@@ -314,7 +322,7 @@ def _enrollment_model(enrollment: dict) -> EnrollmentModel:
     due = enrollment.get("due_at")
     model = EnrollmentModel(enrollment["lead_id"], enrollment["enrollment_id"],
                             doc={k: v for k, v in enrollment.items() if k != "_version"},
-                            due_shard=DUE_SHARD if due else None, due_at=due)
+                            due_shard=due_shard(enrollment), due_at=due)
     if enrollment.get("_version") is not None:
         model.version = enrollment["_version"]
     return model
@@ -330,17 +338,19 @@ class EnrollmentRepo:
     def for_lead(self, lead_id: str) -> list[dict]:
         return [_enrollment_dict(m) for m in EnrollmentModel.query(lead_id)]
 
-    def due(self, now_iso: str, page_size: int = 100, start: dict | None = None) -> tuple[list[dict], dict | None]:
-        result = EnrollmentModel.due.query(DUE_SHARD, EnrollmentModel.due_at <= now_iso,
+    def due(self, now_iso: str, page_size: int = 100, start: dict | None = None,
+            urgent: bool = False) -> tuple[list[dict], dict | None]:
+        """One page of what is due by ``now_iso``, oldest first, from the urgent partition or the rest."""
+        result = EnrollmentModel.due.query(URGENT_SHARD if urgent else DUE_SHARD, EnrollmentModel.due_at <= now_iso,
                                            limit=page_size, last_evaluated_key=start)
         items = [_enrollment_dict(m) for m in result]
         return items, result.last_evaluated_key
 
     def next_due(self) -> datetime | None:
         """The earliest due time in the index (the local clock stops there)."""
-        for m in EnrollmentModel.due.query(DUE_SHARD, limit=1, scan_index_forward=True):
-            return datetime.fromisoformat(m.due_at)
-        return None
+        times = [datetime.fromisoformat(m.due_at) for shard in (URGENT_SHARD, DUE_SHARD)
+                 for m in EnrollmentModel.due.query(shard, limit=1, scan_index_forward=True)]
+        return min(times) if times else None
 
     def save_all(self, enrollments: list[dict], lead: dict | None = None, lead_repo: LeadRepo | None = None,
                  touches: list[dict] = (), timeline: list[tuple[dict, str | None]] = (),
@@ -529,7 +539,21 @@ class StatsRepo:
         from ..domain.analytics import COUNTERS
 
         return [{"sequence": m.pk[4:], "step": m.sk, **{n: int(getattr(m, n) or 0) for n in COUNTERS}}
-                for m in StatModel.scan()]
+                for m in StatModel.scan() if m.pk.startswith("seq#")]
+
+    PACE = "pace"  # sends released per scheduler minute: the paced budget's use across runs
+
+    def pace_used(self, minute: str) -> dict[str, int]:
+        try:
+            m = StatModel.get(self.PACE, minute, consistent_read=True)
+        except DoesNotExist:
+            return {}
+        return {c: int(getattr(m, f"pace_{c}") or 0) for c in ("email", "sms", "voice")}
+
+    def pace_add(self, minute: str, counts: dict[str, int]) -> None:
+        actions = [getattr(StatModel, f"pace_{c}").add(n) for c, n in counts.items() if n]
+        if actions:
+            StatModel(self.PACE, minute).update(actions=actions)
 
 
 # -- rates -----------------------------------------------------------------------------------
