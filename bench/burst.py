@@ -32,7 +32,6 @@ import json
 import math
 import os
 import sys
-import tempfile
 import time
 from collections import Counter
 from datetime import datetime, timedelta, timezone
@@ -61,16 +60,11 @@ class SteppedClock:
 
 def _team_file() -> str | None:
     """A copy of the team settings with ``send_rates``, if the Team knows the setting."""
-    from chalicelib.config import Team, _HERE
+    from chalicelib.config import Team
 
     if "send_rates" not in {f.name for f in dataclasses.fields(Team)}:
         return None
-    raw = json.loads((_HERE / "teams" / "local.json").read_text())
-    raw["send_rates"] = dict(SEND_RATES)
-    fh = tempfile.NamedTemporaryFile("w", prefix="bench-team-", suffix=".json", delete=False)
-    json.dump(raw, fh)
-    fh.close()
-    return fh.name
+    return env.team_file(send_rates=dict(SEND_RATES))
 
 
 def _probe_due_paging() -> bool:

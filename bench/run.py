@@ -55,7 +55,7 @@ def _child(module: str) -> subprocess.Popen:
     return proc
 
 
-def _collect(proc: subprocess.Popen, name: str, timeout: float = 240) -> dict:
+def _collect(proc: subprocess.Popen, name: str, timeout: float = 900) -> dict:   # a shared machine is slow
     try:
         _, stderr = proc.communicate(timeout=timeout)
     except subprocess.TimeoutExpired:
