@@ -86,6 +86,7 @@ def unsubscribe_page(token):
                  f'<p>Confirm and you will stop receiving marketing emails from us. Updates about a loan in '
                  f'progress may still reach you.</p><form method="post" action="{action}">'
                  f'<input type="hidden" name="List-Unsubscribe" value="One-Click">'
+                 f'<input type="hidden" name="via" value="page">'
                  f'<button type="submit" style="font-size:16px;padding:10px 18px">Unsubscribe</button></form>')
 
 
@@ -95,6 +96,9 @@ def unsubscribe(token):
     payload = _check(token, "u")
     if payload is None:
         return _page("Link not recognised", "<p>This unsubscribe link is not valid.</p>", 404)
+    # the page's button says so; a mailbox's RFC 8058 POST carries only List-Unsubscribe=One-Click
+    raw = bp.current_request.raw_body or b""
+    via = "page" if b"via=page" in raw.split(b"&") else "one_click"
     bus.publish(bus.make_event(payload.lead_id, "email_unsubscribed",
-                               {"touch_id": payload.touch_id, "via": "one_click"}, now(), "tracking"))
+                               {"touch_id": payload.touch_id, "via": via}, now(), "tracking"))
     return _page("You are unsubscribed", "<p>You will not receive marketing emails from us any more.</p>")

@@ -147,7 +147,7 @@ def deliver_touches_batch(raw_event: dict, lambda_context=None) -> dict:
     finally:
         if batch.marks:
             try:
-                ctx.touches.mark_many(batch.marks)
+                ctx.touches.put_sent(batch.marks)
             except Exception:  # the sends happened; a lost mark is resolved by the claim's lease
                 logger.exception("could not record sent touches", extra={"touches": len(batch.marks)})
 

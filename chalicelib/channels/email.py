@@ -13,6 +13,21 @@ _WIRE = policy.SMTP.clone(max_line_length=998)
 
 def build_mime(*, sender_name: str, sender: str, to: str, reply_to: str, subject: str, text: str, html: str,
                unsubscribe_urls: list[str], touch_id: str, sent_at) -> bytes:
+    """The message as SES will send it. A header the standard library refuses to write (a line
+    break in a subject built from an older lead's name) raises ``InvalidMessage``: it would be
+    refused again on every retry, so the touch fails once, with the reason."""
+    from email.errors import MessageError
+
+    from .errors import InvalidMessage
+
+    try:
+        return _build(sender_name=sender_name, sender=sender, to=to, reply_to=reply_to, subject=subject, text=text,
+                      html=html, unsubscribe_urls=unsubscribe_urls, touch_id=touch_id, sent_at=sent_at)
+    except (ValueError, TypeError, MessageError) as exc:
+        raise InvalidMessage(f"header_error: {exc}") from exc
+
+
+def _build(*, sender_name, sender, to, reply_to, subject, text, html, unsubscribe_urls, touch_id, sent_at) -> bytes:
     msg = EmailMessage()
     local, _, domain = sender.partition("@")
     msg["From"] = Address(display_name=sender_name, username=local, domain=domain)

@@ -1,9 +1,16 @@
-"""Which provider errors are worth retrying, and which mean "this message will never go".
+"""Which delivery errors are worth retrying, and which mean "this message will never go".
 
-Retrying means: the touch goes back to the queue and comes again after a backoff; a permanent
-error marks the touch failed with the provider's reason and the message is not retried.
-Anything unrecognised is retried (and dead-lettered if it keeps failing): an unknown error
-must never be swallowed, and must never silently drop a touch either.
+The one place that says so (``classify``). Retrying means: the touch goes back to the queue
+and comes again after a backoff; a permanent error marks the touch failed at once with its
+reason and the message is not retried. Permanent:
+  - a provider's refusal of this message or recipient (invalid number, rejected content);
+  - a message that cannot be built for this lead (``InvalidMessage``): a merge or template
+    error, a header that cannot be written (a name with a line break in an older lead). The
+    same lead and template fail the same way on every attempt.
+Transient: throttling, brief unavailability, a dropped connection, the operator's
+configuration (missing permission: retried so the touch reaches the dead-letter queue and can
+be redriven once fixed). Anything unrecognised is retried (and dead-lettered if it keeps
+failing): an unknown error must never be swallowed, and must never silently drop a touch either.
 """
 from __future__ import annotations
 
@@ -47,6 +54,10 @@ class PermanentFailure(Exception):
     """The provider refused the message for good (invalid number, suppressed address...)."""
 
 
+class InvalidMessage(PermanentFailure):
+    """The message cannot be built for this lead (merge, template or header error)."""
+
+
 class TransientFailure(Exception):
     """Try again later: throttled or the provider is briefly unavailable.
 
@@ -81,8 +92,12 @@ def classify(exc: Exception) -> Exception:
     """Map a provider exception to TransientFailure or PermanentFailure (others unchanged)."""
     from botocore.exceptions import ClientError, ConnectionError as BotoConnectionError, ReadTimeoutError
 
+    from ..content.render import MergeError
+
     if isinstance(exc, (PermanentFailure, TransientFailure)):
         return exc
+    if isinstance(exc, MergeError):
+        return InvalidMessage(f"merge_error: {exc}")
     if isinstance(exc, (BotoConnectionError, ReadTimeoutError)):
         return TransientFailure(type(exc).__name__)
     if isinstance(exc, ClientError):

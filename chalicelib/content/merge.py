@@ -1,7 +1,7 @@
 """Merge context: what a template can say about the borrower, loan, LO, team and Realtor.
 
 Absent values are left out (not None), so StrictUndefined fails a template that uses one
-without a fallback: a touch is held rather than sent as "Hi ,".
+without a fallback: a touch fails (merge_error) rather than go out as "Hi ,".
 """
 from __future__ import annotations
 

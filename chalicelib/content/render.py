@@ -18,7 +18,8 @@ _HREF = re.compile(r'href="(https?://[^"]+)"')
 
 
 class MergeError(Exception):
-    """The touch cannot be rendered for this lead (missing field, broken template)."""
+    """The touch cannot be rendered for this lead (missing field, broken template). A retry
+    renders the same way: delivery fails the touch at once (channels/errors.py classify)."""
 
 
 class Blocked(Exception):
@@ -59,22 +60,33 @@ def template_paths(channel: str, template: str) -> list[str]:
     return [f"{channel}/{template}.j2"]
 
 
-def _render(name: str, ctx: dict) -> str:
+def _faults() -> tuple[type, ...]:
+    """What a template can raise on this lead's data: Jinja2's own errors (undefined field,
+    syntax, sandbox) and what a filter or expression raises on a value (a TypeError on None, a
+    ZeroDivisionError). Not OSError: a template file that cannot be read is the package's fault."""
     from jinja2 import TemplateError
 
+    return TemplateError, TypeError, ValueError, ArithmeticError, LookupError, AttributeError
+
+
+def _render(name: str, ctx: dict) -> str:
     try:
         return environment().get_template(name).render(ctx).strip()
-    except TemplateError as exc:
-        raise MergeError(f"{name}: {exc}") from None
+    except _faults() as exc:
+        raise MergeError(f"{name}: {_say(exc)}") from None
 
 
 def _render_string(source: str, ctx: dict) -> str:
-    from jinja2 import TemplateError
-
     try:
         return environment().from_string(source).render(ctx).strip()
-    except TemplateError as exc:
-        raise MergeError(f"subject: {exc}") from None
+    except _faults() as exc:
+        raise MergeError(f"subject: {_say(exc)}") from None
+
+
+def _say(exc: Exception) -> str:
+    from jinja2 import TemplateError
+
+    return str(exc) if isinstance(exc, TemplateError) else f"{type(exc).__name__}: {exc}"
 
 
 def sms_signature(ctx: dict) -> str:

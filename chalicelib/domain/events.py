@@ -3,6 +3,8 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from . import consent
+
 INBOUND = ("email_replied", "sms_replied", "call_completed", "lo_replied")
 HUMAN_CONTACT = ("email_replied", "sms_replied", "call_completed", "link_clicked", "document_downloaded")
 BEHAVIOUR = ("email_opened", "link_clicked", "document_downloaded", "email_replied", "sms_replied", "lo_replied")
@@ -13,12 +15,6 @@ def _suppress(lead: dict, channel: str, reason: str, at: str, source: str) -> No
     suppressed = dict(lead.get("suppressed") or {})
     suppressed[channel] = {"reason": reason, "at": at, "source": source}
     lead["suppressed"] = suppressed
-
-
-def _consent(lead: dict, channel: str, granted: bool, at: str, source: str, text: str) -> None:
-    # Consent is history: a keyword reply appends a record, it never rewrites one.
-    lead["consent_records"] = list(lead.get("consent_records") or []) + [
-        {"channel": channel, "granted": granted, "at": at, "source": source, "text": text}]
 
 
 def apply_event(lead: dict, event: dict, now: datetime) -> tuple[dict, dict]:
@@ -46,16 +42,16 @@ def apply_event(lead: dict, event: dict, now: datetime) -> tuple[dict, dict]:
     elif etype == "sms_opt_out":
         # STOP by text revokes texts and calls at once (TCPA; FCC 2024 revocation rule).
         for channel in ("sms", "voice"):
-            _suppress(lead, channel, "opted_out", at, "sms keyword")
-            _consent(lead, channel, False, at, "sms keyword", (data.get("body") or "")[:160])
+            lead = consent.revoke(lead, channel, at, "sms keyword", (data.get("body") or "")[:160])
     elif etype == "sms_opt_in":
-        _consent(lead, "sms", True, at, "sms keyword", (data.get("body") or "")[:160])
-        if ((lead.get("suppressed") or {}).get("sms") or {}).get("reason") == "opted_out":
-            lead["suppressed"] = {k: v for k, v in lead["suppressed"].items() if k != "sms"}
+        lead = consent.grant(lead, "sms", at, "sms keyword", (data.get("body") or "")[:160])
     elif etype == "email_unsubscribed":
-        _suppress(lead, "email", "opted_out", at, data.get("via", "link"))
-    elif etype in ("email_bounced", "email_complained"):
-        _suppress(lead, "email", "bounced" if etype == "email_bounced" else "complained", at, "ses")
+        source = consent.EMAIL_EXIT_SOURCES.get(data.get("via"), consent.EMAIL_EXIT_SOURCES["link"])
+        lead = consent.revoke(lead, "email", at, source)
+    elif etype == "email_complained":
+        lead = consent.revoke(lead, "email", at, consent.COMPLAINT_SOURCE, reason="complained")
+    elif etype == "email_bounced":  # the address is broken: suppressed, no consent changed
+        _suppress(lead, "email", "bounced", at, "ses")
     if etype in BEHAVIOUR:
         entry = {"type": etype, "at": at, "machine": machine}
         for key in ("touch_id", "sequence", "step", "url"):

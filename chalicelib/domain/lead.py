@@ -3,6 +3,14 @@
 Hand-written rather than pydantic: the rules are few, the error shape is fixed by the API
 (``{"field.path": "what is wrong"}``, every bad field at once), and pydantic would add
 ~100 ms to every Lambda's cold start.
+
+Free text that reaches a template or a message header (names, the Realtor's name, the lead's
+source, a consent's source and disclosure text) has a length limit (``TEXT_LIMITS``) and no
+control characters: C0 (NUL, TAB, CR, LF...), DEL, C1 (U+0080-U+009F) and the Unicode line and
+paragraph separators. A CR or LF in a name would end a header early ("Bob\r\nBcc: ...") and
+a stored one would fail every e-mail built from it; such input is refused with a 400 naming
+the field, never stripped silently (the sender's data is wrong, and they should know). Only a
+consent's disclosure text, which never reaches a header or template, keeps line breaks and tabs.
 """
 from __future__ import annotations
 
@@ -32,6 +40,23 @@ _STATES = {
 }
 
 
+TEXT_LIMITS = {"first_name": 100, "last_name": 100, "source": 100, "realtor.name": 100,
+               "consent.source": 200, "consent.text": 2000}
+_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029]")
+_CONTROL_KEEP_LINES = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")  # keeps TAB, LF, CR
+
+
+def text_problem(value: object, limit: int, *, multiline: bool = False) -> str | None:
+    """What is wrong with one free-text value (None: nothing)."""
+    if not isinstance(value, str) or not value.strip() or len(value) > limit:
+        return f"must be a non-empty string of at most {limit} characters"
+    bad = (_CONTROL_KEEP_LINES if multiline else _CONTROL).search(value)
+    if bad:
+        return (f"must not contain control characters (line breaks, tabs, NUL...): "
+                f"U+{ord(bad.group()):04X} at position {bad.start()}")
+    return None
+
+
 class ValidationError(ValueError):
     def __init__(self, fields: dict[str, str]):
         super().__init__(", ".join(f"{k}: {v}" for k, v in fields.items()))
@@ -57,7 +82,7 @@ def normalize_email(raw: object) -> str | None:
     if not isinstance(raw, str):
         return None
     value = raw.strip()
-    if len(value) > 254 or not _EMAIL.match(value):
+    if len(value) > 254 or not _EMAIL.match(value) or _CONTROL.search(value):
         return None
     local, _, domain = value.rpartition("@")
     return f"{local}@{domain.lower()}"
@@ -128,8 +153,13 @@ def _validate_realtor(realtor: object, errors: dict[str, str]) -> dict | None:
         errors["realtor"] = "must be an object"
         return None
     out: dict = {}
-    if isinstance(realtor.get("name"), str) and realtor["name"].strip():
-        out["name"] = realtor["name"].strip()[:100]
+    name = realtor.get("name")
+    if name is not None and not (isinstance(name, str) and not name.strip()):  # a blank name: no name
+        problem = text_problem(realtor["name"], TEXT_LIMITS["realtor.name"])
+        if problem:
+            errors["realtor.name"] = problem
+        else:
+            out["name"] = realtor["name"].strip()
     if realtor.get("email") is not None:
         email = normalize_email(realtor["email"])
         if email is None:
@@ -147,11 +177,26 @@ def _validate_realtor(realtor: object, errors: dict[str, str]) -> dict | None:
 
 def validate_consent_grant(channel: str, grant: object, now: datetime, path: str,
                            errors: dict[str, str]) -> dict | None:
-    """One consent record: granted or revoked, when, how, and which disclosure text."""
+    """One consent record: granted or revoked, when, how, and which disclosure text.
+
+    ``path`` prefixes the fields named in errors ("consent.sms"; "" for the consent route's
+    own body, whose fields are ``granted``, ``at``, ``source``, ``text``)."""
+    def name(field: str) -> str:
+        return f"{path}.{field}" if path else field
+
     if isinstance(grant, bool):
         grant = {"granted": grant}
     if not isinstance(grant, dict) or not isinstance(grant.get("granted"), bool):
-        errors[path] = "must be true/false or an object with a boolean 'granted'"
+        errors[path or "granted"] = "must be true/false or an object with a boolean 'granted'"
+        return None
+    bad = False
+    for field, multiline in (("source", False), ("text", True)):
+        if grant.get(field) not in (None, ""):
+            problem = text_problem(grant[field], TEXT_LIMITS[f"consent.{field}"], multiline=multiline)
+            if problem:
+                errors[name(field)] = problem
+                bad = True
+    if bad:
         return None
     at = grant.get("at")
     if at is not None:
@@ -161,14 +206,14 @@ def validate_consent_grant(channel: str, grant: object, now: datetime, path: str
                 raise ValueError
             at = parsed.astimezone(timezone.utc).isoformat()  # one offset: records order by time
         except ValueError:
-            errors[f"{path}.at"] = "must be an ISO 8601 time with offset"
+            errors[name("at")] = "must be an ISO 8601 time with offset"
             return None
     return {
         "channel": channel,
         "granted": grant["granted"],
         "at": at or now.isoformat(),
-        "source": str(grant.get("source") or "api")[:200],
-        "text": str(grant.get("text") or "")[:2000],
+        "source": (grant.get("source") or "api").strip(),
+        "text": grant.get("text") or "",
     }
 
 
@@ -182,11 +227,11 @@ def validate_lead(body: object, now: datetime, *, partial: bool = False,
 
     for name in ("first_name", "last_name", "source"):
         if name in body and body[name] is not None:
-            value = body[name]
-            if not isinstance(value, str) or not value.strip() or len(value) > 100:
-                errors[name] = "must be a non-empty string of at most 100 characters"
+            problem = text_problem(body[name], TEXT_LIMITS[name])
+            if problem:
+                errors[name] = problem
             else:
-                out[name] = value.strip()
+                out[name] = body[name].strip()
     if not partial and "first_name" not in out and "first_name" not in errors:
         errors["first_name"] = "is required"
 
@@ -272,10 +317,3 @@ def validate_lead(body: object, now: datetime, *, partial: bool = False,
             out["timezone_derived"] = True  # policy then weighs every zone the state or area code spans
     return out
 
-
-def consent_state(records: list[dict]) -> dict[str, dict]:
-    """The latest record per channel: the history is kept, the latest one wins."""
-    latest: dict[str, dict] = {}
-    for record in sorted(records, key=lambda r: datetime.fromisoformat(r["at"])):
-        latest[record["channel"]] = record
-    return latest

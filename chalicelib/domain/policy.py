@@ -3,6 +3,12 @@
 Order of checks (the first that applies decides):
  1. LO tasks are not touches to the borrower: always sent.
  2. A recipient address must exist and not be suppressed (bounce, complaint) or opted out.
+    E-mail consent revoked in the ledger (domain/consent.py: unsubscribe, a reply asking to
+    stop, a complaint, POST /leads/{id}/consent) is an opt-out: it stops marketing e-mail.
+    Transactional e-mail (loan-status updates the borrower is waiting for) still goes after an
+    opt-out, as CAN-SPAM's opt-out covers commercial messages only, but not to an address
+    that bounced or complained: mailbox providers count every further message against the
+    team's sending reputation.
  3. SMS and voice marketing need recorded prior express written consent (TCPA); a revoked
     consent stops transactional texts and calls too.
  4. SMS and voice only inside the calling window in the lead's local time (TCPA 8:00-21:00 and
@@ -12,14 +18,17 @@ Order of checks (the first that applies decides):
     (Florida, Oklahoma, Maryland: 3). Hot signals do not bypass a statute.
  7. The frequency cap across all sequences: one marketing touch per ``cap_hours``; hot signals
     and answers to the lead bypass it; transactional updates are never held but count.
+    A send that did not wait for the cap says why (``Decision.exempt``, shown on the timeline):
+    "immediate" (it answers the lead's own action), "hot", "transactional". LO tasks and
+    Realtor mail are not touches to the borrower: the cap does not count them (exempt None).
 """
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
+from . import consent
 from .decision import SEND, Decision
-from .lead import consent_state
 from .quiet_hours import allowed_window_ok, business_hours_ok, next_allowed, next_business_time, rule_for
 from .timezones import AREA_CODE_STATE, area_code, candidate_zones
 
@@ -95,12 +104,13 @@ def decide(order: dict, lead: dict, now: datetime, cap_hours: int, state: Contac
     if suppressed == "suppressed_address" or (suppressed and not (transactional and channel == "email")):
         return Decision("suppress", suppressed)
 
+    if channel == "email" and not transactional and consent.revoked(lead, "email"):
+        return Decision("suppress", "opted_out")
     if channel in ("sms", "voice"):
-        consent = consent_state(lead.get("consent_records", [])).get(channel)
         if transactional:
-            if consent is not None and not consent["granted"]:
+            if consent.revoked(lead, channel):
                 return Decision("suppress", "no_consent")
-        elif not (consent and consent["granted"]):
+        elif not consent.granted(lead, channel):
             return Decision("suppress", "no_consent")
         zones, states = zones_for(lead), calling_states(lead)
         if not allowed_window_ok(now, zones, states) or not allowed_window_ok(now + margin, zones, states):
@@ -123,7 +133,18 @@ def decide(order: dict, lead: dict, now: datetime, cap_hours: int, state: Contac
     if channel in ("sms", "voice") and not transactional:
         state.solicitations.append(now)
         state.added += 1
-    return SEND
+    exempt = cap_exemption(order)
+    return Decision("send", exempt=exempt) if exempt else SEND
+
+
+def cap_exemption(order: dict) -> str | None:
+    """Why a touch to the borrower need not wait for the cap: the lead's own action first
+    (the answer to a new inquiry), then a hot signal, then a transactional update."""
+    if order.get("immediate"):
+        return "immediate"
+    if order.get("hot"):
+        return "hot"
+    return "transactional" if order.get("kind") == "transactional" else None
 
 
 def last_capped_at(lead: dict) -> datetime | None:

@@ -11,6 +11,8 @@ def touch_items(touches: list[dict]) -> list[dict]:
                 "at": h["at"], "kind": "touch", "touch_id": t["touch_id"], "sequence": t.get("sequence"),
                 "step": t.get("step"), "channel": t.get("channel"), "status": h["status"],
                 "reason": h.get("reason") or None, "to": t.get("to_role", "borrower"),
+                # why a sent touch did not wait for the cap (domain/decision.py EXEMPTIONS)
+                "exempt": t.get("exempt") if h["status"] == "sent" else None,
             }
             if h["status"] == "sent" and "personalised" in t:  # AI wording used, or why the template went
                 item["personalised"] = t["personalised"]
@@ -28,7 +30,8 @@ def scheduled_items(enrollments: list[dict]) -> list[dict]:
         if e.get("status") == "active" and e.get("due_at") and nxt:
             out.append({"at": e["due_at"], "kind": "touch", "touch_id": nxt["touch_id"],
                         "sequence": e["sequence"], "step": nxt["step"], "channel": nxt["channel"],
-                        "status": "scheduled", "reason": None, "to": nxt.get("to_role", "borrower")})
+                        "status": "scheduled", "reason": None, "to": nxt.get("to_role", "borrower"),
+                        "exempt": None})
     return out
 
 

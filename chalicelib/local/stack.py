@@ -123,6 +123,7 @@ Touch Engine local stack is up (stage: local). Ctrl-C stops it.
   AWS stand-in  http://127.0.0.1:{aws_port}  (sent mail/SMS: /moto-api/data.json)
   clock         {clock.now().isoformat()}  (TOUCHENGINE_CLOCK_START picks the start)
   try:          curl -H 'Authorization: Bearer {token}' http://127.0.0.1:{api_port}/leads
+  shell:        export T={token} API=http://127.0.0.1:{api_port} AWS=http://127.0.0.1:{aws_port}
 """, flush=True)
 
     stop = threading.Event()

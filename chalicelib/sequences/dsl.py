@@ -159,6 +159,10 @@ class Sequence:
     def touches(self) -> list[Touch]:
         return [s for s in self.steps if isinstance(s, Touch)]
 
+    def anchors(self) -> set[str]:
+        """Steps some delay counts from (``since=``): the only step times an enrollment keeps."""
+        return {s.delay.since for s in self.steps if isinstance(s, Touch) and s.delay.since}
+
 
 # Writing helpers: what sequence modules call.
 

@@ -171,15 +171,30 @@ def advance(enrollment: dict, seq: Sequence, lead: dict, now: datetime,
         e["touch_no"] = e.get("touch_no", 0) + 1
         e["touch_steps"][order["touch_id"]] = step.name
         e["step_times"][step.name] = _iso(now)
+        _bound(e, seq)
         e["last_step_at"] = _iso(now)
-        if decision.action == "send":
-            out.sends.append(order)
+        if decision.action == "send":  # the exemption rides with the order to the sent record
+            out.sends.append({**order, "exempt": decision.exempt})
         else:
             out.decisions.append({**order, "status": "suppressed", "reason": decision.reason})
         _goto(e, seq, seq.next_name(step.name), lead, now)
     e["updated_at"] = _iso(now)
     e["next_touch"] = _next_touch_preview(e, seq) if e["status"] == "active" else None
     return out
+
+
+# An enrollment is rewritten at every step: its item must stay under one DynamoDB write unit
+# (1 KB) however long it runs (a year-round program sends dozens of touches). Waits listen for
+# the touch just sent, so a few recent touch ids are enough; step times matter only where a
+# delay counts ``since=`` that step.
+RECENT_TOUCHES = 4
+
+
+def _bound(e: dict, seq: Sequence) -> None:
+    if len(e["touch_steps"]) > RECENT_TOUCHES:
+        e["touch_steps"] = dict(list(e["touch_steps"].items())[-RECENT_TOUCHES:])
+    anchors = seq.anchors()
+    e["step_times"] = {k: v for k, v in e["step_times"].items() if k in anchors}
 
 
 def matches_wait(enrollment: dict, event: dict) -> bool:

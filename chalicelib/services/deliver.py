@@ -11,12 +11,13 @@ A delivery, step by step:
  1. Re-read the lead: a bounce, complaint, STOP or revoked consent that arrived after the
     scheduler queued the touch still stops it (the contact policy's suppress rules again; on a
     retry also its calling window, since time has passed).
- 2. Render (pure). A merge error holds the touch, a Reg Z breach suppresses it; nothing is sent.
+ 2. Render (pure). A Reg Z breach suppresses the touch; a merge error fails it (step 5).
  3. Claim: ``sending``, conditional on no other delivery having claimed or settled it.
  4. Optionally personalise (AI, guarded; the template is the fallback), send through the
     channel adapter, then mark ``sent`` with the provider's message id.
- 5. A provider error is classified: permanent (invalid number, rejected message) marks the touch
-    failed with the reason and acknowledges the message; transient (throttling) marks it
+ 5. An error is classified (channels/errors.py): permanent (invalid number, rejected message, a
+    merge, template or header error) marks the touch failed with the reason, once, and
+    acknowledges the message; transient (throttling) marks it
     ``retrying`` (which releases the claim) and raises, so the message comes back after a
     backoff (``retry_later``); the last allowed attempt marks it failed "dead-lettered" before
     SQS moves the message to the dead-letter queue, so it shows on the lead's timeline.
@@ -35,7 +36,7 @@ from datetime import datetime, timedelta
 
 from ..channels.errors import PermanentFailure, TransientFailure, classify
 from ..content.merge import build_context, lead_extras
-from ..content.render import Blocked, MergeError, render
+from ..content.render import Blocked, render
 from ..observability import count, logger
 from .context import Context
 from .personalise import personalise
@@ -57,8 +58,8 @@ class Deferred(TransientFailure):
 
 @dataclass
 class DeliveryBatch:
-    """What one Lambda batch shares: its leads read in one BatchGetItem, and the "sent" marks
-    written together at the end in one transaction (instead of one read and one write per
+    """What one Lambda batch shares: its leads read in one BatchGetItem, and the "sent" records
+    written together at the end in one BatchWriteItem (instead of one read and one write per
     touch). A crash before the marks are written leaves those touches "sending": the lease
     then marks them interrupted, never resent."""
     leads: dict
@@ -91,7 +92,7 @@ def _tally(ctx: Context, touch: dict, name: str) -> None:
 def deliver(ctx: Context, message: dict, now: datetime, attempt: int = 1, batch: DeliveryBatch | None = None) -> str:
     """Deliver one touches-queue message; returns what happened.
 
-    Returns sent | duplicate | failed | held | suppressed | interrupted. Raises (so the
+    Returns sent | duplicate | failed | suppressed | interrupted. Raises (so the
     message is retried) on transient errors and while another delivery holds the touch.
     """
     touch = message["touch"]
@@ -132,15 +133,14 @@ def _deliver(ctx: Context, touch: dict, snapshot: dict, now: datetime, attempt: 
         from ..tracking.links import TouchTracker
 
         tracker = TouchTracker(touch["touch_id"], touch["lead_id"])
-    try:
+    try:  # a merge error is not caught here: it fails the touch like any permanent error
         rendered = render(touch, build_context(lead, team, team.links, now, lead_extras(lead)), tracker)
-    except MergeError as exc:
-        return _settle(ctx, touch, "held", now, f"merge_error: {exc}", "TouchesHeld")
     except Blocked as exc:
         return _settle(ctx, touch, "suppressed", now, str(exc), "TouchesSuppressed")
 
     to = _recipient(touch, lead, team)
-    if not ctx.touches.claim(_record(touch, "sending", now, "", attempt=attempt), history=False):
+    prior = ctx.touches.claim_sending(_record(touch, "sending", now, "", attempt=attempt))
+    if prior is None:
         return _already_claimed(ctx, touch, now)
     progress.claimed = True
     # after the claim, so a duplicate copy never pays for a model call
@@ -151,7 +151,7 @@ def _deliver(ctx: Context, touch: dict, snapshot: dict, now: datetime, attempt: 
     sent = _record(touch, "sent", now, "", attempt=attempt, subject=rendered.subject, provider_id=provider_id,
                    links=len(tracker.links) if tracker else 0, **personal)
     if batch is not None:
-        batch.marks.append(sent)
+        batch.marks.append((sent, prior))
     elif not ctx.touches.mark(sent, expect="sending"):
         logger.error("sent touch was no longer claimed", extra={"touch_id": touch["touch_id"]})
     count("TouchesSent")
@@ -161,7 +161,7 @@ def _deliver(ctx: Context, touch: dict, snapshot: dict, now: datetime, attempt: 
 
 
 def _settle(ctx: Context, touch: dict, status: str, now: datetime, reason: str, metric: str) -> str:
-    """Record a touch that will not be sent (held, suppressed), unless another delivery settled it."""
+    """Record a touch that will not be sent (suppressed), unless another delivery settled it."""
     if ctx.touches.claim(_record(touch, status, now, reason[:500])):
         count(metric)
         if status == "suppressed":
@@ -206,8 +206,10 @@ def _failed(ctx: Context, touch: dict, now: datetime, attempt: int, raw: Excepti
         # it would send the touch twice. A later copy resolves it once the lease runs out.
         logger.exception("touch sent but its status could not be recorded", extra=ids)
         raise raw
-    if isinstance(exc, PermanentFailure) and progress.claimed:
-        ctx.touches.mark(_record(touch, "failed", now, str(exc)[:500], attempt=attempt), expect="sending")
+    if isinstance(exc, PermanentFailure):  # a retry cannot cure it: failed once, with its reason
+        failed = _record(touch, "failed", now, str(exc)[:500], attempt=attempt)
+        if not (ctx.touches.mark(failed, expect="sending") if progress.claimed else ctx.touches.claim(failed)):
+            return "duplicate"
         count("TouchesFailed")
         _tally(ctx, touch, "failed")
         logger.warning("touch failed permanently", extra={**ids, "reason": str(exc)[:300]})

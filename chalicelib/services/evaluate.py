@@ -20,13 +20,19 @@ def _enrich(ctx: Context, event: dict, lead: dict, enrollments: list[dict]) -> d
     touch_id = data.get("touch_id")
     if not touch_id:
         return event
+    touch = None
     for e in enrollments:
         if touch_id in e.get("touch_steps", {}):
             data.update(sequence=e["sequence"], step=e["touch_steps"][touch_id])
+    if "step" not in data and event["type"] in TRACKED:
+        # an older touch than the enrollment keeps ids for (engine.RECENT_TOUCHES): its record names it
+        touch = ctx.touches.get(event["lead_id"], touch_id) or {}
+        if touch.get("sequence") and touch.get("step"):
+            data.update(sequence=touch["sequence"], step=touch["step"])
     if event["type"] in TRACKED and not data.get("machine"):
         from ..tracking.machines import classify
 
-        touch = ctx.touches.get(event["lead_id"], touch_id) or {}
+        touch = touch if touch is not None else (ctx.touches.get(event["lead_id"], touch_id) or {})
         sent = next((h["at"] for h in touch.get("history", []) if h["status"] == "sent"), None)
         at = datetime.fromisoformat(event["at"])
         clicks = [datetime.fromisoformat(a["at"]) for a in lead.get("activity", [])

@@ -26,7 +26,7 @@ def answer_keyword(ctx, lead: dict, event: dict, now: datetime) -> None:
     lo = team.lo(lead.get("lo_id"))
     touch = {"touch_id": f"kw.{event['event_id'][:16]}", "lead_id": lead["lead_id"], "sequence": "system",
              "step": event["type"].replace("sms_", "keyword_"), "channel": "sms", "kind": "transactional",
-             "status": "sent", "reason": "", "at": now.isoformat(), "to_role": "borrower"}
+             "status": "sent", "reason": "", "at": now.isoformat(), "to_role": "borrower", "exempt": "keyword"}
     if not ctx.touches.claim(touch):
         return  # already answered this very message
     try:

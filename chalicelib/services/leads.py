@@ -5,17 +5,16 @@ import uuid
 from datetime import datetime
 
 from .. import bus
-from ..domain import timeline as timeline_rules
-from ..domain.lead import (EXTERNAL_EVENT_TYPES, STAGES, ValidationError, consent_state,
-                           validate_consent_grant, validate_lead)
+from ..domain import consent, timeline as timeline_rules
+from ..domain.lead import EXTERNAL_EVENT_TYPES, STAGES, ValidationError, validate_consent_grant, validate_lead
 from ..store.errors import Conflict, Duplicate  # noqa: F401  (re-exported for the API layer)
 from .context import Context
 
 
 def public_lead(lead: dict) -> dict:
     out = {k: v for k, v in lead.items() if not k.startswith("_") and k != "consent_records"}
-    latest = consent_state(lead.get("consent_records", []))
-    out["consent"] = {ch: {k: v for k, v in rec.items() if k != "channel"} for ch, rec in latest.items()}
+    # the ledger's reading, the one the contact policy uses (an older lead's bare opt-out reads as revoked)
+    out["consent"] = {ch: {k: v for k, v in rec.items() if k != "channel"} for ch, rec in consent.ledger(lead).items()}
     out["consent_history"] = lead.get("consent_records", [])
     return out
 
@@ -113,20 +112,15 @@ def change_consent(ctx: Context, lead_id: str, body: object, now: datetime, corr
     if channel not in ("email", "sms", "voice"):
         errors["channel"] = "must be one of email, sms, voice"
     record = validate_consent_grant(channel or "?", {k: v for k, v in body.items() if k != "channel"},
-                                    now, "granted", errors)
+                                    now, "", errors)
     if errors:
         raise ValidationError(errors)
     for _ in range(3):
         lead = ctx.leads.get(lead_id)
         if lead is None:
             return None
-        lead["consent_records"] = lead.get("consent_records", []) + [record]
-        suppressed = lead.setdefault("suppressed", {})
-        if not record["granted"]:
-            suppressed[channel] = {"reason": "opted_out", "at": now.isoformat(), "source": record["source"]}
-        elif (suppressed.get(channel) or {}).get("reason") == "opted_out":
-            # A re-grant lifts an opt-out; a bounce or complaint stays suppressed.
-            suppressed.pop(channel)
+        # a grant lifts the person's own opt-out or complaint, never a bounce (domain/consent.py)
+        lead = consent.record(lead, record)
         lead["updated_at"] = now.isoformat()
         try:
             saved = ctx.leads.save(lead)

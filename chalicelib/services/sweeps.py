@@ -133,6 +133,26 @@ EMITTERS = {"anniversaries": _anniversary_events, "birthdays": _birthday_events,
 
 # -- walking a partition -----------------------------------------------------------------------
 
+def _rekey(ctx: Context, leads: list[dict], w: Walk, emitted: set[str], team: dict) -> int:
+    """File leads met early under their real wake-up day. A touch updates a lead's contact
+    bookkeeping, not its record (store/split.py), so the record's wake-up key can lag behind the
+    last contact; the sweep that finds such a lead re-keys it: one write per lead per wake-up
+    period, instead of a record rewrite per touch."""
+    from ..domain.sweeps import wake_day
+    from ..store.errors import Conflict
+
+    n = 0
+    for lead in leads:
+        if lead["lead_id"] in emitted or wake_day(lead, int(team.get("no_contact_days", 30))) == w.key:
+            continue
+        try:
+            ctx.leads.save(lead)
+            n += 1
+        except Conflict:  # changed meanwhile: that write re-keyed it
+            pass
+    return n
+
+
 def _new_counts(name: str, day: str) -> dict:
     return {"sweep": name, "day": day, "items_read": 0, "pages": 0, "matched": 0, "events": 0, "continued": 0}
 
@@ -157,6 +177,8 @@ def walk(ctx: Context, w: Walk, now: datetime, start: dict | None = None, max_pa
         pages += 1
         counts["items_read"] += read
         events = [e for lead in leads for e in emit(lead, w, now, team)]
+        if w.sweep == "wakeups":
+            counts["rekeyed"] = counts.get("rekeyed", 0) + _rekey(ctx, leads, w, {e["lead_id"] for e in events}, team)
         counts["matched"] += len({e["lead_id"] for e in events})
         counts["events"] += len(events)
         if events:

@@ -20,7 +20,8 @@ from datetime import datetime
 from ..domain.lead import email_key
 from ..domain.sweeps import sweep_keys
 from .errors import Conflict, Duplicate
-from .repos import DUE_SHARD, RETRYABLE, URGENT_SHARD, _decode_cursor, _encode_cursor, _history, _identities, due_shard
+from .repos import DUE_SHARD, RETRYABLE, SWEEP_KEYS, URGENT_SHARD, _decode_cursor, _encode_cursor, _history, _identities, due_shard
+from .split import changes, digest, merged, split_lead
 from .writeset import WriteSet
 
 _lock = threading.RLock()  # the local stack runs the API and the worker in two threads
@@ -53,20 +54,57 @@ class MemoryLeadRepo:
 
     def __init__(self, team_settings: dict):
         self._team = team_settings
-        self._items: dict[str, dict] = {}       # lead_id -> {"doc": json, "version", keys...}
+        self._items: dict[str, dict] = {}       # lead_id -> {"doc": json, "version", keys...}: the record
+        self._contacts: dict[str, dict] = {}    # lead_id -> {"doc": json, "version"}: the bookkeeping
         self._identities: dict[str, str] = {}   # "email#..." / "phone#..." -> lead_id
 
-    # the item as DynamoDB would hold it: the document and its index keys
+    # the record as DynamoDB would hold it: the document and its index keys
     def _item(self, lead: dict, version: int) -> dict:
-        doc = {k: v for k, v in lead.items() if k != "_version"}
-        return {"doc": _dump(doc), "version": version, "lo_id": lead["lo_id"], "stage": lead["stage"],
+        record, _ = split_lead(lead)
+        return {"doc": _dump(record), "version": version, "lo_id": lead["lo_id"], "stage": lead["stage"],
                 "created_at": lead["created_at"], "lead_id": lead["lead_id"],
                 "realtor_email_key": email_key((lead.get("realtor") or {}).get("email")),
                 **sweep_keys(lead, self._team)}
 
-    @staticmethod
-    def _dict(item: dict) -> dict:
-        return {**_load(item["doc"]), "_version": item["version"]}
+    def _dict(self, item: dict) -> dict:
+        contact = self._contacts.get(item["lead_id"])
+        return merged(_load(item["doc"]), _load(contact["doc"]) if contact else None, item["version"],
+                      contact["version"] if contact else None, {k: item.get(k) for k in SWEEP_KEYS})
+
+    def _parts(self, lead: dict, rekey: bool = False) -> tuple[bool, bool]:
+        record, contact = changes(lead)
+        if rekey and lead.get("_keys") != digest(sweep_keys(lead, self._team)):
+            record = True
+        return record, contact
+
+    def lead_actions(self, lead: dict) -> int:
+        return sum(self._parts(lead))
+
+    def _check_version(self, lead: dict, rekey: bool = False) -> None:
+        """Conflict when a part this write changes was changed by someone since it was read."""
+        for changed, table, expected in zip(self._parts(lead, rekey), (self._items, self._contacts),
+                                            (lead.get("_version"), lead.get("_contact_version"))):
+            current = table.get(lead["lead_id"])
+            if changed and ((expected is None and current is not None) or (expected is not None and (
+                    current is None or current["version"] != expected))):
+                raise Conflict(lead["lead_id"])
+
+    def _put(self, lead: dict, rekey: bool = False) -> dict:
+        record, contact_written = self._parts(lead, rekey)
+        if record:
+            current = self._items.get(lead["lead_id"])
+            self._items[lead["lead_id"]] = self._item(lead, (current["version"] + 1) if current else 1)
+        if contact_written:
+            current = self._contacts.get(lead["lead_id"])
+            self._contacts[lead["lead_id"]] = {"doc": _dump(split_lead(lead)[1]),
+                                               "version": (current["version"] + 1) if current else 1}
+        # as DynamoDB's repository answers: the lead as written, with the versions it now has
+        item, contact = self._items[lead["lead_id"]], self._contacts.get(lead["lead_id"])
+        rec, con = split_lead(lead)
+        out = merged(rec, con, item["version"] if record else lead.get("_version"),
+                     contact["version"] if contact_written else lead.get("_contact_version"))
+        out["_keys"] = digest({k: item.get(k) for k in SWEEP_KEYS}) if record else lead.get("_keys")
+        return out
 
     def find_duplicate(self, email: str | None, phone: str | None, exclude: str | None = None) -> str | None:
         with _lock:
@@ -82,16 +120,16 @@ class MemoryLeadRepo:
             return [i["lead_id"] for i in self._items.values() if i["realtor_email_key"] == key]
 
     def create(self, lead: dict) -> dict:
+        lead = {k: v for k, v in lead.items() if not k.startswith("_")}
         with _lock:
             owner = self.find_duplicate(lead.get("email"), lead.get("phone"))
             if owner:
                 raise Duplicate(owner)
             if lead["lead_id"] in self._items:
                 raise Conflict(lead["lead_id"])
-            self._items[lead["lead_id"]] = item = self._item(lead, 1)
             for key in _identities(lead.get("email"), lead.get("phone")):
                 self._identities[key] = lead["lead_id"]
-            return self._dict(item)
+            return self._put(lead)
 
     def get(self, lead_id: str) -> dict | None:
         with _lock:
@@ -102,18 +140,6 @@ class MemoryLeadRepo:
         with _lock:
             return {i: self._dict(self._items[i]) for i in dict.fromkeys(lead_ids) if i in self._items}
 
-    def _check_version(self, lead: dict) -> None:
-        current = self._items.get(lead["lead_id"])
-        expected = lead.get("_version")
-        if (expected is None and current is not None) or (expected is not None and (
-                current is None or current["version"] != expected)):
-            raise Conflict(lead["lead_id"])
-
-    def _put(self, lead: dict) -> dict:
-        current = self._items.get(lead["lead_id"])
-        self._items[lead["lead_id"]] = item = self._item(lead, (current["version"] + 1) if current else 1)
-        return item
-
     def save(self, lead: dict, *, was: dict | None = None) -> dict:
         with _lock:
             old = set(_identities((was or {}).get("email"), (was or {}).get("phone")))
@@ -123,15 +149,15 @@ class MemoryLeadRepo:
                 taken = [k for k in new - old if self._identities.get(k) not in (None, lead["lead_id"])]
                 if taken:
                     raise Duplicate(self._identities[taken[0]])
-            self._check_version(lead)
-            item = self._put(lead)
+            self._check_version(lead, rekey=True)
+            out = self._put(lead, rekey=True)
             if moving:
                 for key in old - new:
                     if self._identities.get(key) == lead["lead_id"]:
                         del self._identities[key]
                 for key in new - old:
                     self._identities[key] = lead["lead_id"]
-            return self._dict(item)
+            return out
 
     def list(self, lo_id: str | None, stage: str | None, limit: int, cursor: str | None) -> tuple[list[dict], str | None]:
         start = _decode_cursor(cursor)
@@ -364,8 +390,22 @@ class MemoryTouchRepo:
             self._items[key] = {"status": touch["status"], "doc": _dump(touch), "history": past + [_history(touch)]}
         return True
 
-    def mark_many(self, touches: list[dict], *, expect: str = "sending") -> int:
-        return sum(1 for t in touches if self.mark(t, expect=expect))
+    def claim_sending(self, touch: dict) -> list[dict] | None:
+        key = (touch["lead_id"], touch["touch_id"])
+        with _lock:
+            current = self._items.get(key)
+            if current is not None and current["status"] not in RETRYABLE:
+                return None
+            prior = [dict(h) for h in current["history"]] if current else []
+            self._items[key] = {"status": touch["status"], "doc": _dump(touch), "history": prior}
+            return [dict(h) for h in prior]
+
+    def put_sent(self, records: list[tuple[dict, list[dict]]]) -> int:
+        with _lock:
+            for touch, prior in records:
+                self._items[(touch["lead_id"], touch["touch_id"])] = {
+                    "status": touch["status"], "doc": _dump(touch), "history": list(prior) + [_history(touch)]}
+        return len(records)
 
     @staticmethod
     def _dict(item: dict) -> dict:

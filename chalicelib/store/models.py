@@ -93,6 +93,8 @@ class LeadModel(Model):
     refi_product = UnicodeAttribute(null=True)
     refi_rate = NumberAttribute(null=True)
     version = VersionAttribute()
+    # on the bookkeeping item only ("<lead_id>#contact", see store/split.py): read in the same BatchGetItem
+    contact = JSONAttribute(null=True)
 
     by_email = LeadByEmail()
     by_phone = LeadByPhone()
@@ -103,6 +105,15 @@ class LeadModel(Model):
     by_birthday_md = LeadByBirthdayMonthDay()
     by_wake_day = LeadByWakeDay()
     by_refi_rate = LeadByRefiRate()
+
+
+class ContactModel(Model):
+    """A lead's contact bookkeeping (last touch, the day's texts, last contact): a small item in
+    the leads table under "<lead_id>#contact", in no index, rewritten per touch (store/split.py)."""
+    Meta = _meta("leads")
+    lead_id = UnicodeAttribute(hash_key=True)
+    contact = JSONAttribute()
+    version = VersionAttribute()
 
 
 class IdentityModel(Model):

@@ -14,7 +14,9 @@ from ..domain.lead import email_key
 from ..domain.sweeps import sweep_keys
 from .errors import Conflict, Duplicate  # noqa: F401  (raised here, re-exported)
 from .writeset import WriteSet  # noqa: F401  (re-exported: the scheduler builds them)
-from .models import EnrollmentModel, IdentityModel, LeadModel, RateModel, StatModel, TaskModel, TimelineModel, TouchModel
+from .models import (ContactModel, EnrollmentModel, IdentityModel, LeadModel, RateModel, StatModel, TaskModel,
+                     TimelineModel, TouchModel)
+from .split import CONTACT_SUFFIX, changes, digest, merged, split_lead
 
 DUE_SHARD = "due"
 URGENT_SHARD = "due#urgent"  # answers to the lead, hot signals, transactional updates: read first
@@ -57,10 +59,14 @@ def _decode_cursor(cursor: str | None) -> dict | None:
 
 # -- leads -----------------------------------------------------------------------------------
 
+SWEEP_KEYS = ("funded_md", "birthday_md", "wake_day", "refi_product", "refi_rate")
+
+
 def _lead_model(lead: dict, team_settings: dict) -> LeadModel:
+    record, _ = split_lead(lead)
     keys = sweep_keys(lead, team_settings)
     model = LeadModel(
-        lead["lead_id"], doc={k: v for k, v in lead.items() if k != "_version"}, email_key=email_key(lead.get("email")),
+        lead["lead_id"], doc=record, email_key=email_key(lead.get("email")),
         phone=lead.get("phone"), realtor_email_key=email_key((lead.get("realtor") or {}).get("email")),
         lo_id=lead["lo_id"], stage=lead["stage"], created_at=lead["created_at"], **keys,
     )
@@ -69,10 +75,56 @@ def _lead_model(lead: dict, team_settings: dict) -> LeadModel:
     return model
 
 
-def _lead_dict(model: LeadModel) -> dict:
-    lead = dict(model.doc)
-    lead["_version"] = model.version
-    return lead
+def _contact_model(lead: dict) -> ContactModel:
+    _, contact = split_lead(lead)
+    model = ContactModel(lead["lead_id"] + CONTACT_SUFFIX, contact=contact)
+    if lead.get("_contact_version") is not None:
+        model.version = lead["_contact_version"]
+    return model
+
+
+def _stored_keys(model: LeadModel) -> dict:
+    return {k: getattr(model, k) for k in SWEEP_KEYS}
+
+
+def _lead_dict(model: LeadModel, contact: LeadModel | None = None) -> dict:
+    return merged(model.doc, contact.contact if contact is not None else None, model.version,
+                  contact.version if contact is not None else None, _stored_keys(model))
+
+
+def _with_contacts(models: list[LeadModel], consistent: bool = False) -> list[dict]:
+    """Merge each lead record with its bookkeeping item (one BatchGetItem for a page)."""
+    if not models:
+        return []
+    keys = [m.lead_id + CONTACT_SUFFIX for m in models]
+    contacts = {c.lead_id: c for c in LeadModel.batch_get(keys, consistent_read=consistent)}
+    return [_lead_dict(m, contacts.get(m.lead_id + CONTACT_SUFFIX)) for m in models]
+
+
+def _written(lead: dict, writes: list) -> dict:
+    """The lead as it now stands, after ``writes`` (the models just saved) went through."""
+    record, contact = split_lead(lead)
+    version, contact_version, keys = lead.get("_version"), lead.get("_contact_version"), lead.get("_keys")
+    for model in writes:
+        if isinstance(model, ContactModel):
+            contact_version = model.version
+        else:
+            version, keys = model.version, digest(_stored_keys(model))
+    out = merged(record, contact, version, contact_version)
+    out["_keys"] = keys
+    return out
+
+
+def _lead_writes(lead: dict, team_settings: dict, *, rekey: bool = False) -> list:
+    """The items a lead write puts: its record and/or its bookkeeping, only what changed (the
+    record also when ``rekey`` and its sweep keys moved)."""
+    record_changed, contact_changed = changes(lead)
+    out = []
+    if record_changed or (rekey and lead.get("_keys") != digest(sweep_keys(lead, team_settings))):
+        out.append(_lead_model(lead, team_settings))
+    if contact_changed:
+        out.append(_contact_model(lead))
+    return out
 
 
 class LeadRepo:
@@ -117,10 +169,12 @@ class LeadRepo:
         existing = self.find_duplicate(lead.get("email"), lead.get("phone"))  # the common, non-racing case
         if existing:
             raise Duplicate(existing)
-        model = _lead_model(lead, self._team)
+        lead = {k: v for k, v in lead.items() if not k.startswith("_")}
+        writes = _lead_writes(lead, self._team)
         try:
             with TransactWrite(connection=_connection()) as tx:
-                tx.save(model, condition=LeadModel.lead_id.does_not_exist())
+                for model in writes:
+                    tx.save(model, condition=LeadModel.lead_id.does_not_exist())
                 for key in _identities(lead.get("email"), lead.get("phone")):
                     tx.save(IdentityModel(key, lead_id=lead["lead_id"]),
                             condition=IdentityModel.identity.does_not_exist())
@@ -128,7 +182,7 @@ class LeadRepo:
             if not _is_conditional(exc):
                 raise
             raise self._refused(lead) from exc
-        return _lead_dict(model)
+        return _written(lead, writes)
 
     def _refused(self, lead: dict) -> Exception:
         """Why a condition cancelled a lead's transaction: another lead holds its e-mail or
@@ -137,31 +191,49 @@ class LeadRepo:
         return Duplicate(owner) if owner else Conflict(lead["lead_id"])
 
     def get(self, lead_id: str) -> dict | None:
-        try:
-            return _lead_dict(LeadModel.get(lead_id))
-        except DoesNotExist:
-            return None
+        return self.get_many([lead_id]).get(lead_id)
 
     def get_many(self, lead_ids: list[str], consistent: bool = False) -> dict[str, dict]:
-        return {m.lead_id: _lead_dict(m)
-                for m in LeadModel.batch_get(list(dict.fromkeys(lead_ids)), consistent_read=consistent)}
+        ids = [i for i in dict.fromkeys(lead_ids) if not i.endswith(CONTACT_SUFFIX)]
+        items = {m.lead_id: m for m in LeadModel.batch_get(ids + [i + CONTACT_SUFFIX for i in ids],
+                                                           consistent_read=consistent)}
+        return {i: _lead_dict(items[i], items.get(i + CONTACT_SUFFIX)) for i in ids if i in items}
+
+    def lead_actions(self, lead: dict) -> int:
+        """Items a write of this lead puts (0, 1 or 2): a transaction's size."""
+        return len(_lead_writes(lead, self._team))
+
+    def lead_writes(self, lead: dict) -> list:
+        return _lead_writes(lead, self._team)
 
     def save(self, lead: dict, *, was: dict | None = None) -> dict:
-        """Write the whole lead, failing with Conflict if it changed since it was read.
+        """Write what changed of the lead (its record, its bookkeeping, each under its own
+        version), failing with Conflict if that part changed since it was read; the record is
+        also rewritten when its sweep keys moved (re-keying).
 
         ``was`` is the lead as read: when its e-mail or phone changed, the identity items move
         in the same transaction (Duplicate if another lead took the new one meanwhile)."""
-        model = _lead_model(lead, self._team)
+        writes = _lead_writes(lead, self._team, rekey=True)
         old = set(_identities((was or {}).get("email"), (was or {}).get("phone")))
         new = set(_identities(lead.get("email"), lead.get("phone")))
         if was is None or old == new:
-            try:
-                model.save()
-            except PutError as exc:
-                if _is_conditional(exc):
-                    raise Conflict(lead["lead_id"]) from exc
-                raise
-            return _lead_dict(model)
+            if len(writes) == 1:
+                try:
+                    writes[0].save()
+                except PutError as exc:
+                    if _is_conditional(exc):
+                        raise Conflict(lead["lead_id"]) from exc
+                    raise
+            elif writes:
+                try:
+                    with TransactWrite(connection=_connection()) as tx:
+                        for model in writes:
+                            tx.save(model)
+                except TransactWriteError as exc:
+                    if _is_conditional(exc):
+                        raise Conflict(lead["lead_id"]) from exc
+                    raise
+            return _written(lead, writes)
         mine = IdentityModel.lead_id == lead["lead_id"]
         # Release only the claims this lead holds (a lead from before the identities table may
         # hold none, and its old address may since belong to someone else).
@@ -169,7 +241,8 @@ class LeadRepo:
                 if m.lead_id == lead["lead_id"]]
         try:
             with TransactWrite(connection=_connection()) as tx:
-                tx.save(model)
+                for model in writes:
+                    tx.save(model)
                 for key in held:
                     tx.delete(IdentityModel(key), condition=mine)
                 for key in new - old:
@@ -179,7 +252,7 @@ class LeadRepo:
             if not _is_conditional(exc):
                 raise
             raise self._refused(lead) from exc
-        return _lead_dict(model)
+        return _written(lead, writes)
 
     def list(self, lo_id: str | None, stage: str | None, limit: int, cursor: str | None) -> tuple[list[dict], str | None]:
         start = _decode_cursor(cursor)
@@ -196,8 +269,9 @@ class LeadRepo:
                                               scan_index_forward=False)
         else:
             # An operator's listing, paged; sweeps never come here (they read sparse indexes).
-            result = LeadModel.scan(limit=limit, last_evaluated_key=start)
-        items = [_lead_dict(m) for m in result]
+            result = LeadModel.scan(limit=limit, last_evaluated_key=start,
+                                    filter_condition=LeadModel.doc.exists())  # not the bookkeeping items
+        items = _with_contacts(list(result))
         return items, _encode_cursor(result.last_evaluated_key)
 
     def query_index(self, index: str, key, min_range: float | None = None, page_size: int = 100,
@@ -210,13 +284,15 @@ class LeadRepo:
             range_key = next(name for name, attr in idx.Meta.attributes.items() if attr.is_range_key)
             cond = getattr(LeadModel, range_key) >= min_range
         result = idx.query(key, range_key_condition=cond, limit=page_size, last_evaluated_key=start)
-        items = [_lead_dict(m) for m in result]
+        items = _with_contacts(list(result))
         return items, result.last_evaluated_key, result.total_count
 
 
     def all(self) -> list[dict]:
         """Every lead: a Scan, for the simulator's audit and operators' exports, never a request path."""
-        return [_lead_dict(m) for m in LeadModel.scan()]
+        models = {m.lead_id: m for m in LeadModel.scan()}
+        return [_lead_dict(m, models.get(i + CONTACT_SUFFIX)) for i, m in models.items()
+                if not i.endswith(CONTACT_SUFFIX)]
 
 
 def _identities(email: str | None, phone: str | None) -> list[str]:
@@ -419,7 +495,8 @@ def _add_to(ws: WriteSet, tx, lead_repo: LeadRepo | None) -> int:
     for e in ws.enrollments:
         tx.save(_enrollment_model(e))
     if ws.lead is not None and lead_repo is not None:
-        tx.save(_lead_model(ws.lead, lead_repo._team))
+        for model in lead_repo.lead_writes(ws.lead):
+            tx.save(model)
     for t in ws.touches:
         tx.save(TouchModel(t["lead_id"], t["touch_id"], status=t["status"], doc=t, history=[_history(t)]))
     for item, item_id in ws.timeline:
@@ -484,23 +561,30 @@ class TouchRepo:
             raise
         return True
 
-    def mark_many(self, touches: list[dict], *, expect: str = "sending") -> int:
-        """Mark a batch of claimed touches in one TransactWriteItems call (up to 100); if the
-        transaction is refused, mark them one by one. Returns how many were marked."""
-        marked = 0
-        for start in range(0, len(touches), 100):
-            chunk = touches[start:start + 100]
-            try:
-                with TransactWrite(connection=_connection()) as tx:
-                    for t in chunk:
-                        tx.update(TouchModel(t["lead_id"], t["touch_id"]),
-                                  actions=[TouchModel.status.set(t["status"]), TouchModel.doc.set(t),
-                                           TouchModel.history.set((TouchModel.history | []).append([_history(t)]))],
-                                  condition=TouchModel.status == expect)
-                marked += len(chunk)
-            except TransactWriteError:
-                marked += sum(1 for t in chunk if self.mark(t, expect=expect))
-        return marked
+    def claim_sending(self, touch: dict) -> list[dict] | None:
+        """Claim a touch for sending (``claim`` without a history entry); returns the history it
+        had, for the "sent" record written with ``put_sent``, or None when already claimed."""
+        model = TouchModel(touch["lead_id"], touch["touch_id"])
+        try:
+            model.update(actions=[TouchModel.status.set(touch["status"]), TouchModel.doc.set(touch)],
+                         condition=TouchModel.touch_id.does_not_exist() | TouchModel.status.is_in(*RETRYABLE))
+        except UpdateError as exc:
+            if _is_conditional(exc):
+                return None
+            raise
+        return [dict(h) for h in (model.history or [])]  # the update's ALL_NEW answer
+
+    def put_sent(self, records: list[tuple[dict, list[dict]]]) -> int:
+        """Write a batch's "sent" records (each with the history its claim returned) in
+        BatchWriteItem calls of 25: one write unit each, where a transaction costs two.
+        Unconditional, and safe so: only the claim's holder writes a claimed touch, and the one
+        other writer, the lease's "interrupted" mark, waits SEND_LEASE (two minutes), longer
+        than a delivery batch may run (a test holds the lease above the function's timeout)."""
+        with TouchModel.batch_write() as batch:
+            for touch, prior in records:
+                batch.save(TouchModel(touch["lead_id"], touch["touch_id"], status=touch["status"], doc=touch,
+                                      history=list(prior) + [_history(touch)]))
+        return len(records)
 
     def get(self, lead_id: str, touch_id: str, *, consistent: bool = False) -> dict | None:
         try:

@@ -15,8 +15,8 @@ class WriteSet:
     tasks: list[dict] = field(default_factory=list)
 
     def size(self, lead_repo) -> int:
-        """Actions in a transaction (the lead only counts when a lead repository writes it)."""
-        return (len(self.enrollments) + (1 if self.lead is not None and lead_repo is not None else 0)
+        """Actions in a transaction (the lead's changed parts, when a lead repository writes it)."""
+        return (len(self.enrollments) + (lead_repo.lead_actions(self.lead) if self.lead is not None and lead_repo else 0)
                 + len(self.touches) + len(self.timeline) + len(self.tasks))
 
     @property

@@ -21,7 +21,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from ..domain.lead import consent_state
+from ..domain import consent
 from .registry import CreateTask, Enroll, TriggerInput, trigger
 
 DEFAULTS = {
@@ -92,8 +92,7 @@ def adapt_touch(order: dict, lead: dict, now: datetime, settings: dict) -> dict:
     r = rules(settings)
     if order["channel"] != "email" or not lead.get("phone"):
         return order
-    consent = consent_state(lead.get("consent_records", [])).get("sms")
-    if not (consent and consent["granted"]) or "sms" in (lead.get("suppressed") or {}):
+    if not consent.granted(lead, "sms") or "sms" in (lead.get("suppressed") or {}):
         return order
     if not _silent_since(lead, now, r["switch_to_sms_after_days"]):
         return order

@@ -33,14 +33,12 @@ def lo_answered(inp: TriggerInput) -> list:
 
 def _reachable(lead: dict) -> bool:
     """Can any marketing still reach this lead? (e-mail not suppressed, or a consented phone)."""
-    from ..domain.lead import consent_state
+    from ..domain import consent
 
     suppressed = lead.get("suppressed") or {}
-    if lead.get("email") and "email" not in suppressed:
+    if lead.get("email") and "email" not in suppressed and not consent.revoked(lead, "email"):
         return True
-    consent = consent_state(lead.get("consent_records", []))
-    return any(lead.get("phone") and ch not in suppressed and (consent.get(ch) or {}).get("granted")
-               for ch in ("sms", "voice"))
+    return any(lead.get("phone") and ch not in suppressed and consent.granted(lead, ch) for ch in ("sms", "voice"))
 
 
 @trigger("sms_opt_out", "email_unsubscribed", "email_bounced", "email_complained")

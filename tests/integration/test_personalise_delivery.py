@@ -139,7 +139,7 @@ def test_a_batch_short_of_time_keeps_its_templates(ai_ctx, model):
     batch = deliver_mod.DeliveryBatch({}, [], time_left_ms=lambda: 9_000)  # under 15 s left in the Lambda
     assert deliver_mod.deliver(ai_ctx, message(lead, touch), clock.now(), 1, batch) == "sent"
     assert model.calls == [] and len(sent_mail()) == 1
-    assert batch.marks[0]["personal_reason"] == "no time left in this invocation"
+    assert batch.marks[0][0]["personal_reason"] == "no time left in this invocation"
 
 
 def test_the_model_client_gives_up_fast():

@@ -127,6 +127,39 @@ def test_sparse_indexes_hold_only_the_leads_a_sweep_needs(repos):
     assert saved["lead_id"] not in ids(repos.leads.query_index("by_birthday_md", "04-15"))
 
 
+def test_a_touch_writes_the_bookkeeping_and_leaves_the_record_alone(repos):
+    lead = repos.leads.create(_lead(1, stage="new_lead"))
+    touched = {**lead, "last_touch_at": T0.isoformat(), "last_contact_at": T0.isoformat(),
+               "recent_solicitations": [T0.isoformat()]}
+    assert repos.leads.lead_actions(touched) == 1
+    repos.enrollments.save_all([_enrollment("lead-001", 1, None)], touched, repos.leads)
+    after = repos.leads.get("lead-001")
+    assert after["_version"] == lead["_version"] and after["last_contact_at"] == T0.isoformat()
+    assert after["recent_solicitations"] == [T0.isoformat()]
+    # a record change by someone else does not conflict with the bookkeeping, nor the reverse
+    renamed = repos.leads.save({**lead, "first_name": "Renamed"})
+    assert renamed["_version"] == lead["_version"] + 1
+    assert repos.leads.get("lead-001")["last_touch_at"] == T0.isoformat()
+    again = {**after, "last_touch_at": (T0 + timedelta(days=2)).isoformat()}
+    repos.enrollments.save_all([], again, repos.leads)
+    assert repos.leads.get("lead-001")["first_name"] == "Renamed"
+    with pytest.raises(Conflict):  # the same bookkeeping read twice: the second write loses
+        repos.enrollments.save_all([], {**after, "last_touch_at": (T0 + timedelta(days=3)).isoformat()}, repos.leads)
+    assert repos.leads.lead_actions(repos.leads.get("lead-001")) == 0
+
+
+def test_the_wake_up_key_moves_only_when_the_record_is_written(repos):
+    lead = repos.leads.create(_lead(1, created_at="2027-03-01T15:00:00+00:00"))
+    ids = lambda key: [x["lead_id"] for x in repos.leads.query_index("by_wake_day", key)[0]]  # noqa: E731
+    assert ids("2027-03-31") == ["lead-001"]
+    touched = {**lead, "last_contact_at": "2027-03-20T15:00:00+00:00"}
+    repos.enrollments.save_all([], touched, repos.leads)
+    stale = repos.leads.query_index("by_wake_day", "2027-03-31")[0]
+    assert [x["last_contact_at"] for x in stale] == ["2027-03-20T15:00:00+00:00"]  # found early, read true
+    repos.leads.save(stale[0])  # nothing else changed: re-keyed all the same
+    assert ids("2027-03-31") == [] and ids("2027-04-19") == ["lead-001"]
+
+
 # -- enrollments and the due index ---------------------------------------------------------------
 
 def test_only_enrollments_with_a_step_to_run_are_due(repos):
@@ -166,7 +199,7 @@ def test_a_transaction_is_all_or_nothing(repos):
 
 def test_many_leads_in_one_go_drop_only_the_one_that_changed(repos):
     leads = [repos.leads.create(_lead(n)) for n in range(3)]
-    repos.leads.save({**leads[1], "first_name": "Changed"})
+    repos.leads.save({**leads[1], "last_contact_at": T0.isoformat()})  # someone else's touch came first
     sets = [WriteSet([_enrollment(lead["lead_id"], 1, T0.isoformat())], {**lead, "last_touch_at": T0.isoformat()},
                      timeline=[({"at": T0.isoformat(), "kind": "enrollment", "action": "enrolled"}, None)])
             for lead in leads]
@@ -185,12 +218,15 @@ def test_a_touch_is_claimed_once_and_moved_on_only_by_its_holder(repos):
     assert not repos.touches.claim({**touch, "status": "sending"})
     assert not repos.touches.mark({**touch, "status": "sent"}, expect="retrying")
     assert repos.touches.mark({**touch, "status": "retrying", "reason": "throttled"}, expect="sending")
-    assert repos.touches.claim({**touch, "status": "sending"}, history=False)  # a retry may claim again
-    assert repos.touches.mark_many([{**touch, "status": "sent"}, {**touch, "touch_id": "t2", "status": "sent"}]) == 1
+    prior = repos.touches.claim_sending({**touch, "status": "sending"})  # a retry may claim again
+    assert [h["status"] for h in prior] == ["retrying"]
+    assert repos.touches.claim_sending({**touch, "status": "sending"}) is None
+    assert repos.touches.put_sent([({**touch, "status": "sent"}, prior)]) == 1
     got = repos.touches.get("lead-001", "t1", consistent=True)
     assert got["status"] == "sent" and [h["status"] for h in got["history"]] == ["retrying", "sent"]
-    assert repos.touches.get("lead-001", "t2") is None
-    assert [t["touch_id"] for t in repos.touches.for_lead("lead-001")] == ["t1"]
+    assert repos.touches.claim_sending({**touch, "status": "sending"}) is None  # sent is final
+    assert repos.touches.claim_sending({**touch, "touch_id": "t2", "status": "sending"}) == []
+    assert [t["touch_id"] for t in repos.touches.for_lead("lead-001")] == ["t1", "t2"]
     assert not repos.touches.mark({**touch, "touch_id": "t3", "status": "sent"}, expect="sending")
 
 
