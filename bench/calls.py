@@ -17,6 +17,11 @@ What runs, as it would in AWS:
   tracking  the open pixel and the click redirect through ``chalice.test.Client`` with signed
             tokens, then the events they queued through ``evaluate_events``.
 
+Pacing (the team's ``send_rates``) is measured by bench.burst; here the team's rates are set above
+the batch (``UNPACED``), so no touch is held back or delayed on the queue (moto would hold a
+delayed message for real seconds) and each round is one channel's. The pacing's own calls (the
+minute's release counter) are still made and counted.
+
 The local runtime plays Lambda's SQS event source mapping: its ReceiveMessage and
 DeleteMessageBatch are Lambda's calls, not the engine's; they are counted apart ("esm.*").
 """
@@ -36,6 +41,7 @@ N_LEADS = int(os.environ.get("BENCH_LEADS", "120"))
 N_TRACKING = 20
 VIRTUAL_START = datetime(2026, 3, 10, 15, 0, tzinfo=timezone.utc)   # a Tuesday, 10:00 in Austin (CDT)
 LAMBDA_LOG_LINES_BYTES = 330   # START + END + REPORT lines Lambda writes per invocation
+UNPACED = {"email_per_second": 1000, "sms_per_second": 1000, "voice_per_second": 1000}
 
 
 class Logs:
@@ -107,7 +113,8 @@ class Timer:
 
 
 def main(out_path: str) -> None:
-    env.apply(POWERTOOLS_LOG_LEVEL="INFO")   # what a deployed stage logs (cost of CloudWatch Logs)
+    env.apply(POWERTOOLS_LOG_LEVEL="INFO",   # what a deployed stage logs (cost of CloudWatch Logs)
+              TEAM_CONFIG_FILE=env.team_file(send_rates=UNPACED))
     from .counting import CallLog
 
     log = CallLog().install()
@@ -212,7 +219,24 @@ def _run(log) -> dict:
             "seconds": timer.seconds, "invocations": timer.invocations, "log_bytes": logs.bytes,
             "emf_metrics": sorted(f"{name} [{', '.join(dims)}]" for name, dims in logs.metrics),
             "sms_parts": sms, "sms_sample": sms_sample, "touch_statuses": _statuses(ctx),
+            "item_sizes": _item_sizes(),
             "lambda_log_lines_bytes": LAMBDA_LOG_LINES_BYTES}
+
+
+def _item_sizes() -> dict:
+    """Items and their mean size per table after the run (DynamoDB's size rule, bench.wru), read from
+    moto's backend: what a lead and its touches occupy (storage, and the read units of the items)."""
+    from moto.backends import get_backend
+
+    from .wru import item_size
+
+    backend = get_backend("dynamodb")["123456789012"][os.environ.get("AWS_DEFAULT_REGION", "us-east-1")]
+    out = {}
+    for name, table in backend.tables.items():
+        sizes = [item_size(i.to_json()["Attributes"]) for i in table.all_items()]
+        out[name.rsplit("-", 1)[-1]] = {"items": len(sizes), "mean_bytes": round(sum(sizes) / len(sizes)) if sizes else 0,
+                                        "max_bytes": max(sizes, default=0)}
+    return out
 
 
 def _statuses(ctx) -> dict:

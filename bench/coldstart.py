@@ -39,7 +39,9 @@ def _sample(code: str, environ: dict) -> tuple[float, float, float]:
     """(CPU seconds, wall seconds) of the import inside the child, and the child's whole wall time."""
     start = time.perf_counter()
     out = subprocess.run([sys.executable, "-c", code], cwd=env.ROOT, env=environ, capture_output=True,
-                         text=True, check=True)
+                         text=True, check=False)
+    if out.returncode != 0:
+        raise RuntimeError(f"sample failed (exit {out.returncode}): {out.stderr[-1500:]}")
     process_wall = time.perf_counter() - start
     cpu, wall = (float(x) for x in out.stdout.strip().splitlines()[-1].split())
     return cpu, wall, process_wall
@@ -82,10 +84,12 @@ def import_profile(environ: dict) -> dict:
             "app_top_packages_ms": _by_package(app), "app_only_top_packages_ms": _by_package(only, 10)}
 
 
-def measure(runs: int = RUNS) -> dict:
+def measure(runs: int = RUNS, extra: dict[str, tuple[str, dict]] | None = None) -> dict:
+    """``extra``: more kinds ``{name: (code, environ)}`` sampled in the same interleaved rounds
+    (bench.first_request); each gets its ratio to the baseline in ``ratios``."""
     deployed = env.environ(TOUCHENGINE_STAGE="dev")
     local = env.environ()
-    kinds = {"app": (APP, deployed), "baseline": (BASELINE, deployed), "app_local": (APP, local)}
+    kinds = {"app": (APP, deployed), "baseline": (BASELINE, deployed), "app_local": (APP, local), **(extra or {})}
     for _ in range(WARMUP):
         for code, environ in kinds.values():
             _sample(code, environ)
@@ -111,6 +115,8 @@ def measure(runs: int = RUNS) -> dict:
         "ratio_wall": wall_med["app"] / wall_med["baseline"],
         "ratio_local_stage": med["app_local"] / med["baseline"],
         "ratio_process_wall": proc_med["app"] / proc_med["baseline"],
+        "ratios": {k: med[k] / med["baseline"] for k in extra or {}},
+        "ratios_wall": {k: wall_med[k] / wall_med["baseline"] for k in extra or {}},
         "samples_cpu_s": cpu,
         "samples_wall_s": wall,
         "profile": import_profile(deployed),

@@ -173,6 +173,7 @@ def monthly(result: dict, leads: int = 1000) -> dict:
         "per_touch": {c: {"engine_usd": _price(v["engine_units"]), "channel_usd": _price(v["channel_units"]),
                           "aws_calls": v["aws_calls"], "units": v["engine_units"]} for c, v in channels.items()},
         "per_tracking_event_usd": _price(tracking["engine_units"]),
+        "per_tracking_event_units": tracking["engine_units"],
         "fixed_per_stack_usd": fixed,
         "fixed_per_stack_total_usd": fixed_total,
         "emf_metrics_seen": metrics,

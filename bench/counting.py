@@ -8,103 +8,51 @@ provisioning), its clients fire our ``before-call`` and ``after-call`` handlers.
 counter before the first client is created.
 
 Calls are attributed to the *phase* open at the time (``with log.phase("schedule"):``); calls
-outside any phase are not recorded. Beside the count, the hooks estimate DynamoDB capacity
-(read and write request units, including index writes) from the request and response bodies,
-because on-demand DynamoDB bills units, not calls.
+outside any phase are not recorded. Beside the count, the hooks work out DynamoDB capacity,
+because on-demand DynamoDB bills units, not calls: read units from the response bodies, write
+units (table and every index) from the items before and after each write, read from moto's
+in-process backend and priced by DynamoDB's published rules (``bench.wru``).
 """
 from __future__ import annotations
 
-import json
 import math
 import threading
 from collections import Counter, defaultdict
 from contextlib import contextmanager
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
+from .wru import WRITE_OPS, MotoWriteMeter, item_size
 
 _installed: "CallLog | None" = None
 
 
-# -- DynamoDB item sizes and capacity ---------------------------------------------------------
-
-def _value_size(v: dict) -> int:
-    """Size of one AttributeValue in DynamoDB's accounting (docs: "Item sizes and formats")."""
-    (kind, x), = v.items()
-    if kind == "S":
-        return len(x.encode())
-    if kind == "N":
-        digits = len(str(x).lstrip("-").replace(".", "").lstrip("0")) or 1
-        return math.ceil(digits / 2) + 1
-    if kind == "B":
-        return len(x) if isinstance(x, (bytes, bytearray)) else len(str(x))
-    if kind in ("BOOL", "NULL"):
-        return 1
-    if kind == "SS":
-        return sum(len(s.encode()) for s in x)
-    if kind == "NS":
-        return sum(_value_size({"N": n}) for n in x)
-    if kind == "BS":
-        return sum(len(b) for b in x)
-    if kind == "L":
-        return 3 + sum(1 + _value_size(e) for e in x)
-    if kind == "M":
-        return 3 + sum(len(k.encode()) + 1 + _value_size(e) for k, e in x.items())
-    return 0
-
-
-def item_size(item: dict) -> int:
-    return sum(len(name.encode()) + _value_size(value) for name, value in (item or {}).items())
-
-
-def _gsi_layout() -> dict[str, list[tuple[str, list[str], str]]]:
-    """Table suffix -> [(index, key attributes, projection)] from infra/template.json."""
-    template = json.loads((ROOT / "infra" / "template.json").read_text())
-    out: dict[str, list] = {}
-    for res in template["Resources"].values():
-        if res["Type"] != "AWS::DynamoDB::Table":
-            continue
-        props = res["Properties"]
-        name = props["TableName"]
-        name = name.get("Fn::Sub", "") if isinstance(name, dict) else name
-        suffix = name.rsplit("-", 1)[-1]
-        out[suffix] = [(g["IndexName"], [k["AttributeName"] for k in g["KeySchema"]],
-                        g["Projection"]["ProjectionType"]) for g in props.get("GlobalSecondaryIndexes", [])]
-    return out
-
+# -- DynamoDB capacity -------------------------------------------------------------------------
 
 class Capacity:
-    """On-demand request units, estimated the way DynamoDB bills them.
+    """On-demand request units, the way DynamoDB bills them.
 
     Reads: 4 KB units, eventually consistent = 0.5 (the repositories never ask for strong reads;
     GSI queries cannot); a Query is billed on the total size it read, at least one unit.
-    Writes: 1 KB units per item; a transactional write costs 2 units per KB; every GSI whose
-    keys the item carries costs its own write (ALL projection: the item's size; KEYS_ONLY:
-    only when the item is new). Update sizes are taken from the values written.
+    Writes: priced by ``bench.wru`` from the items before and after each write (table and
+    every global secondary index); ``wru_by_op`` keeps which operation paid what where.
     """
 
     def __init__(self):
-        self.layout = _gsi_layout()
         self.rru = Counter()      # (phase, table) -> units
-        self.wru = Counter()
+        self.wru = Counter()      # (phase, table or "table/index") -> units
+        self.wru_by_op = Counter()   # (phase, operation, table or "table/index") -> units
+        self.writes_failed = Counter()   # (phase, operation) -> requests whose condition failed
         self.items_read = Counter()
         self.items_read_by_table = Counter()   # (phase, table) -> items
 
     def _table(self, name: str) -> str:
         return name.rsplit("-", 1)[-1]
 
-    def _write(self, phase, table: str, item: dict, *, transactional: bool, new: bool) -> None:
-        size = item_size(item)
-        units = max(1, math.ceil(size / 1024))
-        self.wru[(phase, self._table(table))] += units * (2 if transactional else 1)
-        for _index, keys, projection in self.layout.get(self._table(table), []):
-            if not all(k in item for k in keys):
-                continue
-            if projection == "KEYS_ONLY":
-                if new:
-                    self.wru[(phase, self._table(table) + " (index)")] += 1
-            else:
-                self.wru[(phase, self._table(table) + " (index)")] += units
+    def charge(self, phase, op: str, costs: list[tuple[str, int]], failed: bool) -> None:
+        for label, n in costs:
+            self.wru[(phase, label)] += n
+            self.wru_by_op[(phase, op, label)] += n
+        if failed:
+            self.writes_failed[(phase, op)] += 1
 
     def _read(self, phase, table: str, sizes: list[int], consistent: bool, *, per_item: bool) -> None:
         factor = 1.0 if consistent else 0.5
@@ -113,32 +61,6 @@ class Capacity:
         else:
             units = max(1, math.ceil(sum(sizes) / 4096)) * factor
         self.rru[(phase, self._table(table))] += units
-
-    def before(self, phase, op: str, params: dict) -> None:
-        if op == "PutItem":
-            self._write(phase, params["TableName"], params["Item"], transactional=False,
-                        new="attribute_not_exists" in (params.get("ConditionExpression") or ""))
-        elif op == "UpdateItem":
-            item = dict(params.get("Key", {}))
-            names = params.get("ExpressionAttributeNames", {})
-            for placeholder, value in (params.get("ExpressionAttributeValues") or {}).items():
-                item[names.get(placeholder.replace(":", "#"), placeholder)] = value
-            self._write(phase, params["TableName"], item, transactional=False, new=False)
-        elif op == "DeleteItem":
-            self._write(phase, params["TableName"], params["Key"], transactional=False, new=False)
-        elif op == "BatchWriteItem":
-            for table, requests in params.get("RequestItems", {}).items():
-                for r in requests:
-                    item = (r.get("PutRequest") or {}).get("Item") or (r.get("DeleteRequest") or {}).get("Key")
-                    self._write(phase, table, item, transactional=False, new=True)
-        elif op == "TransactWriteItems":
-            for entry in params.get("TransactItems", []):
-                for kind, body in entry.items():
-                    if kind == "Put":
-                        self._write(phase, body["TableName"], body["Item"], transactional=True,
-                                    new="attribute_not_exists" in (body.get("ConditionExpression") or ""))
-                    elif kind in ("Update", "Delete", "ConditionCheck"):
-                        self._write(phase, body["TableName"], body["Key"], transactional=True, new=False)
 
     def after(self, phase, op: str, params: dict, parsed: dict) -> int:
         """Record the read units of one response; return the items it read."""
@@ -179,6 +101,7 @@ class CallLog:
         self._local = threading.local()
         self._lock = threading.Lock()
         self._observers: dict[tuple[str, str], list] = defaultdict(list)
+        self.meter = MotoWriteMeter()
 
     def observe(self, service: str, operation: str, fn) -> None:
         """Call ``fn(phase, api_params)`` for every recorded call of ``service.operation``."""
@@ -211,16 +134,26 @@ class CallLog:
             self.calls[(phase, service, model.name)] += 1
             if isinstance(body, (bytes, str)):
                 self.sizes[f"{service}.{model.name}"].append(len(body))
-        if service == "dynamodb":
-            self.capacity.before(phase, model.name, _api_params(kwargs, params))
+        if service == "dynamodb" and model.name in WRITE_OPS:
+            # the items as they are before the write (moto applies it when the request is sent)
+            self._local.written = self.meter.before(model.name, getattr(self._local, "last_params", {}))
 
-    def _after_call(self, model=None, parsed=None, **kwargs) -> None:
+    def _after_call(self, model=None, parsed=None, http_response=None, **kwargs) -> None:
         phase = self.current
         if phase is None or model is None or model.service_model.service_name != "dynamodb":
             return
         params = getattr(self._local, "last_params", {})
+        parsed = parsed or {}
+        status = getattr(http_response, "status_code", 200)
+        costs = None
+        if model.name in WRITE_OPS:
+            snapshot, self._local.written = getattr(self._local, "written", None) or [], None
+            costs = self.meter.after(model.name, snapshot, status, (parsed.get("Error") or {}).get("Code"))
         with self._lock:
-            self.capacity.after(phase, model.name, params, parsed or {})
+            if costs is not None:
+                self.capacity.charge(phase, model.name, costs, failed=status >= 300)
+            else:
+                self.capacity.after(phase, model.name, params, parsed)
 
     def _remember_params(self, params=None, model=None, **kwargs) -> None:
         # 'before-parameter-build' sees the API parameters (names and values) before
@@ -281,22 +214,21 @@ class CallLog:
             if p in phases:
                 per_table_r[t] += v
         return {"rru": rru, "wru": wru, "wru_by_table": dict(per_table_w), "rru_by_table": dict(per_table_r),
+                "wru_by_operation": self.wru_by_operation(*phases),
+                "writes_failed": {op: n for (p, op), n in self.capacity.writes_failed.items() if p in phases},
                 "items_read": sum(self.capacity.items_read[p] for p in phases),
                 "items_read_by_table": {t: n for (p, t), n in self.capacity.items_read_by_table.items() if p in phases}}
+
+    def wru_by_operation(self, *phases: str) -> dict[str, dict[str, int]]:
+        """{operation: {table or "table/index": units}} over ``phases``."""
+        out: dict[str, Counter] = defaultdict(Counter)
+        for (p, op, label), n in self.capacity.wru_by_op.items():
+            if p in phases:
+                out[op][label] += n
+        return {op: dict(sorted(c.items())) for op, c in sorted(out.items())}
 
     def reset(self) -> None:
         self.calls.clear()
         self.capacity = Capacity()
         self.sizes.clear()
 
-
-def _api_params(kwargs: dict, params: dict | None) -> dict:
-    """The API parameters of a call: botocore's 'before-call' carries the serialised request,
-    so read the JSON body back (DynamoDB speaks JSON)."""
-    body = (params or {}).get("body")
-    if isinstance(body, (bytes, bytearray)):
-        body = body.decode()
-    try:
-        return json.loads(body) if body else {}
-    except ValueError:
-        return {}

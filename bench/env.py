@@ -38,3 +38,17 @@ def apply(**overrides: str) -> None:
     os.environ.update({k: v for k, v in overrides.items() if v is not None})
     if str(ROOT) not in sys.path:
         sys.path.insert(0, str(ROOT))
+
+
+def team_file(**settings) -> str:
+    """A copy of the local team settings with ``settings`` on top (``send_rates=...``), for
+    ``TEAM_CONFIG_FILE``: the bench sets what it measures through the team's own settings."""
+    import json
+    import tempfile
+
+    raw = json.loads((ROOT / "chalicelib" / "teams" / "local.json").read_text())
+    raw.update(settings)
+    fh = tempfile.NamedTemporaryFile("w", prefix="bench-team-", suffix=".json", delete=False)
+    json.dump(raw, fh)
+    fh.close()
+    return fh.name

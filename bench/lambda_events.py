@@ -18,3 +18,23 @@ def sqs(bodies: list[str], queue: str = "touchengine-local-touches") -> dict:
         "attributes": {"ApproximateReceiveCount": "1"}, "messageAttributes": {}, "md5OfBody": "",
         "eventSource": "aws:sqs", "eventSourceARN": f"arn:aws:sqs:us-east-1:123456789012:{queue}",
         "awsRegion": "us-east-1"} for i, body in enumerate(bodies)]}
+
+
+def api_gateway_get(path: str, resource: str, path_parameters: dict, headers: dict,
+                    source_ip: str = "198.51.100.7") -> dict:
+    """A REST API (Lambda proxy integration) GET, as API Gateway hands it to Chalice's handler."""
+    return {
+        "resource": resource, "path": path, "httpMethod": "GET",
+        "headers": headers, "multiValueHeaders": {k: [v] for k, v in headers.items()},
+        "queryStringParameters": None, "multiValueQueryStringParameters": None,
+        "pathParameters": path_parameters, "stageVariables": None,
+        "requestContext": {
+            "resourceId": "bench1", "resourcePath": resource, "httpMethod": "GET", "path": f"/api{path}",
+            "accountId": "123456789012", "protocol": "HTTP/1.1", "stage": "api", "domainPrefix": "bench",
+            "requestId": "bench-request", "extendedRequestId": "bench-request", "apiId": "bench",
+            "requestTime": "10/Mar/2026:15:00:00 +0000", "requestTimeEpoch": 1773154800000,
+            "domainName": "bench.execute-api.us-east-1.amazonaws.com",
+            "identity": {"sourceIp": source_ip, "userAgent": headers.get("User-Agent", "")},
+        },
+        "body": None, "isBase64Encoded": False,
+    }

@@ -36,6 +36,13 @@ PRICES: dict[str, dict] = {
         "note": "On-demand, Standard table class. 1 RRU = one strongly consistent read of up to 4 KB, "
                 "or two eventually consistent reads.",
     },
+    "dynamodb_storage_gb_month": {
+        "usd": 0.25, "unit": "GB-month",
+        "source": "https://aws.amazon.com/dynamodb/pricing/on-demand/",
+        "note": "Standard table class, after the first 25 GB per month (free tier ignored). Every item "
+                "carries 100 bytes of indexing overhead, and every GSI stores its own copy of what it "
+                "projects (bench.sizing counts both).",
+    },
     "sqs_request": {
         "usd": 0.40 / 1_000_000, "unit": "request",
         "source": "https://aws.amazon.com/sqs/pricing/",

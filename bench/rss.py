@@ -18,11 +18,10 @@ from __future__ import annotations
 
 import json
 import resource
-import socket
 import subprocess
 import sys
 
-from . import env, lambda_events
+from . import env, lambda_events, standin
 
 TOUCHES = 10
 VIRTUAL_NOW = "2026-03-10T15:00:00+00:00"   # a Tuesday, 10:00 in Austin: no quiet hours in the way
@@ -69,38 +68,15 @@ def child() -> None:
                       "vmhwm_mb": _hwm_mb(), "messages_handled": handled, "moto_loaded": "moto" in sys.modules}))
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 def serve() -> None:
     """The stand-in and the queued batch; answers "check" on stdin with what was sent."""
-    port = _free_port()
-    endpoint = f"http://127.0.0.1:{port}"
-    env.apply(AWS_ENDPOINT_URL=endpoint)
-    import logging
-
-    from moto.server import ThreadedMotoServer
-
-    logging.getLogger("werkzeug").setLevel(logging.ERROR)
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
-    server.start()
-    try:
+    with standin.server() as endpoint:
         with _quiet_stdout():
             ctx, ids, scheduled = _prepare()
-        _say({"endpoint": endpoint, "scheduled": scheduled})
+        standin.say({"endpoint": endpoint, "scheduled": scheduled})
         sys.stdin.readline()
         statuses = [t["status"] for lead_id in ids for t in ctx.touches.for_lead(lead_id)]
-        _say({"sent": statuses.count("sent"), "statuses": sorted(set(statuses))})
-    finally:
-        server.stop()
-
-
-def _say(obj: dict) -> None:
-    sys.__stdout__.write(json.dumps(obj) + "\n")
-    sys.__stdout__.flush()
+        standin.say({"sent": statuses.count("sent"), "statuses": sorted(set(statuses))})
 
 
 class _quiet_stdout:
@@ -148,26 +124,15 @@ def _prepare():
 
 def measure() -> dict:
     """Run from a small process (bench.run): start the stand-in, then the measured child."""
-    server = subprocess.Popen([sys.executable, "-m", "bench.rss", "serve"], cwd=env.ROOT, env=env.environ(),
-                              stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    try:
-        line = server.stdout.readline()
-        if not line:
-            raise RuntimeError(f"stand-in did not start: {server.stderr.read()[-2000:]}")
-        ready = json.loads(line)
+    with standin.Remote("bench.rss") as remote:
+        ready = remote.ready
         proc = subprocess.run([sys.executable, "-c", "from bench.rss import child; child()"], check=False, cwd=env.ROOT,
                               env=env.environ(AWS_ENDPOINT_URL=ready["endpoint"]),
                               capture_output=True, text=True, timeout=300)
         if proc.returncode != 0:
             raise RuntimeError(f"dispatch child failed: {proc.stderr[-2000:]}")
         measured = json.loads(proc.stdout.strip().splitlines()[-1])
-        server.stdin.write("check\n")
-        server.stdin.flush()
-        checked = json.loads(server.stdout.readline())
-    finally:
-        if server.poll() is None:
-            server.stdin.close()
-            server.wait(timeout=60)
+        checked = remote.check()
     own = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     measured.update(scheduled=ready["scheduled"], touches=TOUCHES, caller_maxrss_mb=own, **checked)
     return measured

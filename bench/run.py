@@ -3,14 +3,17 @@
 The measurements run in their own fresh processes, so none sees another's caches or memory:
   bench.calls      AWS calls per touch (email, SMS, task, voice) and per tracking request, on moto
   bench.sweeps     items read by the nightly sweeps at N and 10N leads, on moto
+  bench.burst      5,000 e-mail touches due in one minute against the team's send rate (memory store)
   bench.rss        peak RSS of a process that imports the app and delivers 10 touches (moto server apart)
   bench.coldstart  cold import of app.py against import boto3 + one client, interleaved
   bench.imports    a 20,000-row LOS export imported on moto: rows per second, AWS calls per row
-calls and sweeps run side by side; the RSS and the timing measurements run alone after them.
+  bench.first_request  a fresh process importing the app and serving one open-pixel request
+                   (clients built, its SendMessage to a moto server), in the same rounds
+calls, sweeps and burst run side by side; the RSS and the timing measurements run alone after them.
 This process stays small on purpose: it is the parent of the RSS child (see bench.rss).
 
 Environment knobs: BENCH_LEADS (email batch, default 120), BENCH_SWEEP_N (default 200),
-BENCH_IMPORT_RUNS (default 15).
+BENCH_IMPORT_RUNS (default 15), BENCH_BURST (touches due at once, default 5000).
 """
 from __future__ import annotations
 
@@ -28,14 +31,31 @@ from . import env
 RESULTS = env.ROOT / "bench" / "results.json"
 
 TARGETS = {  # key: (label, target text, predicate)
-    "aws_calls_per_email_touch": ("AWS calls per email touch (schedule -> sent)", "<= 3", lambda v: v <= 3),
+    "aws_calls_per_email_touch": ("AWS calls per email touch (schedule -> sent)", "<= 2.2", lambda v: v <= 2.2),
+    "dynamodb_wru_per_email_touch": ("DynamoDB write units per email touch (schedule + deliver)", "<= 8",
+                                     lambda v: v <= 8),
     "aws_calls_per_tracking_request": ("AWS calls per tracking request (pixel, click)", "1", lambda v: v == 1),
     "sweep_read_ratio_10x": ("sweep items read, 10N / N leads", "<= 1.1", lambda v: v <= 1.1),
     "import_ratio_vs_boto3": ("cold import app.py / (boto3 + 1 client)", "<= 1.3", lambda v: v <= 1.3),
+    "first_request_ratio": ("first pixel request, fresh process / (boto3 + 1 client)", "<= 1.6",
+                            lambda v: v <= 1.6),
+    "burst": ("5,000 e-mails due in one minute: peak sends/s vs limit", "peak <= limit, all sent once",
+              lambda b: b["peak_per_second"] <= b["limit_per_second"] and b["sent"] == b["touches"]
+              and b["duplicates"] == 0),
     "dispatch_peak_rss_mb": ("peak RSS, import + deliver 10 touches (MB)", "<= 128", lambda v: v <= 128),
     "engine_cost_share_of_channel": ("engine cost / channel cost, per 1000 leads", "< 1%", lambda v: v < 0.01),
     "import_calls_per_row": ("AWS calls per imported row (20,000-row export)", "<= 0.5", lambda v: v <= 0.5),
 }
+
+
+def _met(key: str, value) -> bool | None:
+    """Whether ``value`` meets its target; None when it is missing or not what the target reads."""
+    if value is None:
+        return None
+    try:
+        return bool(TARGETS[key][2](value))
+    except (TypeError, KeyError):
+        return None
 
 
 def _child(module: str) -> subprocess.Popen:
@@ -47,7 +67,7 @@ def _child(module: str) -> subprocess.Popen:
     return proc
 
 
-def _collect(proc: subprocess.Popen, name: str, timeout: float = 240) -> dict:
+def _collect(proc: subprocess.Popen, name: str, timeout: float = 900) -> dict:   # a shared machine is slow
     try:
         _, stderr = proc.communicate(timeout=timeout)
     except subprocess.TimeoutExpired:
@@ -94,8 +114,22 @@ def _email_figures(c: dict) -> dict:
         raise RuntimeError(f"email batch too small or not all sent: queued {n}, sent {sent}")
     if dynamodb == 0:
         raise RuntimeError("no DynamoDB call was counted: the botocore hook missed PynamoDB's client")
+    wru = {stage: (c["units"].get(f"email.{stage}") or {}) for stage in ("schedule", "deliver")}
+    wru_by_op = {stage: {op: {label: v / n for label, v in labels.items()}
+                         for op, labels in (u.get("wru_by_operation") or {}).items()} for stage, u in wru.items()}
+    wru_by_target: dict[str, float] = {}
+    for labels in (lab for ops in wru_by_op.values() for lab in ops.values()):
+        for label, v in labels.items():
+            wru_by_target[label] = wru_by_target.get(label, 0.0) + v
     out = {
         "aws_calls_per_email_touch": sum(schedule.values()) + sum(deliver.values()),
+        "dynamodb_wru_per_email_touch": sum(u.get("wru", 0) for u in wru.values()) / n,
+        # where the units go: stage -> operation -> table or "table/index" -> units per touch
+        "email_wru_by_operation": wru_by_op,
+        "email_wru_by_table_and_index": dict(sorted(wru_by_target.items(), key=lambda kv: -kv[1])),
+        "email_writes_failed_conditions": {stage: u.get("writes_failed") for stage, u in wru.items()},
+        # after the run (leads, their enrollments and 4 touches each, tracking events): storage and item sizes
+        "dynamodb_item_sizes": c.get("item_sizes"),
         "email_touches": n,
         "email_calls_by_operation": {"schedule": schedule, "deliver": deliver},
         "email_calls_per_touch_schedule": sum(schedule.values()),
@@ -159,6 +193,9 @@ def _fmt(key: str, value) -> str:
         return "error"
     if key == "engine_cost_share_of_channel":
         return f"{100 * value:.2f}%"
+    if key == "burst":
+        return (f"{value['peak_per_second']}/s of {value['limit_per_second']}/s, sent {value['sent']}/{value['touches']}, "
+                f"{value['duplicates']} dup, {value['minutes_to_drain']} min")
     if isinstance(value, float):
         return f"{value:.2f}" if abs(value) >= 0.1 else f"{value:.4f}"
     return str(value)
@@ -166,15 +203,16 @@ def _fmt(key: str, value) -> str:
 
 def table(results: dict) -> str:
     rows = [("figure", "measured", "target", "met?")]
-    for key, (label, target, ok) in TARGETS.items():
+    for key, (label, target, _) in TARGETS.items():
         value = results.get(key)
-        met = "-" if value is None else ("yes" if ok(value) else "NO")
+        met = {None: "-", True: "yes", False: "NO"}[_met(key, value)]
         rows.append((label, _fmt(key, value), target, met))
     extra = [
         ("  engine cost per 1000 leads / month (USD)", results.get("engine_cost_per_1000_leads_month_usd")),
         ("  channel cost per 1000 leads / month (USD)", results.get("channel_cost_per_1000_leads_month_usd")),
         ("  engine fixed cost per team stack / month (USD)", results.get("engine_fixed_cost_per_stack_month_usd")),
         ("  cold import ratio, wall clock (CPU time above)", (results.get("cold_import") or {}).get("ratio_wall")),
+        ("  first request ratio, wall clock (CPU time above)", (results.get("first_request") or {}).get("ratio_wall")),
         ("  AWS calls per SMS touch", results.get("aws_calls_per_sms_touch")),
         ("  AWS calls per task touch", results.get("aws_calls_per_task_touch")),
         ("  AWS calls per voice touch", results.get("aws_calls_per_voice_touch")),
@@ -197,11 +235,21 @@ def details(results: dict) -> str:
         out.append("Per email touch, by operation:")
         for stage, items in ops.items():
             out.append(f"  {stage:9s} " + ", ".join(f"{k} {v:.2f}" for k, v in items.items()))
+    by_target = results.get("email_wru_by_table_and_index")
+    if by_target:
+        out.append("DynamoDB write units per email touch, by table/index: "
+                   + ", ".join(f"{k} {v:.2f}" for k, v in by_target.items()))
     cb = (results.get("cost_breakdown") or {})
     if cb:
         top = list(cb["engine_usd_by_item"].items())[:4]
         out.append("Engine cost per 1000 leads, largest items: " + ", ".join(f"{k} ${v:.3f}" for k, v in top))
         out.append("Fixed per stack: " + ", ".join(f"{k} ${v:.2f}" for k, v in cb["fixed_per_stack_usd"].items() if v >= 0.005))
+    b = results.get("burst_details")
+    if b:
+        out.append(f"Burst: {b['pacing']}; sends by minute {b['sends_by_minute']}; busiest minute / 60 = "
+                   f"{b['peak_per_second_minute_average']:.1f}/s; transactional last sent at second "
+                   f"{b['transactional']['last_sent_second']}; in-memory due paging {b['memory_due_paging'].split(':')[0]}; "
+                   f"{b['wall_seconds']['run']} s")
     if results.get("sweep_source"):
         d = results["sweep_details"]
         out.append(f"Sweeps measured through {results['sweep_source']}: items read by table at "
@@ -224,9 +272,10 @@ def main() -> int:
     errors: dict[str, str] = {}
     raw: dict = {}
 
-    print("bench: calls per touch and sweep reads (moto, two processes)...", file=sys.stderr, flush=True)
-    calls_proc, sweeps_proc = _child("bench.calls"), _child("bench.sweeps")
-    for name, proc in (("calls", calls_proc), ("sweeps", sweeps_proc)):
+    print("bench: calls per touch and sweep reads (moto), the burst (memory store): three processes...",
+          file=sys.stderr, flush=True)
+    children = {name: _child(f"bench.{name}") for name in ("calls", "sweeps", "burst")}
+    for name, proc in children.items():
         try:
             raw[name] = _collect(proc, name)
         except Exception as exc:
@@ -238,6 +287,11 @@ def main() -> int:
                 results.update(fn(raw["calls"]))
             except Exception as exc:
                 errors[f"calls:{name}"] = f"{type(exc).__name__}: {exc}"
+    if "burst" in raw:
+        b = raw["burst"]
+        results["burst"] = {k: b[k] for k in ("touches", "limit_per_second", "peak_per_second", "sent", "duplicates",
+                                              "minutes_to_drain")}
+        results["burst_details"] = b
     if "sweeps" in raw:
         s = raw["sweeps"]
         results.update(sweep_read_ratio_10x=s["ratio"], sweep_source=s["small"]["source"],
@@ -268,18 +322,26 @@ def main() -> int:
     except Exception as exc:
         errors["rss"] = f"{type(exc).__name__}: {exc}"
 
-    runs = int(os.environ.get("BENCH_IMPORT_RUNS", "15"))
-    print(f"bench: cold import, {runs} interleaved runs each...", file=sys.stderr, flush=True)
+    runs = max(15, int(os.environ.get("BENCH_IMPORT_RUNS", "15")))
+    print(f"bench: cold import and first pixel request, {runs} interleaved runs each...", file=sys.stderr, flush=True)
     try:
-        from . import coldstart
+        from . import first_request
 
-        cs = coldstart.measure(max(15, runs))
-        results.update(import_ratio_vs_boto3=cs["ratio"], cold_import=cs)
+        cs = first_request.measure(runs)
+        fr = cs.pop("first_request")
+        results.update(import_ratio_vs_boto3=cs["ratio"], cold_import=cs, first_request_ratio=fr["ratio"],
+                       first_request=fr)
     except Exception as exc:
-        errors["coldstart"] = f"{type(exc).__name__}: {exc}"
+        errors["first_request"] = f"{type(exc).__name__}: {exc}"
+        try:   # the cold import figure does not need the stand-in
+            from . import coldstart
 
-    results["targets"] = {k: {"target": t, "met": (ok(results[k]) if results.get(k) is not None else None)}
-                          for k, (_, t, ok) in TARGETS.items()}
+            cs = coldstart.measure(runs)
+            results.update(import_ratio_vs_boto3=cs["ratio"], cold_import=cs)
+        except Exception as exc2:
+            errors["coldstart"] = f"{type(exc2).__name__}: {exc2}"
+
+    results["targets"] = {k: {"target": t, "met": _met(k, results.get(k))} for k, (_, t, _) in TARGETS.items()}
     results["errors"] = errors or None
     results["seconds"] = round(time.perf_counter() - started, 1)
     tmp = RESULTS.with_suffix(".json.tmp")
