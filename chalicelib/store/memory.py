@@ -35,12 +35,18 @@ def _load(raw: str) -> dict:
     return json.loads(raw)
 
 
-def _page(items: list, start: dict | None, key, limit: int) -> tuple[list, dict | None]:
+def _page(items: list, start: dict | None, key, limit: int, rank=None, descending: bool = False
+          ) -> tuple[list, dict | None]:
     """Items after ``start`` (a key dict made by ``key``), at most ``limit``; the next start
-    when the page is full and more follow (DynamoDB may also hand one on a full last page)."""
+    when the page is full and more follow. As DynamoDB does, a page goes on from the start key's
+    place in the order (``rank`` of a key dict) even when that item has since left the index."""
     if start is not None:
-        keys = [key(i) for i in items]
-        items = items[keys.index(start) + 1:] if start in keys else []
+        if rank is not None:
+            at = rank(start)
+            items = [i for i in items if (rank(key(i)) < at if descending else rank(key(i)) > at)]
+        else:
+            keys = [key(i) for i in items]
+            items = items[keys.index(start) + 1:] if start in keys else []
     page = items[:limit]
     more = len(items) > limit
     return page, (key(page[-1]) if more and page else None)
@@ -178,7 +184,10 @@ class MemoryLeadRepo:
         def key(i):
             return {n: {"S": i[n]} for n in names}
 
-        page, nxt = _page(items, start, key, limit)
+        def rank(k):
+            return tuple(k[n]["S"] for n in names[1:] or names)
+
+        page, nxt = _page(items, start, key, limit, rank, descending=bool(lo_id or stage))
         return [self._dict(i) for i in page], _encode_cursor(nxt)
 
     def query_index(self, index: str, key, min_range: float | None = None, page_size: int = 100,
@@ -192,7 +201,7 @@ class MemoryLeadRepo:
         def ikey(i):
             return {"lead_id": i["lead_id"], hash_name: i[hash_name], range_name: i[range_name]}
 
-        page, nxt = _page(items, start, ikey, page_size)
+        page, nxt = _page(items, start, ikey, page_size, lambda k: (k[range_name], k["lead_id"]))
         return [self._dict(i) for i in page], nxt, len(page)
 
     def all(self) -> list[dict]:
@@ -296,7 +305,8 @@ class MemoryEnrollmentRepo:
             def key(row):
                 return {"due_at": row[0], "lead_id": row[1], "enrollment_id": row[2]}
 
-            page, nxt = _page(rows, start, key, page_size)
+            page, nxt = _page(rows, start, key, page_size,
+                              lambda k: (k["due_at"], k["lead_id"], k["enrollment_id"]))
             return [self._dict(self._items[(r[1], r[2])]) for r in page], nxt
 
     def next_due(self) -> datetime | None:
@@ -609,7 +619,7 @@ class MemoryHoldRepo:
     def members(self, batch_id: str, start: dict | None = None, limit: int = 100) -> tuple[list[str], dict | None]:
         with _lock:
             ids = list(self._members.get(batch_id, []))
-        page, nxt = _page(ids, start, lambda i: {"pk": f"members#{batch_id}", "sk": i}, limit)
+        page, nxt = _page(ids, start, lambda i: {"pk": f"members#{batch_id}", "sk": i}, limit, lambda k: k["sk"])
         return page, nxt
 
 

@@ -329,3 +329,14 @@ def test_the_book_counts_and_held_quotes_keep_one_per_product(repos):
     assert repos.held_rates.get("conv30")["rate"] == 5.125 and len(repos.held_rates.all()) == 1
     repos.held_rates.clear("conv30")
     assert repos.held_rates.get("conv30") is None
+
+
+def test_a_due_page_goes_on_after_its_start_even_when_that_enrollment_has_moved(repos):
+    repos.enrollments.save_all([_enrollment(f"lead-{n:03d}", 1, (T0 + timedelta(minutes=n)).isoformat())
+                                for n in range(4)])
+    first, start = repos.enrollments.due((T0 + timedelta(hours=1)).isoformat(), page_size=2)
+    moved = repos.enrollments.for_lead("lead-001")[0]
+    repos.enrollments.save_all([{**moved, "due_at": None, "status": "completed"}])  # the start key leaves
+    rest, _ = repos.enrollments.due((T0 + timedelta(hours=1)).isoformat(), page_size=5, start=start)
+    assert [e["lead_id"] for e in first] == ["lead-000", "lead-001"]
+    assert [e["lead_id"] for e in rest] == ["lead-002", "lead-003"]
