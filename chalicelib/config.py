@@ -51,6 +51,8 @@ class Team:
     behavior: dict = field(default_factory=dict)
     # AI personalisation (Bedrock): {"enabled", "model_id", "channels", "tone", "guardrail": {"id", "version"}}
     personalise: dict = field(default_factory=dict)
+    # the yearly programs, per program id: on/off and cadence over chalicelib/domain/cadence.py DEFAULTS
+    programs: dict = field(default_factory=dict)
 
     def lo(self, lo_id: str | None) -> LoanOfficer:
         for lo in self.los:

@@ -61,16 +61,16 @@ def template_problems(sequences) -> list[str]:
     for seq in sequences:
         # refinance content runs only with the borrower's computed figures present
         strict = seq.id != "refinance_opportunity"
-        for touch in seq.touches():
-            if touch.subject is not None:
-                out += check_source(touch.subject, f"{seq.id}.{touch.name}.subject", strict)
-                bad = rate_statements_without_apr(touch.subject)
+        for where, channel, template, subject in seq.templates():
+            if subject is not None:
+                out += check_source(subject, f"{where}.subject", strict)
+                bad = rate_statements_without_apr(subject)
                 if bad:
-                    out.append(f"{seq.id}.{touch.name}.subject: rate without APR {bad}")
-            for rel in template_paths(touch.channel, touch.template):
+                    out.append(f"{where}.subject: rate without APR {bad}")
+            for rel in template_paths(channel, template):
                 path = TEMPLATES_DIR / rel
                 if not path.exists():
-                    out.append(f"{seq.id}.{touch.name}: missing template {rel}")
+                    out.append(f"{where}: missing template {rel}")
                     continue
                 source = path.read_text()
                 out += check_source(source, rel, strict and not rel.startswith(("email/refinance", "sms/refinance", "voice/refinance", "task/refinance")))
