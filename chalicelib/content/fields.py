@@ -15,7 +15,7 @@ KNOWN = {
     "links": {"apply", "documents", "calendar", "refi_calculator", "rates", "review"},
     "market": {"product", "rate_fmt", "apr_fmt", "as_of", "previous_rate_fmt", "previous_apr_fmt", "previous_as_of",
                "change_fmt", "direction", "payment_fmt", "payment_change_fmt", "amount_fmt", "amount_basis",
-               "term_years", "costs_fmt", "note_gap_fmt", "note_position"},
+               "term_years", "costs_fmt", "note_gap_fmt", "note_position", "note_view"},
     "refi": {"current_rate_fmt", "current_payment_fmt", "new_rate_fmt", "new_apr_fmt", "new_payment_fmt",
              "monthly_savings_fmt", "break_even_months", "lifetime_interest_difference_fmt", "closing_costs_fmt",
              "balance_fmt", "rate_drop_fmt"},

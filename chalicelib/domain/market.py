@@ -94,6 +94,9 @@ def market_fields(lead: dict, quote: dict | None, today: date, settings: dict) -
         gap = facts.rate - rate
         out["note_gap_fmt"] = points(abs(gap))
         out["note_position"] = "above" if gap >= CLOSE else "below" if gap <= -CLOSE else "close to"
+        # worth a look at the team's refinance threshold; watching from a quarter point; else keep
+        worth = RefiSettings.from_team(settings).thresholds.min_rate_drop
+        out["note_view"] = "worth_a_look" if gap >= worth else "watching" if gap >= Decimal("0.25") else "keep"
     return out
 
 
