@@ -7,7 +7,8 @@ from .render import TEMPLATES_DIR, environment, template_paths
 
 
 def _guarded_nodes(ast) -> set[int]:
-    """Ids of Getattr nodes protected by ``| default`` or inside ``{% if x is defined %}``."""
+    """Ids of Getattr nodes protected by ``| default``, inside ``{% if x is defined %}``, or on the
+    right of ``x is defined and ...``."""
     from jinja2 import nodes
 
     safe: set[int] = set()
@@ -27,6 +28,17 @@ def _guarded_nodes(ast) -> set[int]:
         for t in tests:
             if t.name == "defined" and isinstance(t.node, nodes.Getattr):
                 safe.add(id(t.node))
+    # ``x is defined and x == "y"``: "and" stops at an undefined x, so the right side is safe
+    def conjuncts(node) -> list:
+        return conjuncts(node.left) + conjuncts(node.right) if isinstance(node, nodes.And) else [node]
+
+    for conj in ast.find_all(nodes.And):
+        tested = {(t.node.node.name, t.node.attr) for t in conjuncts(conj.left)
+                  if isinstance(t, nodes.Test) and t.name == "defined"
+                  and isinstance(t.node, nodes.Getattr) and isinstance(t.node.node, nodes.Name)}
+        for g in conj.right.find_all(nodes.Getattr):
+            if isinstance(g.node, nodes.Name) and (g.node.name, g.attr) in tested:
+                safe.add(id(g))
     return safe
 
 

@@ -58,8 +58,9 @@ def _anchor(enrollment: dict, since: str | None) -> datetime:
 
 def due_time(enrollment: dict, step, lead: dict, now: datetime) -> datetime:
     """When a step should run: its delay from its anchor, at a lead-local hour if asked."""
-    if isinstance(step, Rest):
-        return max(_anchor(enrollment, step.delay.since) + timedelta(seconds=step.delay.seconds), now)
+    if isinstance(step, Rest):  # slowed like the series it waits out (behavioural rule 5), never paced
+        stretch = enrollment.get("stretch", 1)
+        return max(_anchor(enrollment, step.delay.since) + timedelta(seconds=step.delay.seconds * stretch), now)
     if not isinstance(step, Touch):  # waits, gotos and ends run at once
         return now
     delay = step.delay
@@ -182,6 +183,10 @@ def advance(enrollment: dict, seq: Sequence, lead: dict, now: datetime,
             _goto(e, seq, step.target, lead, now)
             continue
         if isinstance(step, Rest):
+            until = due_time(e, step, lead, now)
+            if until > now:  # slowed since it began: rest on
+                e["due_at"] = _iso(until)
+                break
             _passed(e, seq, step, lead, now)
             continue
         if isinstance(step, WaitFor):

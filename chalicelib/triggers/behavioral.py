@@ -112,6 +112,11 @@ def adapt_enrollment(enrollment: dict, lead: dict, now: datetime, settings: dict
         from .programs import adapt
 
         return adapt(enrollment, lead, now, settings)
+    return slow_down(enrollment, lead, now, settings)
+
+
+def slow_down(enrollment: dict, lead: dict, now: datetime, settings: dict) -> dict:
+    """Rule 5 itself: stretch the remaining delays once nothing has been opened for 30 days."""
     r = rules(settings)
     if enrollment.get("priority", 0) >= 40 or enrollment.get("stretch", 1) >= r["slow_factor"]:
         return enrollment

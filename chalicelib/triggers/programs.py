@@ -20,7 +20,9 @@ the LO resumes it sooner or hands off.
 
 Pace: the scheduler asks :func:`adapt` before a program's step runs: the borrower's tier and pace
 (``domain.cadence``), whether a referral ask is welcome, and this week's market figures when the
-step may send a market update. A hot signal (a person's click, a call, a download, a credit
+step may send a market update. The opening rest is slowed by the same rule, at the same moment, as
+the series it waits out (behavioural rule 5: nothing opened in 30 days), so the program still
+begins as that series ends. A hot signal (a person's click, a call, a download, a credit
 alert) re-times the next touch at the hot pace at once (:class:`Repace`).
 """
 from __future__ import annotations
@@ -31,6 +33,7 @@ from ..domain import cadence
 from ..domain.market import market_fields
 from ..sequences.catalog import SEQUENCES
 from ..sequences.dsl import Rest, Sequence, Touch
+from .behavioral import slow_down
 from .registry import Enroll, Repace, TriggerInput, trigger
 from .stage import _funded_recently
 
@@ -91,7 +94,10 @@ def join_program(inp: TriggerInput) -> list:
 
 @trigger("sweep_funding_anniversary")
 def join_on_anniversary(inp: TriggerInput) -> list:
-    if inp.lead.get("stage") != "funded" or _ever_in(inp, PAST):
+    """A past client stored before the program existed joins on the funding anniversary."""
+    from .time import _day, anniversary_due
+
+    if not anniversary_due(inp.lead, _day(inp)) or _ever_in(inp, PAST):
         return []
     return _join(inp, PAST, "program:anniversary")
 
@@ -111,6 +117,10 @@ def hot_signal_speeds_up(inp: TriggerInput) -> list:
     return out
 
 
+def _opening_rest(seq: Sequence, enrollment: dict) -> bool:
+    return bool(enrollment.get("step")) and isinstance(seq.steps[0], Rest) and enrollment["step"] == seq.steps[0].name
+
+
 def _sends_market(seq: Sequence, enrollment: dict) -> bool:
     step = seq.step(enrollment["step"]) if enrollment.get("step") else None
     return isinstance(step, Touch) and any(i.data == "market" for shelf in step.shelves
@@ -128,6 +138,8 @@ def adapt(enrollment: dict, lead: dict, now: datetime, team: dict) -> dict:
     level = cadence.tier(lead, now, settings)
     e = {**enrollment, "tier": level, "pace": cadence.pace(level, settings),
          "positive": cadence.positive(lead, now, settings)}
+    if _opening_rest(seq, e):  # the series it waits out slows when nothing is opened: so does the rest
+        e = slow_down(e, lead, now, team)
     if _sends_market(seq, e):
         product = (lead.get("loan") or {}).get("product") or DEFAULT_PRODUCT
         board = team.get("market") or {}
