@@ -7,10 +7,11 @@ The plan, as a loan officer would review it: a fortnight at full cadence, then a
                        for buyers, else the next lesson of the education series
   day 2   10:00 task   the LO's call: monthly while the lead reads, quarterly when quiet,
                        talking points from the record
-  day 4   11:00 sms    a short check-in with one useful thing in it (only with SMS consent)
-  day 9   10:00 email  the path back to a discovery call (every six weeks or so), else the next
-                       lesson: the buying process, pre-approval, credit, down payment and loan
-                       programs, rate locks, closing costs, in that order
+  day 3   11:00 sms    a short check-in with one useful thing in it (only with SMS consent)
+  day 7   10:00 email  the path back to a discovery call (every six weeks or so), else the next
+                       lesson
+  day 10  10:00 email  the next lesson: the buying process, pre-approval, credit, down payment
+                       and loan programs, budgets, rate locks, closing costs... in that order
   day 14             the next fortnight
 Business days only. The pace follows engagement (domain.cadence): delays x0.75 for a week
 after a click, call or download; x1.8 once 30 days pass without a person opening anything.
@@ -56,7 +57,7 @@ LIBRARY = {
     ),
     "education": (
         _lesson(1, "buying_process_map", "The home-buying process, start to finish", "The buying process"),
-        _lesson(2, "preapproval_explained", "Pre-qualified or pre-approved: why it matters", "Pre-approval"),
+        _lesson(2, "preapproval_explained", "Pre-qualification or pre-approval: why it matters", "Pre-approval"),
         _lesson(3, "credit_score_basics", "What lenders look at in your credit", "Credit basics"),
         _lesson(4, "credit_boost_moves", "Five moves that can help your credit before you apply", "Improving credit"),
         _lesson(5, "down_payment_myths", "Do you really need a big down payment?", "Down payment myths"),
@@ -154,11 +155,12 @@ SEQUENCE = Sequence(
     paced=True,
     library=LIBRARY,
     steps=(
-        rest("lead_nurture_runs", days(10)),
-        from_shelves("the_news", "email", ("market", "seasonal", "education"), days(5, **WORKDAY)),
+        rest("lead_nurture_runs", days(11)),
+        from_shelves("the_news", "email", ("market", "seasonal", "education"), days(4, **WORKDAY)),
         from_shelves("lo_call", "task", ("calls",), days(2, **WORKDAY)),
-        from_shelves("check_in_text", "sms", ("texts",), days(2, at="11:00", business_day=True)),
-        from_shelves("next_lesson", "email", ("call_asks", "education"), days(5, **WORKDAY)),
+        from_shelves("check_in_text", "sms", ("texts",), days(1, at="11:00", business_day=True)),
+        from_shelves("next_lesson", "email", ("call_asks", "education"), days(4, **WORKDAY)),
+        from_shelves("lesson", "email", ("education",), days(3, **WORKDAY)),
         goto("next_fortnight", "the_news"),
     ),
 )

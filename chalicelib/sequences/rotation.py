@@ -58,30 +58,48 @@ def _reaches(item: Item, tags: frozenset) -> bool:
     return item.channel not in ("email", "sms") or item.channel in tags
 
 
-def _sent(history: list, ids: set[str]) -> list[tuple[date, str | None]]:
-    return [(date.fromisoformat(h[1]), h[2] if len(h) > 2 else None) for h in history if h[0] in ids]
+@dataclass(frozen=True)
+class _Seen:
+    """The history read once: when each item last went (and with which data), and each family."""
+    last: dict
+    family_last: dict
+
+    @classmethod
+    def of(cls, library: dict, history: list) -> "_Seen":
+        last: dict[str, tuple[date, str | None]] = {}
+        for h in history:
+            on = date.fromisoformat(h[1])
+            if h[0] not in last or on >= last[h[0]][0]:
+                last[h[0]] = (on, h[2] if len(h) > 2 else None)
+        family_last: dict[str, date] = {}
+        for i in items(library):
+            if i.family and i.id in last:
+                family_last[i.family] = max(family_last.get(i.family, date.min), last[i.id][0])
+        return cls(last, family_last)
 
 
-def fit(item: Item, library: dict, history: list, today: date, facts: Facts) -> bool:
+def _fit(item: Item, seen: _Seen, today: date, facts: Facts) -> bool:
     if not _reaches(item, facts.tags):
         return False
     if any(r not in facts.tags for r in item.requires) or any(a in facts.tags for a in item.avoid):
         return False
     if item.months and today.month not in item.months:
         return False
-    mine = sorted(_sent(history, {item.id}))
-    if mine and (today - mine[-1][0]).days < item.repeat_days:
+    mine = seen.last.get(item.id)
+    if mine and (today - mine[0]).days < item.repeat_days:
         return False
     if item.data:
         key = facts.data.get(item.data)
-        if key is None or (mine and mine[-1][1] == key):
+        if key is None or (mine and mine[1] == key):
             return False
-    if item.family and item.family_gap_days:
-        kin = {i.id for shelf in library.values() for i in shelf if i.family == item.family}
-        last = max((d for d, _ in _sent(history, kin)), default=None)
-        if last is not None and (today - last).days < item.family_gap_days:
+    if item.family and item.family_gap_days and item.family in seen.family_last:
+        if (today - seen.family_last[item.family]).days < item.family_gap_days:
             return False
     return True
+
+
+def fit(item: Item, library: dict, history: list, today: date, facts: Facts) -> bool:
+    return _fit(item, _Seen.of(library, history), today, facts)
 
 
 def _months_left(item: Item, today: date) -> int:
@@ -100,12 +118,12 @@ def _shuffle(salt: str, item_id: str) -> str:
 
 def choose(library: dict, shelves: tuple[str, ...], history: list, today: date, facts: Facts,
            salt: str = "") -> Item | None:
+    seen = _Seen.of(library, history)
     for shelf in shelves:
-        fit_items = [i for i in library.get(shelf, ()) if fit(i, library, history, today, facts)]
+        fit_items = [i for i in library.get(shelf, ()) if _fit(i, seen, today, facts)]
         if fit_items:
             def rank(i: Item):
-                last = max((d for d, _ in _sent(history, {i.id})), default=date.min)
-                return i.order, _months_left(i, today), last, _shuffle(salt, i.id)
+                return i.order, _months_left(i, today), seen.last.get(i.id, (date.min,))[0], _shuffle(salt, i.id)
             return min(fit_items, key=rank)
     return None
 
