@@ -171,3 +171,29 @@ def test_a_reply_pauses_the_program_which_carries_on_two_weeks_later(api, auth, 
     runtime.advance(10 * DAY)
     assert _enrollments(ctx, lead["lead_id"])["past_client_program"]["status"] == "active"
     assert len(_sent(_timeline(api, auth, lead["lead_id"]), "past_client_program")) > before
+
+
+def test_the_programs_are_listed_previewed_and_in_the_coverage_audit(api, auth, ctx):
+    _rate(api, auth, 6.25, clock.now().date())
+    items = {s["id"]: s for s in body(api.http.get("/sequences", headers=auth))["items"]}
+    past = items["past_client_program"]
+    assert past["program"] and past["enabled"] and past["cadence"]["pace"]["quiet"] == 1.8
+    assert {"market", "equity", "seasonal", "articles", "asks", "texts", "calls"} == set(past["library"])
+    assert past["steps"][0] == {"name": "welcome_runs", "type": "rest", "delay": "88 days after the previous step"}
+    assert items["long_term_nurture"]["library"]["education"][0]["id"] == "buying_process_map"
+
+    coverage = body(api.http.get("/analytics/coverage", headers=auth))
+    assert coverage["core"] == 7 and [p["id"] for p in coverage["programs"]] == ["past_client_program",
+                                                                                 "long_term_nurture"]
+    assert all(p["enabled"] and p["templates"] > 50 for p in coverage["programs"])
+
+    lead = _lead(api, auth, 6, stage="funded",
+                 loan={"amount": 300000, "rate": 7.0, "funded_on": "2024-03-01", "product": "conv30"})
+    import json
+    preview = body(api.http.post("/sequences/past_client_program/preview",
+                                 body=json.dumps({"lead_id": lead["lead_id"]}), headers=auth))
+    planned = preview["touches"]
+    assert 10 <= len(planned) <= 40 and not any(t.get("problem") for t in planned)
+    first = planned[0]
+    assert first["step"] == "the_news" and "6.25% (" in first["text"] and "rate check" in first["subject"]
+    assert max(t["planned_at"] for t in planned) < (clock.now() + timedelta(days=92)).isoformat()
