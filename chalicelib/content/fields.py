@@ -24,7 +24,7 @@ KNOWN = {
     "stage": {"name", "label"},
     "touch": {"day_name", "month_name", "year"},
     # an LO call task in a yearly program: how the borrower engages, what the program last sent
-    "program": {"tier", "tier_label", "opens_90", "clicks_90", "replies_90", "recent"},
+    "program": {"tier", "tier_label", "opens_90", "clicks_90", "replies_90", "recent", "last_click", "last_click_on"},
 }
 # Groups a touch may carry data for (order["data"], computed when it was scheduled).
 DATA_GROUPS = ("market", "home", "program")

@@ -7,9 +7,10 @@ reply, call or download; ``last_credit_pull_at``; ``first_email_at``):
 * ``hot``: a click, reply, call, download or credit-inquiry alert in the last ``hot_days`` (7):
   they are looking now, so the delays shrink (``pace.hot``, 0.75);
 * ``engaged``: a person's open (a machine open never counts), a click or a reply in the last
-  ``engaged_days`` (30), or e-mail has not been going out that long yet: full cadence (1.0);
-* ``quiet``: e-mail has gone out for ``engaged_days`` without any of that: the delays stretch
-  (``pace.quiet``, 1.8), still 40+ touches a year.
+  ``engaged_days`` (30), or e-mail has gone out for less than ``judge_after_days`` (14): too
+  early to tell; full cadence (1.0);
+* ``quiet``: otherwise: the delays stretch (``pace.quiet``: 1.8 for past clients, 2.5 for leads,
+  whose first fortnight was already dense), still 40+ touches a year.
 
 The pace multiplies a program's delays between touches; the 48-hour cap, quiet hours, consent,
 state limits and opt-outs are the contact policy's and apply to every touch whatever the pace.
@@ -25,20 +26,23 @@ DEFAULTS = {
     "enabled": True,
     "engaged_days": 30,
     "hot_days": 7,
+    "judge_after_days": 14,         # two weeks of unopened mail before a borrower counts as quiet
     "positive_days": 60,            # a referral or review ask needs a click, reply or call this recent
     "pace": {"hot": 0.75, "engaged": 1.0, "quiet": 1.8},
-    "resume_after_reply_days": 14,  # a reply pauses the program; it carries on after this unless the LO acts
+    "resume_after_reply_days": 7,   # a reply pauses the program; it carries on after this unless the LO acts
     "join_on_import": True,         # past_client_program: a lead created already funded joins at once
 }
+PROGRAM_DEFAULTS = {"long_term_nurture": {"pace": {"quiet": 2.5}}}
 HUMAN_SIGNALS = ("link_clicked", "email_replied", "sms_replied", "document_downloaded")
 ENGAGED_SIGNALS = ("email_opened",) + HUMAN_SIGNALS
 
 
 def settings_for(program: str, team: dict) -> dict:
     """The program's cadence settings: code defaults, then the team's ``programs.<id>`` block."""
+    base = PROGRAM_DEFAULTS.get(program) or {}
     own = ((team or {}).get("programs") or {}).get(program) or {}
-    pace = {**DEFAULTS["pace"], **(own.get("pace") or {})}
-    return {**DEFAULTS, **own, "pace": pace}
+    pace = {**DEFAULTS["pace"], **(base.get("pace") or {}), **(own.get("pace") or {})}
+    return {**DEFAULTS, **base, **own, "pace": pace}
 
 
 def enabled(program: str, team: dict) -> bool:
@@ -66,7 +70,7 @@ def tier(lead: dict, now: datetime, settings: dict) -> str:
     if any(_within(t, now, engaged_days) for t in (_last(lead, ENGAGED_SIGNALS), _at(lead.get("last_engaged_at")))):
         return "engaged"
     first = _at(lead.get("first_email_at"))
-    return "engaged" if first is None or _within(first, now, engaged_days) else "quiet"
+    return "engaged" if first is None or _within(first, now, int(settings["judge_after_days"])) else "quiet"
 
 
 def pace(level: str, settings: dict) -> float:
@@ -77,6 +81,12 @@ def positive(lead: dict, now: datetime, settings: dict) -> bool:
     """A recent sign the relationship is warm: a click, reply, call or download, not just opens."""
     days = int(settings["positive_days"])
     return _within(_last(lead, HUMAN_SIGNALS), now, days) or _within(_at(lead.get("last_engaged_at")), now, days)
+
+
+def last_click(lead: dict) -> dict | None:
+    """A person's latest click: what they were looking at (for the LO's follow-up call)."""
+    clicks = [a for a in lead.get("activity") or () if a.get("type") == "link_clicked" and not a.get("machine")]
+    return max(clicks, key=lambda a: a["at"], default=None)
 
 
 def human_counts(lead: dict, now: datetime, days: int = 90) -> dict:

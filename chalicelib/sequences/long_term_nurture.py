@@ -14,11 +14,12 @@ The plan, as a loan officer would review it: a fortnight at full cadence, then a
                        and loan programs, budgets, rate locks, closing costs... in that order
   day 14             the next fortnight
 Business days only. The pace follows engagement (domain.cadence): delays x0.75 for a week
-after a click, call or download; x1.8 once 30 days pass without a person opening anything.
+after a click, call or download; x2.5 once two weeks of mail go unopened (and until a person
+opens, clicks or replies again).
 Nothing repeats within a year; a slot with nothing fit to send passes without a touch.
 Joins with the 14-day nurture (and starts when it ends), or by the ``join_program`` event. Exits
 when the lead starts an application or any later stage, is lost, opts out of everything, or the
-LO takes over; a reply pauses it (it carries on 14 days later unless the LO resumes it or hands
+LO takes over; a reply pauses it (it carries on 7 days later unless the LO resumes it or hands
 off).
 """
 from .dsl import NURTURE, Sequence, again_after, days, from_shelves, goto, rest

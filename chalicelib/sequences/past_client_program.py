@@ -6,6 +6,7 @@ The plan, as a loan officer would review it: a fortnight at full cadence, then a
                        what moved, what it means for the client's own note rate), else the
                        quarterly equity update, else a seasonal note, else an article
   day 3   11:00 sms    a short check-in with one useful thing in it (only with SMS consent)
+          10:00 task   after a click this past week (at most monthly): the LO follows up on it
   day 6   10:00 email  home and money: a seasonal note (tax season and the 1098, insurance and
                        escrow, home-maintenance seasons, holidays), else an article
   day 7   10:00 task   the quarterly LO call, talking points from the record (once a quarter)
@@ -13,14 +14,14 @@ The plan, as a loan officer would review it: a fortnight at full cadence, then a
                        the last 60 days (one in four months), else the equity update or an article
   day 14             the next fortnight
 Business days only. The pace follows engagement (domain.cadence): delays x0.75 for a week
-after a click, call or download; x1.8 once 30 days pass without a person opening anything
-(about 45-60 touches a year instead of 90-110). Nothing repeats within a year; a slot with
-nothing fit to send passes without a touch. Every figure is computed when the touch is
+after a click, call or download; x1.8 once two weeks of mail go unopened and no person has
+opened anything in 30 days (about 45-65 touches a year instead of 90-110). Nothing repeats
+within a year; a slot with nothing fit to send passes without a touch. Every figure is computed when the touch is
 scheduled, every rate stated with its APR.
 Joins: at funding (after the welcome), at import, by the ``join_program`` event, or on the
 funding anniversary for clients stored before the program (triggers.programs). Exits when the
 client starts a new application or is lost, opts out of everything, or the LO takes over; a
-reply pauses it (it carries on 14 days later unless the LO resumes it or hands off).
+reply pauses it (it carries on 7 days later unless the LO resumes it or hands off).
 """
 from .dsl import MARKETING, Sequence, again_after, days, from_shelves, goto, rest
 from .rotation import article, call, text
@@ -122,6 +123,16 @@ LIBRARY = {
         _email("documents_to_keep", "Your closing papers: what to keep and for how long", "Documents to keep"),
         _email("adding_space", "Adding space: additions and accessory units", "Additions and ADUs"),
         _email("rate_vs_apr", "Rate vs. APR: what the difference tells you", "Rate vs. APR"),
+        _email("paying_off_the_mortgage", "Paying off your mortgage: the payoff statement and the lien release",
+               "Paying off the mortgage"),
+        _email("roof_replacement", "A new roof: insurance, financing and timing", "Replacing a roof"),
+        _email("insurance_discounts", "Smart sensors, new roofs and other ways to lower your insurance",
+               "Insurance discounts"),
+        _email("flood_risk", "Flood risk: check your home's map (even outside a flood zone)", "Flood risk"),
+        _email("college_and_equity", "Paying for college: where home equity fits, and where it doesn't",
+               "College costs and equity"),
+        _email("selling_costs", "What it really costs to sell a home", "The cost of selling"),
+        _email("aging_in_place", "Staying in your home as you age: changes and money", "Aging in place"),
     ),
     "asks": (
         _email("referral_ask", "Know someone who's thinking about buying?", "A referral ask", **ASK),
@@ -152,12 +163,21 @@ LIBRARY = {
         _text("text_credit_tip", "Keep old cards open"),
         _text("text_referral_thanks", "Thanks for the trust; referrals welcome", family="text_ask",
               family_gap_days=180, requires=("positive",)),
+        _text("text_memorial_day", "Memorial Day", months=(5,)),
+        _text("text_labor_day", "Labor Day", months=(9,)),
+        _text("text_escrow_surplus", "An escrow refund check", months=(6, 7, 8, 9)),
+        _text("text_water_heater", "Flush the water heater"),
+        _text("text_dryer_vent", "Clean the dryer vent", months=(10, 11, 12, 1, 2)),
     ),
     "calls": (
         call(A, "call_q1", "Q1 call: taxes, insurance renewal, plans for the year", months=(1, 2, 3), **QUARTERLY),
         call(A, "call_q2", "Q2 call: projects, equity, moving plans", months=(4, 5, 6), **QUARTERLY),
         call(A, "call_q3", "Q3 call: rate check and escrow review", months=(7, 8, 9), **QUARTERLY),
         call(A, "call_q4", "Q4 call: year-end, property taxes, thanks", months=(10, 11, 12), **QUARTERLY),
+    ),
+    "follow_ups": (
+        call(A, "interest_follow_up", "Follow up on what the client just clicked", requires=("hot",),
+             family="follow_up", family_gap_days=30, repeat_days=30),
     ),
 }
 
@@ -183,6 +203,7 @@ SEQUENCE = Sequence(
         rest("welcome_runs", days(88)),
         from_shelves("the_news", "email", ("market", "equity", "seasonal", "articles"), days(4, **WORKDAY)),
         from_shelves("check_in_text", "sms", ("texts",), days(3, at="11:00", business_day=True)),
+        from_shelves("follow_up_call", "task", ("follow_ups",), days(0, **WORKDAY)),
         from_shelves("home_and_money", "email", ("seasonal", "articles"), days(3, **WORKDAY)),
         from_shelves("quarterly_call", "task", ("calls",), days(1, **WORKDAY)),
         from_shelves("from_your_lo", "email", ("asks", "equity", "articles"), days(3, **WORKDAY)),

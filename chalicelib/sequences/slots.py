@@ -19,7 +19,7 @@ from .rotation import Facts, Item, choose, items
 
 TIER_LABELS = {"hot": "hot: clicked, replied or called in the last week",
                "engaged": "engaged: reading in the last 30 days",
-               "quiet": "quiet: nothing opened in 30 days (slower cadence)"}
+               "quiet": "quiet: nothing opened lately (slower cadence)"}
 
 
 @dataclass(frozen=True)
@@ -78,6 +78,9 @@ def talking_points(library: dict, enrollment: dict, lead: dict, now: datetime) -
            "replies_90": counts["replies"]}
     if recent:
         out["recent"] = "; ".join(recent)
+    click = cadence.last_click(lead)
+    if click and click.get("url"):
+        out.update(last_click=click["url"], last_click_on=click["at"][:10])
     return out
 
 

@@ -15,7 +15,7 @@ Entry (each program on or off per team: ``programs.<id>.enabled``):
   ends; a lead back at ``new_lead`` after that (re-opened) starts at once; ``join_program`` too.
 
 Exit as every sequence: the stages each program lists, lost, opt-out, handoff. A reply pauses the
-program like any sequence; it carries on by itself ``resume_after_reply_days`` later (14) unless
+program like any sequence; it carries on by itself ``resume_after_reply_days`` later (7) unless
 the LO resumes it sooner or hands off.
 
 Pace: the scheduler asks :func:`adapt` before a program's step runs: the borrower's tier and pace
@@ -112,7 +112,8 @@ def hot_signal_speeds_up(inp: TriggerInput) -> list:
         if seq is None or not seq.paced or e.get("status") != "active":
             continue
         settings = cadence.settings_for(seq.id, inp.settings)
-        if cadence.tier(inp.lead, inp.now, settings) == "hot":
+        # a credit alert is remembered on the lead only after the rules run: the event itself is the signal
+        if inp.event["type"] == "credit_pull" or cadence.tier(inp.lead, inp.now, settings) == "hot":
             out.append(Repace(seq.id, cadence.pace("hot", settings), "hot"))
     return out
 

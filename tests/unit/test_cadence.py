@@ -36,6 +36,7 @@ def act(type_: str, machine: bool = False, **kw) -> dict:
     (lead(last_engaged_at=ago(days=20)), "engaged"),                       # a call three weeks ago
     ({"activity": []}, "engaged"),                                         # no e-mail yet: benefit of the doubt
     ({"first_email_at": ago(days=10)}, "engaged"),                         # too early to call it quiet
+    ({"first_email_at": ago(days=15)}, "quiet"),                           # two weeks unopened: quiet
 ])
 def test_tiers(the_lead, expected):
     assert cadence.tier(the_lead, NOW, S) == expected
@@ -47,7 +48,7 @@ def test_pace_follows_the_tier_and_the_team_can_change_it():
     mine = cadence.settings_for("past_client_program", team)
     assert mine["pace"] == {"hot": 0.75, "engaged": 1.0, "quiet": 1.5} and mine["engaged_days"] == 45
     assert cadence.tier(lead(act("email_opened", days=40)), NOW, mine) == "engaged"
-    assert cadence.settings_for("long_term_nurture", team)["pace"]["quiet"] == 1.8  # per program
+    assert cadence.settings_for("long_term_nurture", team)["pace"]["quiet"] == 2.5  # per program (its own default)
     assert not cadence.enabled("long_term_nurture", {"programs": {"long_term_nurture": {"enabled": False}}})
 
 

@@ -191,18 +191,19 @@ def test_a_hot_signal_brings_the_next_touch_forward():
     result = apply_decisions(clicked, [e], decisions, "e1", NOW, team())
     assert _due(result.enrollments[0]) < _due(e)
     assert run("link_clicked", clicked, enrollments=[e], data={"machine": True}) == []  # a scanner is not a signal
+    assert run("credit_pull", lead, enrollments=[e]) == [Repace(PAST.id, 0.75, "hot")]  # shopping elsewhere
 
 
-def test_a_reply_pauses_the_program_and_it_carries_on_after_fourteen_days():
+def test_a_reply_pauses_the_program_and_it_carries_on_after_seven_days():
     lead = past_client()
     e = engine.enroll(PAST, lead, NOW, "p.1", "x", start_step="the_news").enrollment
     paused = apply_decisions(lead, [e], [Pause("sms_replied")], "e1", NOW, team()).enrollments[0]
-    assert paused["status"] == "paused" and _due(paused) == NOW + timedelta(days=14)
+    assert paused["status"] == "paused" and _due(paused) == NOW + timedelta(days=7)
     again = apply_decisions(lead, [paused], [Pause("sms_replied")], "e2", NOW + timedelta(days=5), team())
     paused = again.enrollments[0]
-    assert _due(paused) == NOW + timedelta(days=19)  # a second reply: later
+    assert _due(paused) == NOW + timedelta(days=12)  # a second reply: later
     assert engine.advance(paused, PAST, lead, NOW + timedelta(days=10), _decide_all).sends == []
-    out = engine.advance(paused, PAST, lead, NOW + timedelta(days=19), _decide_all)
+    out = engine.advance(paused, PAST, lead, NOW + timedelta(days=12), _decide_all)
     assert out.enrollment["status"] == "active" and len(out.sends) == 1
     assert [i["action"] for i in out.timeline] == ["resumed"]
 
@@ -277,5 +278,6 @@ def test_a_long_term_lead_year():
 def test_nothing_in_a_year_repeats_but_the_data_driven_updates_and_the_calls():
     sent = play_year(PAST, past_client(), engaged=True)
     again = {o["item"] for o in sent if [x["item"] for x in sent].count(o["item"]) > 1}
-    assert again <= {"market_update", "equity_update", "call_q1", "call_q2", "call_q3", "call_q4"}
+    assert again <= {"market_update", "equity_update", "call_q1", "call_q2", "call_q3", "call_q4",
+                     "interest_follow_up"}
     assert "market_update" in again  # monthly, with new figures each time
