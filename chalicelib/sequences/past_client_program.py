@@ -1,6 +1,6 @@
 """Past-client program: the relationship after the 90-day welcome, for as long as it lasts.
 
-The plan, as a loan officer would review it: a fortnight at full cadence, then again.
+The plan, as a loan officer would review it: a fortnight (13 days) at full cadence, then again.
   rest               while the post-funded welcome runs (a client who joins later starts below)
   day 0   10:00 email  the news: the monthly market update (this week's rates with their APR,
                        what moved, what it means for the client's own note rate), else the
@@ -12,7 +12,7 @@ The plan, as a loan officer would review it: a fortnight at full cadence, then a
   day 7   10:00 task   the quarterly LO call, talking points from the record (once a quarter)
   day 10  10:00 email  from the LO: a referral or review ask after a click, reply or call in
                        the last 60 days (one in four months), else the equity update or an article
-  day 14             the next fortnight
+  day 13             the next fortnight
 Business days only. The pace follows engagement (domain.cadence): delays x0.75 for a week
 after a click, call or download; x1.8 once two weeks of mail go unopened and no person has
 opened anything in 30 days (about 45-65 touches a year instead of 90-110). Nothing repeats
@@ -200,8 +200,8 @@ SEQUENCE = Sequence(
     paced=True,
     library=LIBRARY,
     steps=(
-        rest("welcome_runs", days(88)),
-        from_shelves("the_news", "email", ("market", "equity", "seasonal", "articles"), days(4, **WORKDAY)),
+        rest("welcome_runs", days(89)),
+        from_shelves("the_news", "email", ("market", "equity", "seasonal", "articles"), days(3, **WORKDAY)),
         from_shelves("check_in_text", "sms", ("texts",), days(3, at="11:00", business_day=True)),
         from_shelves("follow_up_call", "task", ("follow_ups",), days(0, **WORKDAY)),
         from_shelves("home_and_money", "email", ("seasonal", "articles"), days(3, **WORKDAY)),

@@ -64,7 +64,7 @@ def test_a_closing_joins_at_funding_and_rests_while_the_welcome_runs():
     assert decisions == [Enroll(PAST.id, reason="program:after_welcome", start_step=None)]
     out = engine.enroll(PAST, funded, NOW, "p.1", "program:after_welcome")
     assert isinstance(PAST.steps[0], Rest) and out.enrollment["step"] == "welcome_runs"
-    assert datetime.fromisoformat(out.enrollment["due_at"]) == NOW + timedelta(days=88)
+    assert datetime.fromisoformat(out.enrollment["due_at"]) == NOW + timedelta(days=89)
 
 
 def test_a_second_closing_starts_at_once_the_welcome_ran_before():
@@ -168,12 +168,12 @@ def test_adapt_sets_the_tier_and_the_market_figures():
 
 def test_the_opening_rest_slows_with_the_series_it_waits_out():
     lead = past_client(first_email_at=(NOW - timedelta(days=80)).isoformat())  # silent for 80 days
-    e = engine.enroll(PAST, lead, NOW - timedelta(days=88), "p.1", "x").enrollment
+    e = engine.enroll(PAST, lead, NOW - timedelta(days=89), "p.1", "x").enrollment
     adapted = adapt_enrollment(e, lead, NOW, team())
     assert adapted["stretch"] == 2.0
     out = engine.advance(adapted, PAST, lead, NOW, _decide_all)
     assert out.sends == [] and out.enrollment["step"] == "welcome_runs"
-    assert _due(out.enrollment) == NOW + timedelta(days=88)  # 176 days from funding, like the slowed welcome
+    assert _due(out.enrollment) == NOW + timedelta(days=89)  # 178 days from funding, like the slowed welcome
 
 
 def test_a_program_never_switches_its_emails_to_texts():
