@@ -4,6 +4,7 @@ the contact policy (touch counts and distinct templates per tier)."""
 import random
 from copy import deepcopy
 from datetime import date, datetime, timedelta, timezone
+from zoneinfo import ZoneInfo
 
 import pytest
 
@@ -144,17 +145,17 @@ def test_a_slot_with_nothing_fit_passes_without_a_touch():
     assert out.enrollment["touch_no"] == 0
 
 
-@pytest.mark.parametrize("level,pace,days", [("hot", 0.75, 2), ("engaged", 1.0, 3), ("quiet", 1.8, 5)])
-def test_the_pace_stretches_or_shrinks_the_delays(level, pace, days):
-    """3 days x pace to the text, which goes at 11:00 lead-local on that day (or the next
-    business day): Monday's e-mail, then Wednesday, Thursday or Monday."""
+@pytest.mark.parametrize("level,pace,day", [("hot", 0.75, date(2027, 4, 21)), ("engaged", 1.0, date(2027, 4, 22)),
+                                            ("quiet", 1.8, date(2027, 4, 26))])
+def test_the_pace_stretches_or_shrinks_the_delays(level, pace, day):
+    """3 days x pace after Monday's touch, then 10:00 lead-local that day or the next business
+    day: Wednesday when hot, Thursday at full cadence, the Monday after when quiet."""
     lead = past_client()
-    e = {**engine.enroll(PAST, lead, NOW, "p.1", "x", start_step="the_news").enrollment, "pace": pace, "tier": level}
-    out = engine.advance(e, PAST, lead, _due(e), _decide_all)
-    sent_on = datetime.fromisoformat(out.sends[0]["at"]).date()
-    nxt = _due(out.enrollment)
-    assert sent_on == date(2027, 4, 19)
-    assert nxt.date() == {2: date(2027, 4, 21), 3: date(2027, 4, 22), 5: date(2027, 4, 26)}[days]
+    monday = datetime(2027, 4, 19, 15, 0, tzinfo=timezone.utc)
+    e = {**engine.enroll(PAST, lead, monday, "p.1", "x", start_step="the_news").enrollment, "pace": pace,
+         "tier": level}
+    due = engine.due_time(e, PAST.step("home_and_money"), lead, monday)
+    assert due.astimezone(ZoneInfo("America/Chicago")).date() == day
 
 
 def test_adapt_sets_the_tier_and_the_market_figures():
