@@ -59,6 +59,8 @@ class Team:
     # guard rails (domain/guard.py): rate bounds per product, the step that holds a move, the
     # circuit breaker's share of the book and minimum batch
     guard: dict = field(default_factory=dict)
+    # the yearly programs, per program id: on/off and cadence over chalicelib/domain/cadence.py DEFAULTS
+    programs: dict = field(default_factory=dict)
 
     def lo(self, lo_id: str | None) -> LoanOfficer:
         for lo in self.los:

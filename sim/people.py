@@ -3,8 +3,9 @@
 A population mixes fresh inquiries arriving over the year (some apply, some stall, some go
 through to funding), and past clients funded one to six years ago with a note rate, a home and
 a birthday. Each person has an engagement level that sets how often they open, click, reply,
-unsubscribe or text STOP, and some read mail in Apple Mail with Privacy Protection (every
-pixel fetched by Apple's proxy on arrival: a machine open the engine must not count).
+unsubscribe or text STOP (a third are disengaged: they never open, click or reply to e-mail),
+and some read mail in Apple Mail with Privacy Protection (every pixel fetched by Apple's proxy
+on arrival: a machine open the engine must not count).
 """
 from __future__ import annotations
 
@@ -30,6 +31,7 @@ class Person:
     apple_mail: bool
     plan: list[tuple[int, str]] = field(default_factory=list)  # (day, stage) after arrival
     lead_id: str | None = None
+    engaged: bool = True            # False: never opens, clicks or replies to e-mail (the disengaged cohorts)
 
 
 def population(n: int, rng: random.Random, start: date, days: int) -> list[Person]:
@@ -47,6 +49,7 @@ def population(n: int, rng: random.Random, start: date, days: int) -> list[Perso
             body["consent"]["voice"] = {"granted": True, "source": "web form", "text": "I agree to calls."}
         engagement = rng.choice([0.1, 0.35, 0.6])
         person = Person(i, body, 0, engagement, rng.random() < 0.3)
+        person.engaged = engagement > 0.1  # a third of people never read the mail (no extra draw: same people)
         if rng.random() < 0.35:  # a past client
             funded = start - timedelta(days=rng.randint(300, 6 * 365))
             rate = round(rng.uniform(5.5, 7.9) * 8) / 8
@@ -74,7 +77,7 @@ def population(n: int, rng: random.Random, start: date, days: int) -> list[Perso
 def reacts_to_email(person: Person, rng: random.Random, rate_quote: bool) -> dict:
     """What the person does with one e-mail: opens (how many times), clicks, replies, unsubscribes."""
     opens = 0
-    if rng.random() < person.engagement:
+    if person.engaged and rng.random() < person.engagement:
         opens = 3 if rate_quote and rng.random() < 0.3 else rng.choice([1, 1, 2])
     return {"opens": opens, "click": opens > 0 and rng.random() < 0.25,
             "reply": opens > 0 and rng.random() < 0.04, "unsubscribe": rng.random() < 0.004}

@@ -215,6 +215,7 @@ def simulate(leads: int, days: int, seed: int, step_hours: int = 6, start_at: da
     from chalicelib.local import runtime
     from chalicelib.services.context import context
     from sim.audit import audit
+    from sim.cohorts import touches_per_lead_year
     from sim.people import population
 
     ctx = context()
@@ -268,6 +269,7 @@ def simulate(leads: int, days: int, seed: int, step_hours: int = 6, start_at: da
         "sent_by_sequence": dict(Counter(t.get("sequence") for t in sent).most_common()),
         "touches_by_final_status": dict(status),
         "decisions_by_reason": dict(reasons.most_common()),
+        "touches_per_lead_year": touches_per_lead_year(touches, people, start, clock.now()),
         "borrower_touches_per_lead_year": round(
             len([t for t in sent if t["channel"] in ("email", "sms", "voice")]) / max(1, len(lead_docs)) * 365 / days, 1),
         "opens_recorded": opens,

@@ -12,16 +12,18 @@ bp = Blueprint(__name__)
 
 @route(bp, "/sequences", methods=["GET"])
 def list_sequences():
+    from ..services.engine_runner import team_view
     from ..services.sequences import describe_all
 
-    return json_response({"items": describe_all()})
+    return json_response({"items": describe_all(team_view(context()))})
 
 
 @route(bp, "/sequences/{sequence_id}", methods=["GET"])
 def get_sequence(sequence_id):
+    from ..services.engine_runner import team_view
     from ..services.sequences import describe_one
 
-    item = describe_one(sequence_id)
+    item = describe_one(sequence_id, team_view(context()))
     return json_response(item) if item else error(404, "not_found")
 
 

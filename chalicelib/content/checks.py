@@ -7,7 +7,8 @@ from .render import TEMPLATES_DIR, environment, template_paths
 
 
 def _guarded_nodes(ast) -> set[int]:
-    """Ids of Getattr nodes protected by ``| default`` or inside ``{% if x is defined %}``."""
+    """Ids of Getattr nodes protected by ``| default``, inside ``{% if x is defined %}``, or on the
+    right of ``x is defined and ...``."""
     from jinja2 import nodes
 
     safe: set[int] = set()
@@ -27,6 +28,17 @@ def _guarded_nodes(ast) -> set[int]:
         for t in tests:
             if t.name == "defined" and isinstance(t.node, nodes.Getattr):
                 safe.add(id(t.node))
+    # ``x is defined and x == "y"``: "and" stops at an undefined x, so the right side is safe
+    def conjuncts(node) -> list:
+        return conjuncts(node.left) + conjuncts(node.right) if isinstance(node, nodes.And) else [node]
+
+    for conj in ast.find_all(nodes.And):
+        tested = {(t.node.node.name, t.node.attr) for t in conjuncts(conj.left)
+                  if isinstance(t, nodes.Test) and t.name == "defined"
+                  and isinstance(t.node, nodes.Getattr) and isinstance(t.node.node, nodes.Name)}
+        for g in conj.right.find_all(nodes.Getattr):
+            if isinstance(g.node, nodes.Name) and (g.node.name, g.attr) in tested:
+                safe.add(id(g))
     return safe
 
 
@@ -61,16 +73,16 @@ def template_problems(sequences) -> list[str]:
     for seq in sequences:
         # refinance content runs only with the borrower's computed figures present
         strict = seq.id != "refinance_opportunity"
-        for touch in seq.touches():
-            if touch.subject is not None:
-                out += check_source(touch.subject, f"{seq.id}.{touch.name}.subject", strict)
-                bad = rate_statements_without_apr(touch.subject)
+        for where, channel, template, subject in seq.templates():
+            if subject is not None:
+                out += check_source(subject, f"{where}.subject", strict)
+                bad = rate_statements_without_apr(subject)
                 if bad:
-                    out.append(f"{seq.id}.{touch.name}.subject: rate without APR {bad}")
-            for rel in template_paths(touch.channel, touch.template):
+                    out.append(f"{where}.subject: rate without APR {bad}")
+            for rel in template_paths(channel, template):
                 path = TEMPLATES_DIR / rel
                 if not path.exists():
-                    out.append(f"{seq.id}.{touch.name}: missing template {rel}")
+                    out.append(f"{where}: missing template {rel}")
                     continue
                 source = path.read_text()
                 out += check_source(source, rel, strict and not rel.startswith(("email/refinance", "sms/refinance", "voice/refinance", "task/refinance")))

@@ -90,8 +90,9 @@ def build_context(lead: dict, team, links: dict, now: datetime, extra: dict | No
                            "email": realtor.get("email"), "phone": phone_fmt(realtor.get("phone"))}),
         "links": dict(links),
         "stage": {"name": lead.get("stage"), "label": STAGE_LABELS.get(lead.get("stage"), lead.get("stage"))},
-        "touch": {"day_name": now.strftime("%A")},
+        "touch": {"day_name": now.strftime("%A"), "month_name": now.strftime("%B"), "year": now.year},
         "market": {},
+        "program": {},
         "refi": {},
         "home": {},
     }

@@ -54,10 +54,30 @@ def environment():
     )
 
 
+LIBRARY = "library/"  # library e-mails are written once, as text (content/article.py builds the HTML)
+
+
 def template_paths(channel: str, template: str) -> list[str]:
     if channel in ("email", "partner_email"):
+        if template.startswith(LIBRARY):
+            return [f"email/{template}.txt.j2"]
         return [f"email/{template}.html.j2", f"email/{template}.txt.j2"]
     return [f"{channel}/{template}.j2"]
+
+
+def with_data(ctx: dict, order: dict) -> dict:
+    """The context with the figures the touch carries (a market or equity update's data, an LO
+    task's talking points, computed when it was scheduled): only into their own merge groups."""
+    from .fields import DATA_GROUPS
+
+    data = order.get("data") or {}
+    if not data:
+        return ctx
+    out = dict(ctx)
+    for group, values in data.items():
+        if group in DATA_GROUPS and isinstance(values, dict):
+            out[group] = {**ctx.get(group, {}), **{k: v for k, v in values.items() if v is not None and v != ""}}
+    return out
 
 
 def _faults() -> tuple[type, ...]:
@@ -112,12 +132,18 @@ def _guard(*texts: str) -> None:
 
 def render(order: dict, ctx: dict, tracker: Tracker | None = None) -> Rendered:
     channel, template = order["channel"], order["template"]
+    ctx = with_data(ctx, order)
     if channel in ("email", "partner_email"):
         from markupsafe import Markup
 
         subject = _render_string(order.get("subject") or "", ctx)
-        body_html = _render(f"email/{template}.html.j2", ctx)
         body_text = _render(f"email/{template}.txt.j2", ctx)
+        if template.startswith(LIBRARY):
+            from .article import to_html
+
+            body_html = str(to_html(body_text))
+        else:
+            body_html = _render(f"email/{template}.html.j2", ctx)
         unsubscribe = tracker.unsubscribe_url() if tracker and channel == "email" else None
         if tracker:
             body_html = _HREF.sub(lambda m: f'href="{tracker.click_url(m.group(1))}"', body_html)

@@ -30,6 +30,7 @@ LOAN_PURPOSES = ("purchase", "refinance", "cash_out_refinance", "heloc")
 EXTERNAL_EVENT_TYPES = (
     "credit_pull", "home_value_updated", "document_downloaded", "email_replied", "sms_replied",
     "email_opened", "link_clicked", "call_completed", "handoff", "resume", "converted", "note", "lo_replied",
+    "join_program",  # {"program": "past_client_program" | "long_term_nurture"}: join a year-round program now
 )
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[A-Za-z]{2,}$")
 _STATES = {

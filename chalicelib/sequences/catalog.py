@@ -2,16 +2,20 @@
 from __future__ import annotations
 
 from . import (annual_review, application_incomplete, application_stalled, birthday, escalation_watch, lead_nurture,
-               pipeline_progression, post_funded_welcome, refinance_opportunity, refinance_scenarios)
+               long_term_nurture, past_client_program, pipeline_progression, post_funded_welcome,
+               refinance_opportunity, refinance_scenarios)
+from ..domain import cadence
 from .dsl import Sequence
 
 SEQUENCES: dict[str, Sequence] = {m.SEQUENCE.id: m.SEQUENCE for m in (
     lead_nurture, application_incomplete, pipeline_progression, post_funded_welcome,
     annual_review, refinance_opportunity, birthday, refinance_scenarios, application_stalled, escalation_watch,
+    past_client_program, long_term_nurture,
 )}
 
 CORE = ("lead_nurture", "application_incomplete", "pipeline_progression", "post_funded_welcome",
         "annual_review", "refinance_opportunity", "birthday")
+PROGRAMS = cadence.PROGRAMS  # the year-round programs, each on or off per team
 
 
 def _validate_at_load() -> None:
@@ -22,15 +26,15 @@ def _validate_at_load() -> None:
     """
     from pathlib import Path
 
+    from ..content.render import template_paths
     from .validate import problems
 
     templates = Path(__file__).resolve().parents[2] / "templates"
     found = [p for seq in SEQUENCES.values() for p in problems(seq)]
     for seq in SEQUENCES.values():
-        for touch in seq.touches():
-            names = ([f"email/{touch.template}.html.j2", f"email/{touch.template}.txt.j2"]
-                     if touch.channel in ("email", "partner_email") else [f"{touch.channel}/{touch.template}.j2"])
-            found += [f"{seq.id}.{touch.name}: missing template {n}" for n in names if not (templates / n).exists()]
+        for where, channel, template, _ in seq.templates():
+            found += [f"{where}: missing template {n}" for n in template_paths(channel, template)
+                      if not (templates / n).exists()]
     if found:
         raise ValueError("invalid sequences:\n  " + "\n  ".join(found))
 

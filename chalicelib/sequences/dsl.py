@@ -71,6 +71,7 @@ class Touch:
     next: str | None = None           # jump after this step instead of the following one
     task_due_minutes: int = 24 * 60   # task: due this long after it is created
     assignee: str = "lo"              # task: lo | manager
+    shelves: tuple[str, ...] = ()     # a library slot: the item is chosen from these shelves when it runs
 
     @property
     def to_role(self) -> str:
@@ -88,6 +89,13 @@ class WaitFor:
 
 
 @dataclass(frozen=True)
+class Rest:
+    """Wait a fixed time, listening for nothing (a program waits out the series before it)."""
+    name: str
+    delay: Delay
+
+
+@dataclass(frozen=True)
 class Goto:
     name: str
     target: str
@@ -98,7 +106,7 @@ class End:
     name: str = "end"
 
 
-Step = Touch | WaitFor | Goto | End
+Step = Touch | WaitFor | Rest | Goto | End
 
 
 @dataclass(frozen=True)
@@ -136,6 +144,8 @@ class Sequence:
     stage_steps: dict = field(default_factory=dict)  # stage -> first step (pipeline updates)
     pause_on_reply: bool = True               # a watcher that listens for replies must not pause itself
     internal: bool = False                    # engine plumbing (escalation watch), not a marketing plan
+    library: dict = field(default_factory=dict)  # shelf -> items, for the library slots (yearly programs)
+    paced: bool = False                       # delays follow the borrower's engagement (domain.cadence)
 
     def step(self, name: str) -> Step:
         for s in self.steps:
@@ -163,6 +173,18 @@ class Sequence:
         """Steps some delay counts from (``since=``): the only step times an enrollment keeps."""
         return {s.delay.since for s in self.steps if isinstance(s, Touch) and s.delay.since}
 
+    def templates(self) -> list[tuple[str, str, str, str | None]]:
+        """``(where, channel, template, subject)`` of everything the sequence may send: its
+        touches, and for a library slot every item on its shelves (each template once)."""
+        out: dict[tuple[str, str], tuple[str, str, str, str | None]] = {}
+        for t in self.touches():
+            found = [(f"{self.id}.{t.name}[{i.id}]", i.channel, i.template, i.subject)
+                     for shelf in t.shelves for i in self.library.get(shelf, ())] if t.shelves else \
+                [(f"{self.id}.{t.name}", t.channel, t.template, t.subject)]
+            for where, channel, template, subject in found:
+                out.setdefault((channel, template), (where, channel, template, subject))
+        return list(out.values())
+
 
 # Writing helpers: what sequence modules call.
 
@@ -188,6 +210,16 @@ def partner_email(name: str, template: str, subject: str, delay: Delay = NOW, **
 
 def wait_for(name: str, event: str, *, within: Delay, if_yes: str, if_no: str, of: str | None = None) -> WaitFor:
     return WaitFor(name, event, within, if_yes, if_no, of)
+
+
+def rest(name: str, delay: Delay) -> Rest:
+    return Rest(name, delay)
+
+
+def from_shelves(name: str, channel: str, shelves: tuple[str, ...], delay: Delay = NOW, **kw) -> Touch:
+    """A library slot: when it runs, the rotation picks the item (its template and subject) from
+    the shelves, in order; with nothing fit to send, the slot passes without a touch."""
+    return Touch(name, channel, f"library:{'+'.join(shelves)}", delay, shelves=tuple(shelves), **kw)
 
 
 def goto(name: str, target: str) -> Goto:

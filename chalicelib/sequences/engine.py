@@ -6,8 +6,15 @@ An enrollment is a plain dict (the store keeps it as is):
   wait        while a wait_for step listens: {"event", "of", "until"}
   step_times  when each step ran (delays ``since=`` a step read it)
   touch_steps touch id -> step name (so an open of touch X resolves a wait on step X)
+Yearly programs (``Sequence.paced``) add:
+  pace        multiplies marketing delays (domain.cadence: hot 0.75, engaged 1, quiet 1.8)
+  tier, positive, market   what the scheduler's adaptation found (sequences.slots reads them)
+  rotation    the library items sent: [[item_id, "YYYY-MM-DD", data_key], ...]
+  resume_at   a paused program carries on by itself then (a reply pauses it; the LO answers)
+A library slot (``Touch.shelves``) picks its item when it runs; with nothing fit to send it
+passes without a touch, and the next step's delay counts from then.
 The scheduler calls :func:`advance` when ``due_at`` has passed; the events consumer calls
-:func:`on_event`, :func:`pause`, :func:`resume`, :func:`exit_` and :func:`jump`.
+:func:`on_event`, :func:`pause`, :func:`resume`, :func:`exit_`, :func:`jump` and :func:`repace`.
 """
 from __future__ import annotations
 
@@ -19,9 +26,12 @@ from zoneinfo import ZoneInfo
 from ..domain.decision import Decision
 from ..domain.quiet_hours import next_local_time
 from ..domain.timezones import lead_zone
-from .dsl import End, Goto, REPLIED, Sequence, Touch, WaitFor
+from .dsl import End, Goto, REPLIED, Rest, Sequence, Touch, WaitFor
+from .rotation import remember
+from .slots import Picked, pick
 
 MAX_STEPS_PER_ADVANCE = 50
+KEEP_TOUCH_STEPS = 200  # a program never ends: only recent touches need resolving to their step
 
 
 @dataclass
@@ -48,10 +58,13 @@ def _anchor(enrollment: dict, since: str | None) -> datetime:
 
 def due_time(enrollment: dict, step, lead: dict, now: datetime) -> datetime:
     """When a step should run: its delay from its anchor, at a lead-local hour if asked."""
+    if isinstance(step, Rest):  # slowed like the series it waits out (behavioural rule 5), never paced
+        stretch = enrollment.get("stretch", 1)
+        return max(_anchor(enrollment, step.delay.since) + timedelta(seconds=step.delay.seconds * stretch), now)
     if not isinstance(step, Touch):  # waits, gotos and ends run at once
         return now
     delay = step.delay
-    stretch = enrollment.get("stretch", 1) if step.kind == "marketing" else 1
+    stretch = enrollment.get("stretch", 1) * enrollment.get("pace", 1) if step.kind == "marketing" else 1
     target = _anchor(enrollment, delay.since) + timedelta(seconds=delay.seconds * stretch)
     if delay.at:
         hour, minute = (int(x) for x in delay.at.split(":"))
@@ -64,8 +77,11 @@ def due_time(enrollment: dict, step, lead: dict, now: datetime) -> datetime:
     return max(target, now)
 
 
-def touch_order(enrollment: dict, seq: Sequence, step: Touch, lead: dict, now: datetime) -> dict:
+def touch_order(enrollment: dict, seq: Sequence, step: Touch, lead: dict, now: datetime,
+                picked: Picked | None = None) -> dict:
     n = enrollment.get("touch_no", 0) + 1
+    library = {"template": picked.item.template, "subject": picked.item.subject, "item": picked.item.id,
+               "program": True, **({"data": picked.data} if picked.data else {})} if picked else {}
     return {
         "touch_id": f"{enrollment['enrollment_id']}.{n}",
         "lead_id": enrollment["lead_id"],
@@ -85,6 +101,7 @@ def touch_order(enrollment: dict, seq: Sequence, step: Touch, lead: dict, now: d
         "assignee": step.assignee,
         "due_at": enrollment.get("due_at") or _iso(now),
         "at": _iso(now),
+        **library,
     }
 
 
@@ -131,12 +148,29 @@ def _complete(e: dict, now: datetime, out: Outcome) -> None:
     out.timeline.append(_action(e, "completed", now))
 
 
+def _passed(e: dict, seq: Sequence, step, lead: dict, now: datetime) -> None:
+    """A rest ended or a slot had nothing to send: on to the next step, timed from now."""
+    e["step_times"][step.name] = _iso(now)
+    e["last_step_at"] = _iso(now)
+    _goto(e, seq, seq.next_name(step.name), lead, now)
+
+
+def _carry_on(e: dict, now: datetime, out: Outcome) -> None:
+    """A paused program whose ``resume_at`` has come: the LO had the reply; it carries on."""
+    due = e.pop("paused_due_at", None)
+    e.pop("resume_at", None)
+    e.update(status="active", due_at=max(due, _iso(now)) if due else _iso(now))
+    out.timeline.append(_action(e, "resumed", now, "carried on after the pause for a reply"))
+
+
 def advance(enrollment: dict, seq: Sequence, lead: dict, now: datetime,
             decide: Callable[[dict], Decision]) -> Outcome:
     """Run every step that is due. ``decide`` is the contact policy's seam."""
     e = dict(enrollment, step_times=dict(enrollment.get("step_times", {})),
              touch_steps=dict(enrollment.get("touch_steps", {})))
     out = Outcome(e)
+    if e["status"] == "paused" and e.get("resume_at") and _dt(e["resume_at"]) <= now:
+        _carry_on(e, now, out)
     for _ in range(MAX_STEPS_PER_ADVANCE):
         if e["status"] != "active" or not e.get("due_at") or _dt(e["due_at"]) > now:
             break
@@ -150,6 +184,13 @@ def advance(enrollment: dict, seq: Sequence, lead: dict, now: datetime,
         if isinstance(step, Goto):
             _goto(e, seq, step.target, lead, now)
             continue
+        if isinstance(step, Rest):
+            until = due_time(e, step, lead, now)
+            if until > now:  # slowed since it began: rest on
+                e["due_at"] = _iso(until)
+                break
+            _passed(e, seq, step, lead, now)
+            continue
         if isinstance(step, WaitFor):
             if not e.get("wait"):
                 until = now + timedelta(seconds=step.within.seconds * e.get("stretch", 1))
@@ -160,7 +201,11 @@ def advance(enrollment: dict, seq: Sequence, lead: dict, now: datetime,
             e["last_step_at"] = e["wait"]["until"]
             _goto(e, seq, step.if_no, lead, now)
             continue
-        order = touch_order(e, seq, step, lead, now)
+        picked = pick(seq.library, step.shelves, e, lead, now) if step.shelves else None
+        if step.shelves and picked is None:
+            _passed(e, seq, step, lead, now)
+            continue
+        order = touch_order(e, seq, step, lead, now, picked)
         decision = decide(order)
         order = decision.order or order
         if decision.action == "defer":
@@ -173,8 +218,11 @@ def advance(enrollment: dict, seq: Sequence, lead: dict, now: datetime,
         e["step_times"][step.name] = _iso(now)
         _bound(e, seq)
         e["last_step_at"] = _iso(now)
-        if decision.action == "send":  # the exemption rides with the order to the sent record
-            out.sends.append({**order, "exempt": decision.exempt})
+        if picked:
+            e["rotation"] = remember(e.get("rotation") or [], picked.item, now.date(), picked.key)
+            e["touch_steps"] = dict(list(e["touch_steps"].items())[-KEEP_TOUCH_STEPS:])
+        if decision.action == "send":
+            out.sends.append({**order, "exempt": decision.exempt})  # the exemption rides to the sent record
         else:
             out.decisions.append({**order, "status": "suppressed", "reason": decision.reason})
         _goto(e, seq, seq.next_name(step.name), lead, now)
@@ -230,20 +278,27 @@ def on_event(enrollment: dict, seq: Sequence, event: dict, lead: dict, now: date
 
 def jump(enrollment: dict, seq: Sequence, step: str, lead: dict, now: datetime, reason: str) -> Outcome:
     e = dict(enrollment, status="active", last_step_at=_iso(now))
+    e.pop("resume_at", None)
     _goto(e, seq, step, lead, now)
     e["updated_at"] = _iso(now)
     e["next_touch"] = _next_touch_preview(e, seq)
     return Outcome(e, timeline=[_action(e, "resumed", now, reason)] if enrollment.get("status") != "active" else [])
 
 
-def pause(enrollment: dict, now: datetime, reason: str) -> Outcome:
-    e = dict(enrollment, status="paused", paused_at=_iso(now), paused_due_at=enrollment.get("due_at"),
+def pause(enrollment: dict, now: datetime, reason: str, resume_after: timedelta | None = None) -> Outcome:
+    """Hold the enrollment until the LO resumes it; with ``resume_after``, it carries on by
+    itself then (the scheduler wakes it at ``resume_at``)."""
+    held = enrollment.get("paused_due_at") if enrollment.get("status") == "paused" else enrollment.get("due_at")
+    e = dict(enrollment, status="paused", paused_at=_iso(now), paused_due_at=held,
              due_at=None, updated_at=_iso(now), next_touch=None)
+    if resume_after is not None:
+        e.update(resume_at=_iso(now + resume_after), due_at=_iso(now + resume_after))
     return Outcome(e, timeline=[_action(e, "paused", now, reason)])
 
 
 def resume(enrollment: dict, seq: Sequence, lead: dict, now: datetime, reason: str) -> Outcome:
     e = dict(enrollment, status="active", updated_at=_iso(now))
+    e.pop("resume_at", None)
     due = enrollment.get("paused_due_at")
     # a wait keeps its own deadline; a touch that fell due while paused goes at once
     e["due_at"] = max(due, _iso(now)) if due else _iso(now)
@@ -298,6 +353,20 @@ def discard(enrollment: dict, now: datetime, reason: str) -> Outcome:
 def counts_for_reentry(enrollment: dict) -> bool:
     """A discarded enrollment never ran: the sequence takes the lead as if it had not existed."""
     return enrollment.get("status") != "discarded"
+
+
+def repace(enrollment: dict, seq: Sequence, lead: dict, now: datetime, pace: float, tier: str) -> Outcome | None:
+    """A new pace for a paced program (a hot signal): its next touch re-timed from the same
+    anchor. None when nothing changes (not active, waiting, or already at this pace)."""
+    step = seq.step(enrollment["step"]) if enrollment.get("step") else None
+    if enrollment.get("status") != "active" or not isinstance(step, Touch) or enrollment.get("pace", 1) == pace:
+        return None
+    e = dict(enrollment, pace=pace, tier=tier, updated_at=_iso(now))
+    due = due_time(e, step, lead, now)
+    if enrollment.get("due_at") and due >= _dt(enrollment["due_at"]):
+        return None  # a deferral already holds it later, or the new pace would not bring it sooner
+    e["due_at"] = _iso(due)
+    return Outcome(e)
 
 
 def is_live(enrollment: dict) -> bool:

@@ -1,13 +1,16 @@
 """Structural checks on a sequence: pure. Template and merge-field checks live in content.checks.
 
 - every branch target and goto names a step of the sequence;
-- from every step, an end is reachable (no dead loop);
+- from every step, an end is reachable (no dead loop), except in a yearly program (``paced``),
+  which loops until a stage, an opt-out or the LO's handoff ends it;
 - every cycle passes through a wait or a delayed touch (no loop that spins without waiting);
-- step names are unique, and stage_steps point at real steps.
+- step names are unique, and stage_steps point at real steps;
+- a library slot names shelves the sequence's library has, and every item on them has a
+  unique id and a channel the slot sends on.
 """
 from __future__ import annotations
 
-from .dsl import End, Goto, Sequence, Touch, WaitFor
+from .dsl import End, Goto, Rest, Sequence, Touch, WaitFor
 
 
 def successors(seq: Sequence, name: str) -> list[str]:
@@ -24,7 +27,26 @@ def successors(seq: Sequence, name: str) -> list[str]:
 
 def _waits(seq: Sequence, name: str) -> bool:
     step = seq.step(name)
-    return isinstance(step, WaitFor) or (isinstance(step, Touch) and (step.delay.seconds > 0 or step.delay.at))
+    return isinstance(step, WaitFor) or (isinstance(step, Rest) and step.delay.seconds > 0) or \
+        (isinstance(step, Touch) and (step.delay.seconds > 0 or step.delay.at))
+
+
+def _library_problems(seq: Sequence) -> list[str]:
+    out = []
+    seen: dict[str, object] = {}
+    for shelf, items in seq.library.items():
+        for item in items:
+            if seen.setdefault(item.id, item) is not item:
+                out.append(f"{seq.id}: two library items are called {item.id!r}")
+    for s in seq.steps:
+        if not (isinstance(s, Touch) and s.shelves):
+            continue
+        for shelf in s.shelves:
+            if shelf not in seq.library:
+                out.append(f"{seq.id}.{s.name}: unknown shelf {shelf!r}")
+            elif any(i.channel != s.channel for i in seq.library[shelf]):
+                out.append(f"{seq.id}.{s.name}: shelf {shelf!r} holds items for another channel than {s.channel}")
+    return out
 
 
 def problems(seq: Sequence) -> list[str]:
@@ -49,6 +71,7 @@ def problems(seq: Sequence) -> list[str]:
     for stage, step in seq.stage_steps.items():
         if step not in known:
             out.append(f"{seq.id}: stage {stage} starts at unknown step {step!r}")
+    out += _library_problems(seq)
     if out:
         return out
     # Reaching an end: the last step falls off the list, an End ends.
@@ -62,7 +85,7 @@ def problems(seq: Sequence) -> list[str]:
                 can_end.add(n)
                 changed = True
     for n in names:
-        if n not in can_end:
+        if n not in can_end and not seq.paced:  # a yearly program loops for good: exits end it
             out.append(f"{seq.id}.{n}: no path from this step reaches an end")
     # Cycles must wait: search for a cycle through steps that do not wait.
     fast = [n for n in names if not _waits(seq, n)]

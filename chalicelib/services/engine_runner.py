@@ -5,10 +5,11 @@ import hashlib
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
+from ..domain import cadence
 from ..sequences import engine
 from ..sequences.catalog import SEQUENCES
 from ..triggers import registry as triggers
-from ..triggers.registry import CreateTask, Enroll, Exit, JumpTo, Pause, Resume, SetLead, Stretch
+from ..triggers.registry import CreateTask, Enroll, Exit, JumpTo, Pause, Repace, Resume, SetLead, Stretch
 from .context import Context
 from .switches import sequences_off
 
@@ -22,10 +23,15 @@ class TriggerResult:
 
 
 def team_view(ctx: Context) -> dict:
+    """The team settings the pure rules read. ``market`` is this week's rates, read from the rates
+    table only if a rule asks (a program's market update), once per view."""
+    from .rates import MarketBoard
+
     t = ctx.settings.team
     return {"cap_hours": t.cap_hours, "no_contact_days": t.no_contact_days, "no_contact_action": t.no_contact_action,
             "refi": dict(t.refi), "behavior": dict(t.behavior), "managers": {lo.id: lo.manager_id for lo in t.los},
-            "links": dict(t.links), "sequences_off": sequences_off(ctx)}
+            "links": dict(t.links), "sequences_off": sequences_off(ctx), "programs": dict(t.programs),
+            "market": MarketBoard(ctx)}
 
 
 def _short(text: str) -> str:
@@ -87,15 +93,23 @@ def apply_decisions(lead: dict, enrollments: list[dict], decisions: list, event_
             seq = SEQUENCES.get(d.sequence)
             if seq and seq.id not in team.get("sequences_off", ()) and \
                     _may_enroll(seq, result.lead, list(current.values()), now):
-                keep(engine.enroll(seq, result.lead, now, f"{seq.id}.{_short(event_id + seq.id)}", d.reason,
-                                   hot=d.hot, start_step=d.start_step))
+                out = engine.enroll(seq, result.lead, now, f"{seq.id}.{_short(event_id + seq.id)}", d.reason,
+                                    hot=d.hot, start_step=d.start_step)
+                before = [e for e in current.values() if e["sequence"] == seq.id and e.get("rotation")]
+                if before:  # a program joined again remembers what it sent (no repeat within a year)
+                    out.enrollment["rotation"] = max(before, key=lambda e: e["entered_at"])["rotation"]
+                keep(out)
         elif isinstance(d, Exit):
             for e in live(d.sequence):
                 if d.only_priority_below is None or e["priority"] < d.only_priority_below:
                     keep(engine.exit_(e, now, d.reason))
         elif isinstance(d, Pause):
             for e in live():
-                if e["status"] == "active" and SEQUENCES[e["sequence"]].pause_on_reply:
+                seq = SEQUENCES[e["sequence"]]
+                if seq.paced and seq.pause_on_reply:  # a program carries on after a while (a new reply: later)
+                    days = cadence.settings_for(seq.id, team)["resume_after_reply_days"]
+                    keep(engine.pause(e, now, d.reason, timedelta(days=days)))
+                elif e["status"] == "active" and seq.pause_on_reply:
                     keep(engine.pause(e, now, d.reason))
         elif isinstance(d, Resume):
             for e in live():
@@ -104,6 +118,11 @@ def apply_decisions(lead: dict, enrollments: list[dict], decisions: list, event_
         elif isinstance(d, JumpTo):
             for e in live(d.sequence):
                 keep(engine.jump(e, SEQUENCES[d.sequence], d.step, result.lead, now, d.reason))
+        elif isinstance(d, Repace):
+            for e in live(d.sequence):
+                out = engine.repace(e, SEQUENCES[d.sequence], result.lead, now, d.pace, d.tier)
+                if out:
+                    keep(out)
         elif isinstance(d, Stretch):
             for e in live():
                 if e["status"] == "active" and e["priority"] < 40:

@@ -95,6 +95,11 @@ def ingest_event(ctx: Context, lead_id: str, body: object, now: datetime, correl
         errors["type"] = f"must be one of {', '.join(EXTERNAL_EVENT_TYPES)}"
     if not isinstance(body.get("data", {}), dict):
         errors["data"] = "must be an object"
+    elif body.get("type") == "join_program":
+        from ..domain.cadence import PROGRAMS
+
+        if (body.get("data") or {}).get("program", PROGRAMS[0]) not in PROGRAMS:
+            errors["data.program"] = f"must be one of {', '.join(PROGRAMS)}"
     if errors:
         raise ValidationError(errors)
     lead = ctx.leads.get(lead_id)

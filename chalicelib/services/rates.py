@@ -154,3 +154,36 @@ def with_market(ctx: Context, lead: dict, event_type: str, data: dict, today: da
         return data
     quote = market_quote(ctx, (lead.get("loan") or {}).get("product"), today)
     return {**data, "market": quote} if quote else data
+
+
+MONTH_BACK_DAYS = 28  # "what moved": this week's quote against the one about a month earlier
+
+
+class MarketBoard:
+    """This week's quote per product with the one a month earlier, as the pure rules read it
+    (``board.get(product)`` -> ``{"product", "rate", "as_of", "previous": {"rate", "as_of"}}``).
+
+    Nothing is read until a rule asks; then the latest quotes (one Query on the latest partition)
+    and, per product asked, its recent history (one Query), once for the life of the board (one
+    scheduler run or one event). Freshness is the rule's call: it knows ``now``."""
+
+    def __init__(self, ctx: Context):
+        self._ctx = ctx
+        self._latest: dict | None = None
+        self._quotes: dict = {}
+
+    def get(self, product: str, default=None):
+        if self._latest is None:
+            self._latest = {q["product"]: q for q in self._ctx.rates.latest_all()}
+        latest = self._latest.get(product)
+        if latest is None:
+            return default
+        if product not in self._quotes:
+            day = date.fromisoformat(latest["as_of"][:10])
+            earlier = [h for h in self._ctx.rates.history(product, limit=40)
+                       if date.fromisoformat(h["as_of"][:10]) <= day - timedelta(days=MONTH_BACK_DAYS)]
+            self._quotes[product] = {
+                "product": product, "rate": str(Decimal(str(latest["rate"]))), "as_of": latest["as_of"][:10],
+                "previous": {"rate": str(Decimal(str(earlier[0]["rate"]))), "as_of": earlier[0]["as_of"][:10]}
+                if earlier else None}
+        return self._quotes[product]

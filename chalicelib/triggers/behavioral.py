@@ -88,9 +88,10 @@ def _silent_since(lead: dict, now: datetime, days: int) -> bool:
 
 
 def adapt_touch(order: dict, lead: dict, now: datetime, settings: dict) -> dict:
-    """Rule 2: an e-mail nobody opens for 14 days becomes a text (with SMS consent)."""
+    """Rule 2: an e-mail nobody opens for 14 days becomes a text (with SMS consent). Not in the
+    yearly programs: they have their own text check-ins and slow down instead."""
     r = rules(settings)
-    if order["channel"] != "email" or not lead.get("phone"):
+    if order["channel"] != "email" or not lead.get("phone") or order.get("program"):
         return order
     if not consent.granted(lead, "sms") or "sms" in (lead.get("suppressed") or {}):
         return order
@@ -101,7 +102,20 @@ def adapt_touch(order: dict, lead: dict, now: datetime, settings: dict) -> dict:
 
 
 def adapt_enrollment(enrollment: dict, lead: dict, now: datetime, settings: dict) -> dict:
-    """Rule 5: no open in 30 days slows a marketing sequence instead of firing on schedule."""
+    """Rule 5: no open in 30 days slows a marketing sequence instead of firing on schedule.
+    A yearly program is paced by the borrower's tier instead, both ways (``programs.adapt``)."""
+    from ..sequences.catalog import SEQUENCES
+
+    seq = SEQUENCES.get(enrollment.get("sequence"))
+    if seq is not None and seq.paced:
+        from .programs import adapt
+
+        return adapt(enrollment, lead, now, settings)
+    return slow_down(enrollment, lead, now, settings)
+
+
+def slow_down(enrollment: dict, lead: dict, now: datetime, settings: dict) -> dict:
+    """Rule 5 itself: stretch the remaining delays once nothing has been opened for 30 days."""
     r = rules(settings)
     if enrollment.get("priority", 0) >= 40 or enrollment.get("stretch", 1) >= r["slow_factor"]:
         return enrollment

@@ -60,6 +60,14 @@ class Stretch:
 
 
 @dataclass(frozen=True)
+class Repace:
+    """A paced program's next touch re-timed at a new pace (a hot signal: sooner)."""
+    sequence: str
+    pace: float
+    tier: str
+
+
+@dataclass(frozen=True)
 class CreateTask:
     kind: str                  # call | reply | escalation | review | check_in
     title: str
@@ -102,4 +110,4 @@ def evaluate(inp: TriggerInput) -> list:
 
 def _load_rule_modules() -> None:
     # Importing the modules registers their rules; each new trigger family is one import here.
-    from . import behavioral, engagement, external, imported, stage, time  # noqa: F401
+    from . import behavioral, engagement, external, imported, programs, stage, time  # noqa: F401

@@ -15,6 +15,7 @@ DAY = "2026-12-01"
 SETTINGS = {"cap_hours": 48, "no_contact_days": 30, "no_contact_action": "task", "refi": {}, "behavior": {},
             "managers": {"lo-1": "lo-mgr"}}
 CHICAGO = ZoneInfo("America/Chicago")
+JOINS = Enroll("past_client_program", reason="program:anniversary", start_step="the_news")
 
 
 def lead(**kw):
@@ -34,7 +35,8 @@ def run(event_type, the_lead, settings=SETTINGS, day=DAY, now=NOW, enrollments=(
 def test_funding_anniversary_enrolls_annual_review_at_ten_lead_local():
     past_client = lead(loan={"funded_on": "2025-12-01", "rate": 7.0, "amount": 300000})
     decisions = run("sweep_funding_anniversary", past_client)
-    assert decisions == [Enroll("annual_review", reason="time:funding_anniversary")]
+    # a past client not yet in the year-round program joins it on the anniversary too
+    assert sorted(decisions, key=repr) == [Enroll("annual_review", reason="time:funding_anniversary"), JOINS]
     out = engine.enroll(SEQUENCES["annual_review"], past_client, NOW, "annual_review.x", "time:funding_anniversary")
     first = datetime.fromisoformat(out.enrollment["due_at"]).astimezone(CHICAGO)
     assert (first.date(), first.hour, first.minute) == (date(2026, 12, 1), 10, 0)
@@ -49,8 +51,8 @@ def test_no_anniversary_in_the_funding_year_on_another_day_or_before_funding():
 
 def test_a_feb_29_funding_is_celebrated_on_feb_28_in_common_years():
     leap = lead(loan={"funded_on": "2024-02-29"})
-    assert run("sweep_funding_anniversary", leap, day="2027-02-28") == [
-        Enroll("annual_review", reason="time:funding_anniversary")]
+    assert sorted(run("sweep_funding_anniversary", leap, day="2027-02-28"), key=repr) == [
+        Enroll("annual_review", reason="time:funding_anniversary"), JOINS]
     assert rules.anniversary_due(leap, date(2027, 3, 1)) is False
 
 
