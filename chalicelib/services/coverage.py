@@ -18,5 +18,16 @@ def coverage(ctx: Context) -> dict:
     # mass sends the circuit breaker holds for a person (GET /holds, POST /holds/{id}/release)
     held = [{k: b[k] for k in ("batch_id", "sequence", "leads", "reason", "held_at")}
             for b in ctx.holds.list("held")]
+    # the year-round programs, each with the team's switch and the size of its content library
+    from ..domain import cadence
+    from ..sequences.catalog import PROGRAMS
+    from .engine_runner import team_view
+
+    team = team_view(ctx)
+    counts = {r["sequence"]: r["enrolled"] for r in ctx.stats.rows(list(PROGRAMS)) if r["step"] == WHOLE}
+    programs = [{"id": pid, "enabled": pid not in off and cadence.enabled(pid, team),
+                 "steps": len(SEQUENCES[pid].steps), "templates": len(SEQUENCES[pid].templates()),
+                 "enrolled": counts.get(pid, 0)} for pid in PROGRAMS]
     return {"core": len(CORE), "live": len(live), "share": round(len(live) / len(CORE), 3),
-            "in_use": sum(1 for i in live if i["enrolled"]), "items": items, "held_batches": held}
+            "in_use": sum(1 for i in live if i["enrolled"]), "items": items, "held_batches": held,
+            "programs": programs}

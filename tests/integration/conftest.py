@@ -12,8 +12,11 @@ def virtual_start():
     from chalicelib.local import runtime
     from tests.helpers import CLOCK_START
 
+    from chalicelib.services import switches
+
     clock.start_at(CLOCK_START)
     runtime.reset()
+    switches.forget()  # a sequence switched off in one test's stand-in is not off in the next
     yield clock
 
 

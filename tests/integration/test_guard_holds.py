@@ -39,7 +39,10 @@ def guarded(ctx, monkeypatch):
     """The stage's context with a small team's breaker (share 20%, batches of 3 leads and up)."""
     from chalicelib.services import context as context_mod
 
-    team = replace(ctx.settings.team, guard={"breaker_share": "0.20", "breaker_min_batch": 3})
+    # the year-round programs off: these clients' mail is the breaker's batch alone
+    team = replace(ctx.settings.team, guard={"breaker_share": "0.20", "breaker_min_batch": 3},
+                   programs={pid: {**ctx.settings.team.programs.get(pid, {}), "enabled": False}
+                             for pid in ("past_client_program", "long_term_nurture")})
     small = context_mod.Context(replace(ctx.settings, team=team))
     monkeypatch.setattr(context_mod, "_ctx", small)
     return small
@@ -176,8 +179,9 @@ def test_a_sweep_over_the_share_holds_its_batch_with_the_reason_and_an_alert_unt
     assert (counts["matched"], counts["held"]) == (4, 4)
 
     assert statuses(ctx, ids) == ["held"] * 4
-    assert all(e["due_at"] is None for i in ids for e in ctx.enrollments.for_lead(i))
-    [item] = [i for i in ctx.timeline.list(ids[0]) if i.get("kind") == "enrollment"]
+    assert all(e["due_at"] is None for i in ids for e in ctx.enrollments.for_lead(i)
+               if e["sequence"] not in ("past_client_program", "long_term_nurture"))  # the yearly program goes on
+    [item] = [i for i in ctx.timeline.list(ids[0]) if i.get("kind") == "enrollment" and i["sequence"] == REFI]
     assert (item["action"], item["batch_id"], item["trigger"]) == ("held", batch_id, "external:rate_drop")
     assert "40% of the team's book of 10, over the 20% limit" in item["reason"]
     [alert] = [a for a in ops_alerts(ctx) if a.get("batch_id")]
@@ -195,13 +199,14 @@ def test_a_sweep_over_the_share_holds_its_batch_with_the_reason_and_an_alert_unt
     # days go by: nothing is sent, the next nights do not enroll them again
     runtime.advance(3 * 86400)
     assert refi_mail() == [] and statuses(ctx, ids) == ["held"] * 4
-    assert not ctx.touches.for_lead(ids[0])
+    assert not [t for t in ctx.touches.for_lead(ids[0]) if t["sequence"] == REFI]
 
     resp = api.http.post(f"/holds/{batch_id}/release", body=json.dumps({"by": "dana"}), headers=auth)
     assert resp.status_code == 200, resp.body
     assert (body(resp)["status"], body(resp)["released"], body(resp)["settled_by"]) == ("released", 4, "dana")
     assert statuses(ctx, ids) == ["active"] * 4
-    assert [i["action"] for i in ctx.timeline.list(ids[0]) if i.get("kind") == "enrollment"] == ["held", "enrolled"]
+    assert [i["action"] for i in ctx.timeline.list(ids[0])
+            if i.get("kind") == "enrollment" and i["sequence"] == REFI] == ["held", "enrolled"]
     runtime.advance(2 * 86400)
     assert len(refi_mail()) == 4
     assert body(api.http.get("/holds", headers=auth))["items"] == []
