@@ -189,6 +189,8 @@ def advance(enrollment: dict, seq: Sequence, lead: dict, now: datetime,
             if until > now:  # slowed since it began: rest on
                 e["due_at"] = _iso(until)
                 break
+            if seq.paced:  # the series' slowing ends with the rest: from here the program keeps its own pace
+                e["stretch"] = 1
             _passed(e, seq, step, lead, now)
             continue
         if isinstance(step, WaitFor):

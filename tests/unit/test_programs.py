@@ -175,6 +175,8 @@ def test_the_opening_rest_slows_with_the_series_it_waits_out():
     out = engine.advance(adapted, PAST, lead, NOW, _decide_all)
     assert out.sends == [] and out.enrollment["step"] == "welcome_runs"
     assert _due(out.enrollment) == NOW + timedelta(days=89)  # 178 days from funding, like the slowed welcome
+    later = engine.advance(out.enrollment, PAST, lead, NOW + timedelta(days=89), _decide_all).enrollment
+    assert later["step"] == "the_news" and later["stretch"] == 1  # then the program keeps its own pace
 
 
 def test_a_program_never_switches_its_emails_to_texts():
