@@ -51,7 +51,14 @@ def environment():
         loader=FileSystemLoader(str(TEMPLATES_DIR)), undefined=StrictUndefined,
         autoescape=select_autoescape(enabled_extensions=("html.j2",), default_for_string=False),
         trim_blocks=True, lstrip_blocks=True,
+        auto_reload=False,  # templates ship in the package: no stat() of the file on every render
     )
+
+
+@lru_cache(maxsize=1024)
+def _string_template(source: str):
+    """A subject line compiled once: Jinja2 compiles a string template on every from_string."""
+    return environment().from_string(source)
 
 
 LIBRARY = "library/"  # library e-mails are written once, as text (content/article.py builds the HTML)
@@ -98,7 +105,7 @@ def _render(name: str, ctx: dict) -> str:
 
 def _render_string(source: str, ctx: dict) -> str:
     try:
-        return environment().from_string(source).render(ctx).strip()
+        return _string_template(source).render(ctx).strip()
     except _faults() as exc:
         raise MergeError(f"subject: {_say(exc)}") from None
 

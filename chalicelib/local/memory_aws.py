@@ -7,8 +7,8 @@ Moto stays the stand-in for the local stack and the tests; this is for runs too 
 """
 from __future__ import annotations
 
-import email
-import email.policy
+import email.parser
+import email.utils
 import hashlib
 import itertools
 import uuid
@@ -132,9 +132,9 @@ class MemorySES:
         raw = Content["Raw"]["Data"]
         raw = raw.decode() if isinstance(raw, bytes) else raw
         # as SES does for raw mail without a Destination: the recipients are the To header's
-        to = (Destination or {}).get("ToAddresses") or email.message_from_string(
-            raw.split("\r\n\r\n", 1)[0] + "\r\n\r\n", policy=email.policy.default).get_all("To", [])
-        self.sent.append({"raw": raw, "message_id": message_id, "destinations": [str(t) for t in to],
+        to = (Destination or {}).get("ToAddresses") or [addr for _, addr in email.utils.getaddresses(
+            email.parser.HeaderParser().parsestr(raw.split("\r\n\r\n", 1)[0] + "\r\n\r\n").get_all("To", []))]
+        self.sent.append({"raw": raw, "message_id": message_id, "destinations": list(to),
                           "at": clock.now().isoformat()})
         return {"MessageId": message_id}
 
