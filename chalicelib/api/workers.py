@@ -113,17 +113,24 @@ def receive_ses_feedback(event):
             _publish_from_sns("email_complained", {"address": r.get("emailAddress")})
 
 
+def touch_orders(body: dict) -> list[dict]:
+    """The orders ({"touch", "lead"}) a touches-queue message carries: the scheduler packs the
+    touches of one second together (``{"orders": [...]}``); a re-queued or older message has one."""
+    return body["orders"] if "orders" in body else [body]
+
+
 def deliver_touches_batch(raw_event: dict, lambda_context=None) -> dict:
-    """One record handler per touch; the batch shares one lead read and one "sent" write."""
+    """One record handler per message, each touch of it delivered in turn; the batch shares one
+    lead read and one "sent" write."""
     from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
 
-    from ..services.deliver import DeliveryBatch, deliver, retry_later
+    from ..services.deliver import DeliveryBatch, deliver, retry_first, retry_later
 
     ctx = context()
     lead_ids = []
     for raw in raw_event.get("Records", []):
         try:
-            lead_ids.append(json.loads(raw["body"])["touch"]["lead_id"])
+            lead_ids += [o["touch"]["lead_id"] for o in touch_orders(json.loads(raw["body"]))]
         except (ValueError, KeyError, TypeError):
             pass  # a malformed body fails in its own record handler, alone
     # a consistent read: a STOP processed a moment ago must stop a touch already queued
@@ -132,14 +139,19 @@ def deliver_touches_batch(raw_event: dict, lambda_context=None) -> dict:
 
     def one(record) -> None:
         attempt = int((record.attributes or {}).get("ApproximateReceiveCount", "1") or 1)
-        body = json.loads(record.body)
-        logger.set_correlation_id(body["touch"]["touch_id"])
-        try:
-            deliver(ctx, body, now(), attempt, batch)
-        except Exception as exc:
-            # exponential backoff through the queue (the queue's own timeout is the fallback)
+        failures = []
+        for order in touch_orders(json.loads(record.body)):
+            logger.set_correlation_id(order["touch"]["touch_id"])
+            try:
+                deliver(ctx, order, now(), attempt, batch)
+            except Exception as exc:  # the message's other touches still go; it comes back for this one
+                failures.append(exc)
+        if failures:
+            # exponential backoff through the queue (the queue's own timeout is the fallback);
+            # a retry finds the touches that went claimed and sends them no more
+            exc = retry_first(failures, attempt)
             retry_later(record.event_source_arn, record.receipt_handle, attempt, exc)
-            raise
+            raise exc
 
     try:
         return process_partial_response(event=raw_event, record_handler=one,

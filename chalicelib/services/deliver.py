@@ -306,6 +306,12 @@ def _queue_url(event_source_arn: str) -> str:
     return f"https://sqs.{region}.{suffix}/{account}/{name}"
 
 
+def retry_first(failures: list[BaseException], attempt: int) -> BaseException:
+    """Of a message's failed touches, the one to come back for first: a throttled touch must
+    not wait for another's quiet hours to end (the deferred one is deferred again, cheaply)."""
+    return min(failures, key=lambda e: getattr(e, "retry_after", None) or backoff_seconds(attempt))
+
+
 def retry_later(event_source_arn: str, receipt_handle: str, attempt: int, exc: BaseException) -> int | None:
     """Exponential backoff through the queue: hide a failed message until its next attempt.
 

@@ -4,7 +4,8 @@ Reads only the sparse "due" index (its urgent partition first). Per lead: its du
 in priority order through the pure engine and contact policy; then pacing keeps what the
 team's send rates allow this minute (domain/pacing.py); then one transaction per ~25 leads
 (enrollments + the lead's last touch time + deferred/suppressed decisions), and the touch
-orders onto the touches queue in batches of 10, each delayed to its second in the minute.
+orders onto the touches queue, those due in the same second of the minute packed ten to a
+message (``pack``), each message delayed to its second.
 """
 from __future__ import annotations
 
@@ -68,32 +69,69 @@ def plan_lead(lead: dict, due: list[dict], now: datetime, team: dict) -> tuple[d
     return lead, outcomes
 
 
+PACK_ORDERS = 10             # orders per message: one SendMessage entry, one record of the deliver batch
+PACK_BYTES = 64 * 1024       # a message stays well under SQS's 256 KiB
+BATCH_BYTES = 240 * 1024     # SendMessageBatch's 256 KiB is the sum of its entries
+
+
+def pack(orders: list[dict], delays: list[int]) -> list[tuple[list[dict], int, str]]:
+    """Pure: the orders as messages (orders, delay, body). Orders that go out in the same second
+    share a message, in their order, so one SendMessageBatch entry and one record of the
+    deliver batch carry up to ten touches instead of one. A body is ``{"orders": [...]}``; the
+    deliver side also takes the single-order form ``{"touch", "lead"}``."""
+    by_delay: dict[int, list[list]] = {}
+    for order, delay in zip(orders, delays):
+        body = json.dumps(order, separators=(",", ":"), default=str)
+        packs = by_delay.setdefault(delay, [[]])
+        last = packs[-1]
+        if len(last) >= PACK_ORDERS or (last and sum(len(b) for _, b in last) + len(body) > PACK_BYTES):
+            last = []
+            packs.append(last)
+        last.append((order, body))
+    return [([o for o, _ in group], delay, '{"orders":[' + ",".join(b for _, b in group) + "]}")
+            for delay, packs in by_delay.items() for group in packs]
+
+
 def _queue(ctx: Context, orders: list[dict], now: datetime, delays: list[int] | None = None) -> int:
-    """Send the touch orders in batches of 10, each held back its ``delays`` seconds (pacing);
-    an entry the queue refuses is retried once, then recorded as a failed touch so it shows on
-    the lead's timeline instead of vanishing. Returns how many could not be queued."""
+    """Send the touch orders packed by the second they are due (``delays``, the pacing), up to
+    ten entries and 240 KiB per SendMessageBatch; an entry the queue refuses is retried once,
+    then its touches are recorded as failed so they show on the lead's timeline instead of
+    vanishing. Returns how many touches could not be queued."""
     sqs = client("sqs")
     url = settings().touches_queue_url
-    delays = delays or [0] * len(orders)
+    messages = pack(orders, delays or [0] * len(orders))
     lost = 0
-    for start in range(0, len(orders), 10):
-        chunk = list(zip(orders[start:start + 10], delays[start:start + 10]))
+    for chunk in _batches(messages):
         for _ in range(2):
             resp = sqs.send_message_batch(QueueUrl=url, Entries=[
-                {"Id": str(i), "MessageBody": json.dumps(o, separators=(",", ":"), default=str),
-                 "MessageAttributes": {"correlation_id": {"DataType": "String", "StringValue": o["touch"]["touch_id"]}},
+                {"Id": str(i), "MessageBody": body,
+                 "MessageAttributes": {"correlation_id": {"DataType": "String",
+                                                          "StringValue": group[0]["touch"]["touch_id"]}},
                  **({"DelaySeconds": d} if d else {})}
-                for i, (o, d) in enumerate(chunk)])
+                for i, (group, d, body) in enumerate(chunk)])
             failed = {int(f["Id"]) for f in resp.get("Failed", [])}
             chunk = [c for i, c in enumerate(chunk) if i in failed]
             if not chunk:
                 break
-        for o, _ in chunk:
-            lost += 1
-            logger.error("touch could not be queued", extra={"touch_id": o["touch"]["touch_id"]})
-            ctx.touches.claim({**o["touch"], "status": "failed", "reason": "the touches queue refused it twice",
-                               "at": now.isoformat()})
+        for group, _, _ in chunk:
+            for o in group:
+                lost += 1
+                logger.error("touch could not be queued", extra={"touch_id": o["touch"]["touch_id"]})
+                ctx.touches.claim({**o["touch"], "status": "failed", "reason": "the touches queue refused it twice",
+                                   "at": now.isoformat()})
     return lost
+
+
+def _batches(messages: list[tuple[list[dict], int, str]]):
+    chunk, size = [], 0
+    for m in messages:
+        if chunk and (len(chunk) == 10 or size + len(m[2]) > BATCH_BYTES):
+            yield chunk
+            chunk, size = [], 0
+        chunk.append(m)
+        size += len(m[2])
+    if chunk:
+        yield chunk
 
 
 def _read_due(ctx: Context, now: datetime, page_size: int, max_pages: int, enough: int) -> dict[str, list[dict]]:

@@ -337,6 +337,39 @@ def test_throttling_is_retried_until_each_touch_is_sent_once_and_a_poison_messag
     assert failures == {("lead_nurture", "thanks_for_reaching_out"): 1}  # analytics: the step that lost it
 
 
+def test_a_packed_message_sends_each_of_its_touches_once_and_comes_back_only_for_the_throttled(
+        ctx, fast_retries):
+    """The scheduler packs the touches of one second ten to a message: a throttled touch brings
+    the message back, and the retry sends it while the others, claimed, go no second time."""
+    from chalicelib.services.schedule import pack
+
+    leads = [make_lead(ctx, n) for n in range(12)]
+    touches = [order(lead, "lead_nurture", "thanks_for_reaching_out") for lead in leads]
+    orders = [message(lead, t) for lead, t in zip(leads, touches)]
+    packed = pack(orders, [0] * len(orders))
+    assert [len(group) for group, _, _ in packed] == [10, 2]
+    calls = {"n": 0}
+
+    def throttled(params):  # the 4th and 11th SendEmail
+        calls["n"] += 1
+        return calls["n"] in (4, 11)
+
+    failed = fail_calls("sesv2", "SendEmail", "TooManyRequestsException", 429, throttled, "Maximum sending rate exceeded.")
+    try:
+        sqs = client("sqs")
+        for _, _, body in packed:
+            sqs.send_message(QueueUrl=queue_url(), MessageBody=body)
+        drain_events()
+    finally:
+        failed.unfail()
+
+    assert len(failed) == 2
+    assert sorted(m["X-Touch-Id"] for m in sent_mail()) == sorted(t["touch_id"] for t in touches)
+    for t in touches:
+        assert history(ctx, t["lead_id"], t["touch_id"]).count("sent") == 1
+    assert sum("retrying" in history(ctx, t["lead_id"], t["touch_id"]) for t in touches) == 2
+
+
 @pytest.mark.parametrize("service,operation,code,status,channel", [
     ("sesv2", "SendEmail", "MessageRejected", 400, "email"),
     ("sns", "Publish", "InvalidParameter", 400, "sms"),

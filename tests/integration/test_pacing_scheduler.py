@@ -41,15 +41,18 @@ def _due_lead(ctx, n: int, due, hot: bool = False) -> None:
     ctx.enrollments.save_all([enrollment])
 
 
+from chalicelib.api.workers import touch_orders  # noqa: E402
+
+
 def _queued(stand_in) -> list[tuple[str, int]]:
     """(touch id, seconds it waits on the queue) of every touch queued so far."""
     out = []
     for q in stand_in.sqs.queues.values():
         for m in list(q.ready) + list(q.hidden.values()):
             body = json.loads(m.body)
-            if "touch" in body:
+            if "touch" in body or "orders" in body:
                 delay = int((m.visible_at - m_sent(m)).total_seconds()) if m.visible_at else 0
-                out.append((body["touch"]["touch_id"], delay))
+                out += [(o["touch"]["touch_id"], delay) for o in touch_orders(body)]
     return out
 
 
