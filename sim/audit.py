@@ -75,7 +75,7 @@ def audit(touches: list[dict], leads: dict[str, dict], sends_per_touch: Counter,
             if sup and datetime.fromisoformat(sup["at"]) < at:  # same second: see OPT_OUT_SAME_SECOND
                 violations["opted_out_email"].append(f"{where} after {sup['reason']} at {sup['at']}")
     for lead_id, sends in by_lead.items():
-        borrower = sorted((at, t) for at, t in sends if t["channel"] != "partner_email")
+        borrower = sorted(((at, t) for at, t in sends if t["channel"] != "partner_email"), key=lambda x: (x[0], x[1]["touch_id"]))
         for i, (at, t) in enumerate(borrower):
             capped = t.get("kind") != "transactional" and not (t.get("hot") or t.get("immediate"))
             if capped and i and at - borrower[i - 1][0] < timedelta(hours=cap_hours) - DELIVERY_SLACK:

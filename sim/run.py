@@ -221,11 +221,38 @@ class _Progress:
             self.stream.flush()
 
 
+@contextlib.contextmanager
+def _seeded(seed: int):
+    """The same seed, the same year: the engine's random ids (leads, events) and jitter drawn
+    from the seed, so ties between borrowers break the same way on every run, and the virtual
+    clock held between the simulation's own steps (it would otherwise drift with real time)."""
+    import uuid
+
+    from chalicelib.clock import clock
+
+    ids = random.Random(f"ids:{seed}")
+    real_uuid4, state = uuid.uuid4, random.getstate()
+    uuid.uuid4 = lambda: uuid.UUID(int=ids.getrandbits(128), version=4)
+    random.seed(f"engine:{seed}")
+    clock.hold(clock.now())  # virtual time moves only when the simulation advances it
+    try:
+        yield
+    finally:
+        clock.hold(None)
+        uuid.uuid4 = real_uuid4
+        random.setstate(state)
+
+
 def simulate(leads: int, days: int, seed: int, step_hours: int = 6, start_at: datetime | None = None,
              outbox=None) -> dict:
     """Run the simulation in this process. The stand-in must be in place: moto with the tables
     (``outbox`` None: moto's SES and SNS are read), or the in-memory store and AWS clients
     (``outbox`` a MemoryOutbox)."""
+    with _seeded(seed):
+        return _simulate(leads, days, seed, step_hours, start_at, outbox)
+
+
+def _simulate(leads: int, days: int, seed: int, step_hours: int, start_at: datetime | None, outbox) -> dict:
     from chalicelib.clock import clock
     from chalicelib.config import settings
     from chalicelib.local import runtime
@@ -328,7 +355,7 @@ def main(argv: list[str] | None = None) -> int:
     sys.path.insert(0, str(ROOT))
     from bench import env
 
-    env.apply(TOUCHENGINE_API_TOKEN="sim-token")
+    env.apply(TOUCHENGINE_API_TOKEN="sim-token", TRACKING_KEYS="sim:" + "k" * 43)
     start = datetime.fromisoformat(args.start.replace("Z", "+00:00"))
     # The handlers print their CloudWatch EMF lines to stdout; this report replaces them.
     with open(os.devnull, "w") as devnull, contextlib.redirect_stdout(devnull):

@@ -60,3 +60,24 @@ def test_the_audit_catches_what_it_looks_for():
     found = audit(touches, lead, Counter({"e1": 2}))["violations"]
     assert found == {"calling_hours": 1, "opted_out_email": 1, "state_daily_limit": 1, "consent": 1,
                      "cap": 1, "sent_twice": 1}
+
+
+def test_the_same_seed_gives_the_same_year(timeline_reset):
+    """The in-memory run twice: ids, jitter and the held clock come from the seed, not the machine."""
+    from sim.run import simulate_in_memory
+
+    start = datetime(2027, 3, 1, 15, 0, tzinfo=timezone.utc)
+    runs = [simulate_in_memory(leads=10, days=40, seed=11, start_at=start) for _ in range(2)]
+    for run in runs:
+        run.pop("wall_seconds")
+    assert runs[0] == runs[1]
+    assert runs[0]["sent_by_channel"].get("email", 0) > 10
+
+
+def test_two_sends_at_the_same_instant_are_audited_not_compared_as_dicts():
+    lead = {"L": {"state": "TX", "timezone": "America/Chicago", "consent_records": []}}
+    touches = [_touch("a", "email", "2026-03-02T15:00:00+00:00", kind="transactional"),
+               _touch("b", "email", "2026-03-02T15:00:00+00:00", kind="transactional")]
+    from collections import Counter
+
+    assert audit(touches, lead, Counter())["total"] == 0

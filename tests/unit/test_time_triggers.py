@@ -141,3 +141,15 @@ def test_no_stall_before_five_days_after_follow_up_or_in_another_stage():
     assert run("sweep_application_stalled", submitted(stage="conditional_approval")) == []
     # a nudge for an earlier submission does not count for this one
     assert run("sweep_application_stalled", submitted(stalled_nudged_at="2026-10-01T07:00:00+00:00")) != []
+
+
+def test_a_held_clock_moves_only_when_advanced():
+    from chalicelib.clock import Clock
+
+    c = Clock()
+    at = datetime(2027, 6, 1, 12, 0, tzinfo=timezone.utc)
+    c.hold(at)
+    assert c.now() == at and c.advance(90) == at + timedelta(seconds=90)
+    assert c.start_at(at) == at  # a held clock restarted stays held at the new instant
+    c.hold(None)                 # runs on from where it stood
+    assert abs((c.now() - at).total_seconds()) < 5
