@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAGE ?= dev
 
-.PHONY: install browser run test unit integration e2e browser-tests bench simulate package deploy clean import
+.PHONY: install browser run test unit integration e2e browser-tests bench simulate package deploy clean import recount-book
 
 $(VENV)/.installed: requirements.txt requirements-dev.txt
 	$(PYTHON) -m venv $(VENV)
@@ -57,6 +57,10 @@ deploy: package  ## per-team stack: make deploy STAGE=<team> BUCKET=<artifact bu
 		--output-template-file out/$(STAGE)/packaged.yaml
 	aws cloudformation deploy --template-file out/$(STAGE)/packaged.yaml --stack-name touchengine-$(STAGE) \
 		--capabilities CAPABILITY_IAM $(if $(ALERT_EMAIL),--parameter-overrides AlertEmail=$(ALERT_EMAIL))
+	$(MAKE) recount-book STAGE=$(STAGE)
+
+recount-book: install  ## the mass-send breaker's book counted from the leads: make recount-book STAGE=<team> (AWS credentials)
+	$(PY) -m chalicelib.cli recount-book --stage $(STAGE)
 
 clean:
 	rm -rf $(VENV) out .pytest_cache .hypothesis

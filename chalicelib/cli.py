@@ -1,7 +1,12 @@
-"""Commands for people, against a stack's API.
+"""Commands for people, against a stack's API (import) or its tables (recount-book).
 
     python -m chalicelib.cli import FILE [--api URL] [--token T] [--mapping JSON|@file.json] [--json]
     make import FILE=export.csv [API=https://... TOKEN=...]
+    python -m chalicelib.cli recount-book --stage TEAM     (make recount-book STAGE=<team>; AWS credentials)
+
+``recount-book`` sets the mass-send breaker's book counter to the leads the team has, counted
+from the leads table's by_stage index (a COUNT Query per stage, no Scan). A stack deployed before
+the counter existed counts only the leads created since; ``make deploy`` runs it after each deploy.
 
 ``import`` sends an LOS or CRM export to ``POST /imports``, follows ``GET /imports/{id}`` with a
 progress bar (on a terminal only) and prints the report: the counts, every rejected row with its
@@ -127,9 +132,30 @@ def main(argv: list[str] | None = None) -> int:
     imp.add_argument("--json", action="store_true", help="print the whole report as JSON")
     imp.add_argument("--poll", type=float, default=0.5, help="seconds between progress checks")
     imp.add_argument("--timeout", type=float, default=1800, help="give up waiting after this many seconds")
+    book = commands.add_parser("recount-book", help="count the team's book for the mass-send breaker")
+    book.add_argument("--stage", required=True, help="the team stage (tables touchengine-<stage>-*)")
     args = parser.parse_args(argv)
+    if args.command == "recount-book":
+        return recount_book(args.stage)
     args.token = args.token or settings().api_token or ""
     return import_file(args)
+
+
+def recount_book(stage: str) -> int:
+    import os
+    from datetime import datetime, timezone
+
+    os.environ["TOUCHENGINE_STAGE"] = stage
+    from .config import settings
+    from .services.context import Context
+
+    settings.cache_clear()
+    book = Context(settings()).book
+    before, recounted_at = book.state()
+    n = book.recount(datetime.now(timezone.utc))  # an ops command on the wall clock, not the engine's
+    print(f"book of {settings().table_prefix}: {n} leads (the counter said {before}; "
+          f"last recounted {recounted_at or 'never'})")
+    return 0
 
 
 if __name__ == "__main__":

@@ -20,8 +20,9 @@ def list_holds():
         raise ValidationError({"status": f"must be one of {', '.join(STATUSES)}"})
     ctx = context()
     settings = svc.guard_settings(ctx)
+    book, recounted_at = ctx.book.state()
     return json_response({"items": svc.list_batches(ctx, None if status == "all" else status),
-                          "book": ctx.book.size(), "breaker_share": float(settings.breaker_share),
+                          "book": book, "book_recounted_at": recounted_at, "breaker_share": float(settings.breaker_share),
                           "breaker_min_batch": settings.breaker_min_batch})
 
 

@@ -188,9 +188,12 @@ class BreakerVerdict:
     reason: str
 
 
-def breaker(batch: int, book: int, sequence: str, kind: str, settings: GuardSettings) -> BreakerVerdict:
+def breaker(batch: int, book: int, sequence: str, kind: str, settings: GuardSettings,
+            recounted: bool = True) -> BreakerVerdict:
     """Hold or go for ``batch`` leads entering ``sequence`` (``kind``: marketing | transactional)
-    in one run, against a book of ``book`` leads. Transactional updates always go."""
+    in one run, against a book of ``book`` leads. Transactional updates always go. A book never
+    ``recounted`` (only ADDs since the counter began) may be short on a stack older than it: the
+    hold says so, and how to count it."""
     if kind != "marketing":
         return BreakerVerdict(False, "transactional: never held")
     if batch < settings.breaker_min_batch:
@@ -201,5 +204,8 @@ def breaker(batch: int, book: int, sequence: str, kind: str, settings: GuardSett
         return BreakerVerdict(False, f"{batch} of {book} leads: within {share} of the book")
     of_book = f"{batch * 100 / book:.0f}% of the team's book of {book}" if book > 0 else \
         "more than the team's book as counted (0 leads)"
+    unsure = ("; the book has never been recounted (a stack older than its counter counts only the leads "
+              "created since): run `make recount-book STAGE=<team>`, then release if the run is right") \
+        if not recounted else ""
     return BreakerVerdict(True, f"{batch} leads into {sequence} in one run is {of_book}, over the {share} limit: "
-                                "held until a person releases it")
+                                f"held until a person releases it{unsure}")

@@ -100,8 +100,8 @@ def _count(ctx: Context, batch_id: str, part: str, group: list[dict], seq_id: st
     settings = guard_settings(ctx)
     if batch["status"] != "counted" or batch["leads"] < settings.breaker_min_batch:
         return batch  # a small run goes without reading the book
-    book = ctx.book.size()
-    verdict = breaker(batch["leads"], book, seq_id, kind, settings)
+    book, recounted_at = ctx.book.state()
+    verdict = breaker(batch["leads"], book, seq_id, kind, settings, recounted=recounted_at is not None)
     if not verdict.hold:
         return batch
     if ctx.holds.trip(batch_id, verdict.reason, now):

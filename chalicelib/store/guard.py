@@ -41,6 +41,7 @@ class GuardModel(Model):
     created_at = UnicodeAttribute(null=True)
     held_at = UnicodeAttribute(null=True)
     settled_at = UnicodeAttribute(null=True)  # released or discarded
+    counted_at = UnicodeAttribute(null=True)  # book: when it was last recounted from the leads
     settled_by = UnicodeAttribute(null=True)
     expires_at = NumberAttribute(null=True)   # TTL, on batches that never tripped
 
@@ -67,10 +68,27 @@ class BookRepo:
         GuardModel(BOOK, "leads").update(actions=[GuardModel.leads.add(n)])
 
     def size(self) -> int:
+        return self.state()[0]
+
+    def state(self) -> tuple[int, str | None]:
+        """(leads counted, when the book was last recounted; None: only ADDs since the counter
+        began, so a stack older than the counter sees only the leads created since)."""
         try:
-            return int(GuardModel.get(BOOK, "leads").leads or 0)
+            m = GuardModel.get(BOOK, "leads")
         except DoesNotExist:
-            return 0
+            return 0, None
+        return int(m.leads or 0), m.counted_at
+
+    def recount(self, now: datetime) -> int:
+        """Count the book from the leads themselves (a COUNT Query per stage on the by_stage
+        index, never a Scan) and set the counter to it. Leads created while it counts may be
+        counted twice or not at all: the breaker's share is a guard, not an invoice."""
+        from ..domain.lead import STAGES
+        from .models import LeadModel
+
+        n = sum(LeadModel.by_stage.count(stage) for stage in STAGES)
+        GuardModel(BOOK, "leads").update(actions=[GuardModel.leads.set(n), GuardModel.counted_at.set(now.isoformat())])
+        return n
 
 
 class HoldRepo:

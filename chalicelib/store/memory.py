@@ -64,6 +64,11 @@ class MemoryLeadRepo:
         self._contacts: dict[str, dict] = {}    # lead_id -> {"doc": json, "version"}: the bookkeeping
         self._identities: dict[str, str] = {}   # "email#..." / "phone#..." -> lead_id
 
+    def count_records(self) -> int:
+        """What the by_stage index holds: one entry per lead record (BookRepo.recount)."""
+        with _lock:
+            return len(self._items)
+
     # the record as DynamoDB would hold it: the document and its index keys
     def _item(self, lead: dict, version: int) -> dict:
         record, _ = split_lead(lead)
@@ -537,8 +542,8 @@ class MemoryRateRepo:
 
 
 class MemoryBookRepo:
-    def __init__(self):
-        self._n = 0
+    def __init__(self, leads: "MemoryLeadRepo"):
+        self._n, self._counted_at, self._leads = 0, None, leads
 
     def add(self, n: int = 1) -> None:
         with _lock:
@@ -546,6 +551,14 @@ class MemoryBookRepo:
 
     def size(self) -> int:
         return self._n
+
+    def state(self) -> tuple[int, str | None]:
+        return self._n, self._counted_at
+
+    def recount(self, now) -> int:
+        with _lock:
+            self._n, self._counted_at = self._leads.count_records(), now.isoformat()
+            return self._n
 
 
 class MemoryHoldRepo:
@@ -659,5 +672,5 @@ class MemoryStore:
         self.rates = MemoryRateRepo()
         self.switches = MemorySwitchRepo()
         self.holds = MemoryHoldRepo()
-        self.book = MemoryBookRepo()
+        self.book = MemoryBookRepo(self.leads)
         self.held_rates = MemoryHeldQuoteRepo()

@@ -271,3 +271,26 @@ def test_a_large_batch_is_released_page_by_page_through_the_events_queue(guarded
     drain_events()                                # guard_page continuations settle the rest
     assert statuses(ctx, ids) == ["active"] * 5
     assert ctx.holds.get(got["batch_id"])["released"] == 5
+
+
+def test_a_stack_older_than_the_book_counter_is_recounted_from_its_leads(guarded, capsys):
+    """Upgrade path: leads written before the counter existed are not in it; the hold says how to
+    count them, and ``make recount-book`` (run by ``make deploy``) sets it from the by_stage index."""
+    from chalicelib import cli
+    from chalicelib.store.guard import BOOK, GuardModel
+
+    ctx = guarded
+    book(ctx, matching=3, others=4)
+    GuardModel(BOOK, "leads").delete()  # as on a stack deployed before the counter
+    ctx.book.add(1)                     # one lead created since the upgrade
+    assert ctx.book.state() == (1, None)
+    now = clock.now()
+    ctx.rates.put("conv30", 6.5, now.date().isoformat(), "test")
+    sweeps.rates(ctx, now)
+    held = ctx.holds.get(f"rates-{now.date().isoformat()}-{REFI}")
+    assert held["status"] == "held" and "make recount-book STAGE=<team>" in held["reason"]
+
+    assert cli.main(["recount-book", "--stage", "local"]) == 0
+    assert "7 leads (the counter said 1; last recounted never)" in capsys.readouterr().out
+    size, recounted_at = ctx.book.state()
+    assert size == 7 and recounted_at

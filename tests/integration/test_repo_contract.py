@@ -324,6 +324,14 @@ def test_the_book_counts_and_held_quotes_keep_one_per_product(repos):
     before = repos.book.size()
     repos.book.add(3)
     assert repos.book.size() == before + 3
+    assert repos.book.state() == (before + 3, None)  # ADDs only: never recounted
+    for n in range(4):
+        repos.leads.create(_lead(n, stage=("new_lead", "funded", "application_submitted", "funded")[n]))
+    touched = repos.leads.get("lead-000")
+    repos.leads.save({**touched, "last_touch_at": T0.isoformat()})  # a bookkeeping item, in no index
+    assert repos.book.recount(T0) == 4  # the leads themselves (their records, not their bookkeeping)
+    repos.book.add(1)
+    assert repos.book.state() == (5, T0.isoformat())
     repos.held_rates.put({"product": "conv30", "rate": 5.0, "as_of": "2027-04-13", "reason": "step"})
     repos.held_rates.put({"product": "conv30", "rate": 5.125, "as_of": "2027-04-14", "reason": "step"})
     assert repos.held_rates.get("conv30")["rate"] == 5.125 and len(repos.held_rates.all()) == 1

@@ -119,6 +119,13 @@ def test_the_breaker_reads_the_team_share_and_minimum():
     assert "60% of the team's book of 10" in verdict.reason and "50% limit" in verdict.reason
 
 
+def test_a_book_never_recounted_says_how_to_count_it_when_it_holds():
+    held = breaker(300, 40, "refinance_opportunity", "marketing", DEFAULT, recounted=False)
+    assert held.hold and "make recount-book STAGE=<team>" in held.reason
+    assert "recount" not in breaker(300, 40, "refinance_opportunity", "marketing", DEFAULT).reason
+    assert breaker(5, 40, "refinance_opportunity", "marketing", DEFAULT, recounted=False).hold is False
+
+
 # -- held enrollments in the state machine -------------------------------------------------------
 
 LEAD = {"lead_id": "L1", "first_name": "Paula", "timezone": "America/Chicago", "stage": "funded"}
