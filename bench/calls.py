@@ -180,6 +180,8 @@ def _run(log) -> dict:
         with log.phase(phase), timer(phase), logs(phase):
             return workers.schedule_due_touches(lambda_events.scheduled(now), runtime._Context())
 
+    rounds = {"program": _program(ctx, schedule, drain)}  # first: nothing else is due yet
+
     # -- setup: leads in, enrolled ---------------------------------------------------------------
     with log.phase("setup.create"):
         for i in range(N_LEADS):
@@ -192,7 +194,6 @@ def _run(log) -> dict:
             lead_service.create_lead(ctx, body, clock.now(), f"bench-{i}")
     drain("setup.esm", None, "setup.evaluate")
 
-    rounds = {}
     # -- email: the "thanks for reaching out" email of every lead -----------------------------
     rounds["email"] = {"scheduled": schedule("email.schedule"),
                        "drained": drain("email.esm", "email.deliver", "email.evaluate")}
@@ -221,6 +222,45 @@ def _run(log) -> dict:
             "sms_parts": sms, "sms_sample": sms_sample, "touch_statuses": _statuses(ctx),
             "item_sizes": _item_sizes(),
             "lambda_log_lines_bytes": LAMBDA_LOG_LINES_BYTES}
+
+
+PROGRAM_HISTORY = 84  # library items a year-round program has sent a lead in a year (sim.run, 1,000 leads)
+
+
+def _program(ctx, schedule, drain) -> dict:
+    """A year-round program's e-mail (long-term nurture's next lesson) for N leads a year into
+    the program: each enrollment carries a year of library history (PROGRAM_HISTORY items, sent
+    366-399 days ago, so none blocks this pick). Leads and enrollments are written straight to
+    the repositories (no triggers, no other sequence), then one schedule and one drain, before
+    the other rounds (their next step is days away, so they never mix with them)."""
+    from chalicelib.clock import clock
+    from chalicelib.sequences import engine
+    from chalicelib.sequences.catalog import SEQUENCES
+    from chalicelib.sequences.rotation import items
+
+    seq = SEQUENCES["long_term_nurture"]
+    ids = [i.id for i in items(seq.library)]
+    now = clock.now()
+    history = [[ids[n % len(ids)] if n < len(ids) else f"{ids[n % len(ids)]}_{n}",
+                (now.date() - timedelta(days=366 + n % 33)).isoformat(), None] for n in range(PROGRAM_HISTORY)]
+    history.sort(key=lambda h: h[1])
+    enrollments = []
+    for i in range(N_LEADS):
+        lead = {"lead_id": f"program{i:05d}", "first_name": f"Reader{i}", "last_name": "Borrower",
+                "email": f"reader{i}@example.com", "state": "TX", "timezone": "America/Chicago", "lo_id": "lo-1",
+                "stage": "new_lead", "created_at": (now - timedelta(days=400)).isoformat(),
+                "consent_records": [{"channel": "email", "granted": True, "source": "web form",
+                                     "at": (now - timedelta(days=400)).isoformat()}]}
+        ctx.leads.create(lead)
+        out = engine.enroll(seq, lead, now - timedelta(days=400), f"long_term_nurture.program{i:05d}", "bench",
+                            start_step="lesson")
+        enrollments.append({**out.enrollment, "due_at": now.isoformat(), "rotation": history, "tier": "engaged",
+                            "pace": 1, "entered_at": (now - timedelta(days=400)).isoformat()})
+    for start in range(0, len(enrollments), 50):  # a transaction holds 100 actions
+        ctx.enrollments.save_all(enrollments[start:start + 50])
+    return {"scheduled": schedule("program.schedule"), "drained": drain("program.esm", "program.deliver",
+                                                                         "program.evaluate"),
+            "history_items": PROGRAM_HISTORY}
 
 
 def _item_sizes() -> dict:

@@ -159,6 +159,26 @@ def _email_figures(c: dict) -> dict:
     return out
 
 
+def _program_figures(c: dict) -> dict:
+    """A year-round program's e-mail a year in (bench/calls.py _program): what its larger
+    enrollment costs against the lead-nurture e-mail above."""
+    n = c["rounds"]["program"]["scheduled"]["queued"]
+    if n < 100:
+        raise RuntimeError(f"program round too small: queued {n}")
+    units = {stage: (c["units"].get(f"program.{stage}") or {}) for stage in ("schedule", "deliver")}
+    wru_by_target: dict[str, float] = {}
+    for u in units.values():
+        for labels in (u.get("wru_by_operation") or {}).values():
+            for label, v in labels.items():
+                wru_by_target[label] = wru_by_target.get(label, 0.0) + v / n
+    calls = {**_per_op(c, ("program.schedule",), n), **{f"deliver:{k}": v for k, v in
+                                                        _per_op(c, ("program.deliver",), n).items()}}
+    return {"dynamodb_wru_per_program_touch": sum(u.get("wru", 0) for u in units.values()) / n,
+            "aws_calls_per_program_touch": sum(calls.values()),
+            "program_wru_by_table_and_index": dict(sorted(wru_by_target.items(), key=lambda kv: -kv[1])),
+            "program_touches": n, "program_history_items": c["rounds"]["program"]["history_items"]}
+
+
 def _tracking_figures(c: dict) -> dict:
     req = c["tracking"]["requests"]
     opens = _per_op(c, ("tracking.open",), req["open"])
@@ -282,7 +302,8 @@ def main() -> int:
             errors[name] = str(exc)
 
     if "calls" in raw:
-        for name, fn in (("email", _email_figures), ("tracking", _tracking_figures), ("cost", _cost_figures)):
+        for name, fn in (("email", _email_figures), ("program", _program_figures), ("tracking", _tracking_figures),
+                         ("cost", _cost_figures)):
             try:
                 results.update(fn(raw["calls"]))
             except Exception as exc:

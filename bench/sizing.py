@@ -88,6 +88,10 @@ class Figures:
         self.fixed = bench["engine_fixed_cost_per_stack_month_usd"]
         self.wru_email = bench.get("dynamodb_wru_per_email_touch") or self.per_touch["email"]["units"]["dynamodb_wru"]
         self.due_index_wru_per_touch = (bench.get("email_wru_by_table_and_index") or {}).get("enrollments/due", 2.0)
+        # a year-round program's touch writes more (its enrollment's library history): bench's
+        # program round; the programs' share of the touches from the simulated year
+        self.wru_program = bench.get("dynamodb_wru_per_program_touch") or self.wru_email
+        self.program_share = _program_share(sim)
         rates = (bench.get("burst_details") or {}).get("send_rates") or {}
         self.email_rate = rates.get("email_per_second") or SES_DEFAULT_RATE
         self.sms_rate = rates.get("sms_per_second") or SMS_MPS_PER_NUMBER
@@ -105,7 +109,10 @@ class Figures:
         return units.get("lambda_gb_second", 0.0) / self.memory_gb
 
     def per_touch_avg(self, unit: str) -> float:
-        return sum(share * self.per_touch[c]["units"].get(unit, 0.0) for c, share in self.mix.items())
+        avg = sum(share * self.per_touch[c]["units"].get(unit, 0.0) for c, share in self.mix.items())
+        if unit == "dynamodb_wru":  # the programs' touches pay for their larger enrollment
+            avg += self.program_share * max(0.0, self.wru_program - self.wru_email)
+        return avg
 
     def storage_bytes_per_lead_year(self) -> float:
         """Leads (+ their two ALL-projected indexes), enrollments (+ the due index), touches and
@@ -122,6 +129,16 @@ class Figures:
         lead = per_item("leads") * 3 + per_item("enrollments") * 2 * s.get("enrollments", {}).get("items", 0) / leads
         per_touch = per_item("touches") + per_item("timeline") * s.get("timeline", {}).get("items", 0) / touches
         return lead + per_touch * WORKLOAD["touches_per_lead_per_year"]
+
+
+PROGRAMS = ("past_client_program", "long_term_nurture")
+PROGRAM_SHARE_DEFAULT = 0.75  # without a simulated year: about what sim.run measures
+
+
+def _program_share(sim: dict | None) -> float:
+    sent = (sim or {}).get("sent_by_sequence") or {}
+    total = sum(sent.values())
+    return sum(sent.get(p, 0) for p in PROGRAMS) / total if total else PROGRAM_SHARE_DEFAULT
 
 
 def rows(f: Figures, leads: int) -> dict[str, str]:
@@ -149,8 +166,9 @@ def rows(f: Figures, leads: int) -> dict[str, str]:
     # DynamoDB on-demand
     wru_day = touches_day * f.per_touch_avg("dynamodb_wru") + events_day * f.event_units.get("dynamodb_wru", 0.0)
     rru_day = touches_day * f.per_touch_avg("dynamodb_rru") + events_day * f.event_units.get("dynamodb_rru", 0.0)
-    update_day_wru = burst / zone * (f.wru_email + f.events_per_email * f.event_units.get("dynamodb_wru", 0.0))
-    peak_wru = ses_rate * (f.wru_email + f.events_per_email * f.event_units.get("dynamodb_wru", 0.0))
+    # the monthly update is a program's market e-mail
+    update_day_wru = burst / zone * (f.wru_program + f.events_per_email * f.event_units.get("dynamodb_wru", 0.0))
+    peak_wru = ses_rate * (f.wru_program + f.events_per_email * f.event_units.get("dynamodb_wru", 0.0))
     due_hot = ses_rate * f.due_index_wru_per_touch
     storage_gb = leads * f.storage_bytes_per_lead_year() / 1e9
 
@@ -202,6 +220,8 @@ def notes(bench: dict, sim: dict | None) -> str:
     out = [f"From `bench/results.json` ({bench.get('measured_at', '?')}, commit {git.get('commit', '?')}"
            f"{', dirty' if git.get('dirty') else ''}): {f.wru_email:.1f} WRU and "
            f"{bench.get('aws_calls_per_email_touch', 0):.2f} AWS calls per e-mail touch, "
+           f"{f.wru_program:.1f} WRU per program touch a year in ({f.program_share:.0%} of touches are the "
+           f"programs'{'' if sim else ', assumed'}), "
            f"{f.cpu_seconds('email') * 1000:.0f} ms of handler CPU per e-mail touch"
            f"{' (the burst, in-memory stand-ins)' if f.cpu_ms_per_send is not None else ' (on moto)'}, engine {_usd(f.engine_per_1000)} and channels {_usd(f.channel_per_1000)} "
            f"per 1,000 leads a month, {_usd(f.fixed)} fixed per stack; send rates "

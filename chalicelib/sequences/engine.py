@@ -8,8 +8,10 @@ An enrollment is a plain dict (the store keeps it as is):
   touch_steps touch id -> step name (so an open of touch X resolves a wait on step X)
 Yearly programs (``Sequence.paced``) add:
   pace        multiplies marketing delays (domain.cadence: hot 0.75, engaged 1, quiet 1.8)
-  tier, positive, market   what the scheduler's adaptation found (sequences.slots reads them)
-  rotation    the library items sent: [[item_id, "YYYY-MM-DD", data_key], ...]
+  tier, positive, market   what the scheduler's adaptation found (sequences.slots reads them);
+              ``market`` is worked out again before every advance, so it is not stored (TRANSIENT)
+  rotation    the library items sent, the last send of each: [[item_id, "YYYY-MM-DD", data_key], ...]
+              (stored beside the enrollment, not in it: store/repos.py RotationModel)
   resume_at   a paused program carries on by itself then (a reply pauses it; the LO answers)
 A library slot (``Touch.shelves``) picks its item when it runs; with nothing fit to send it
 passes without a touch, and the next step's delay counts from then.
@@ -31,6 +33,7 @@ from .rotation import remember
 from .slots import Picked, pick
 
 MAX_STEPS_PER_ADVANCE = 50
+TRANSIENT = ("market",)  # recomputed from this week's rates before each advance: the store drops them
 KEEP_TOUCH_STEPS = 200  # a program never ends: only recent touches need resolving to their step
 
 

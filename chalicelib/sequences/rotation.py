@@ -20,7 +20,8 @@ Among fit items of a shelf: the series order first (``order``: the education ser
 sequence), then the item whose season ends soonest, then the one sent longest ago (never first),
 then a per-borrower shuffle (so a whole book does not get the same article the same week).
 
-The history is plain data on the enrollment: ``[[item_id, "YYYY-MM-DD", data_key], ...]``.
+The history is plain data on the enrollment: ``[[item_id, "YYYY-MM-DD", data_key], ...]``, the
+last send of each item, oldest first.
 """
 from __future__ import annotations
 
@@ -129,9 +130,11 @@ def choose(library: dict, shelves: tuple[str, ...], history: list, today: date, 
 
 
 def remember(history: list, item: Item, today: date, key: str | None = None) -> list:
-    """The history with this send added, entries older than KEEP_DAYS dropped."""
+    """The history with this send added: one entry per item, its last send (all a fit test
+    reads: the repeat and family gaps, and the data key), none older than KEEP_DAYS. A year of
+    a program stays near one entry per item it has, not one per send."""
     horizon = (today - timedelta(days=KEEP_DAYS)).isoformat()
-    return [h for h in history if h[1] >= horizon] + [[item.id, today.isoformat(), key]]
+    return [h for h in history if h[1] >= horizon and h[0] != item.id] + [[item.id, today.isoformat(), key]]
 
 
 def items(library: dict) -> list[Item]:

@@ -284,6 +284,9 @@ class MemoryTaskRepo:
         return [d for d in docs if not status or d["status"] == status][:limit]
 
 
+_ENROLLMENT_NOT_STORED = ("_version", "_rotation", "market")  # as store/repos.py (the history stays inline here)
+
+
 class MemoryEnrollmentRepo:
     def __init__(self):
         self._items: dict[tuple[str, str], dict] = {}  # (lead_id, enrollment_id) -> {"doc", "version", "shard", "due_at"}
@@ -331,7 +334,7 @@ class MemoryEnrollmentRepo:
         if current and current["shard"]:
             self._due[current["shard"]].remove((current["due_at"], *key))
         shard, due = due_shard(e), e.get("due_at")
-        self._items[key] = {"doc": _dump({k: v for k, v in e.items() if k != "_version"}),
+        self._items[key] = {"doc": _dump({k: v for k, v in e.items() if k not in _ENROLLMENT_NOT_STORED}),
                             "version": (current["version"] + 1) if current else 1, "shard": shard, "due_at": due}
         if shard:
             insort(self._due[shard], (due, *key))

@@ -143,6 +143,17 @@ class EnrollmentModel(Model):
     due = EnrollmentDue()
 
 
+class RotationModel(Model):
+    """A program enrollment's library history (sequences/rotation.py), beside its enrollment
+    under "<enrollment_id>#rotation": in no index, written apart from the enrollment's
+    transaction (store/repos.py EnrollmentRepo), because it grows to a few KB in a year and
+    every write of the enrollment and its due index entry would pay for all of it."""
+    Meta = _meta("enrollments")
+    lead_id = UnicodeAttribute(hash_key=True)
+    enrollment_id = UnicodeAttribute(range_key=True)
+    doc = JSONAttribute()  # the history list; "doc" like an enrollment's, so a Query of the lead reads both
+
+
 class TouchModel(Model):
     Meta = _meta("touches")
     lead_id = UnicodeAttribute(hash_key=True)

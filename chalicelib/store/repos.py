@@ -14,8 +14,8 @@ from ..domain.lead import email_key
 from ..domain.sweeps import sweep_keys
 from .errors import Conflict, Duplicate  # noqa: F401  (raised here, re-exported)
 from .writeset import WriteSet  # noqa: F401  (re-exported: the scheduler builds them)
-from .models import (ContactModel, EnrollmentModel, IdentityModel, LeadModel, RateModel, StatModel, TaskModel,
-                     TimelineModel, TouchModel)
+from .models import (ContactModel, EnrollmentModel, IdentityModel, LeadModel, RateModel, RotationModel, StatModel,
+                     TaskModel, TimelineModel, TouchModel)
 from .split import CONTACT_SUFFIX, changes, digest, merged, split_lead
 
 DUE_SHARD = "due"
@@ -399,33 +399,77 @@ class TaskRepo:
 
 # -- enrollments and touches -----------------------------------------------------------------
 
+ROTATION_SUFFIX = "#rotation"  # enrollment ids have no "#": the history item never collides
+ROTATION_KEPT = "rotation_kept"  # on the enrollment: its history is in the item beside it
+
+
+_NOT_IN_DOC = ("_version", "_rotation", "rotation", "market")  # sequences.engine.TRANSIENT; a test holds them equal
+
+
 def _enrollment_model(enrollment: dict) -> EnrollmentModel:
     due = enrollment.get("due_at")
-    model = EnrollmentModel(enrollment["lead_id"], enrollment["enrollment_id"],
-                            doc={k: v for k, v in enrollment.items() if k != "_version"},
+    doc = {k: v for k, v in enrollment.items() if k not in _NOT_IN_DOC}
+    if enrollment.get("rotation"):
+        doc[ROTATION_KEPT] = True
+    model = EnrollmentModel(enrollment["lead_id"], enrollment["enrollment_id"], doc=doc,
                             due_shard=due_shard(enrollment), due_at=due)
     if enrollment.get("_version") is not None:
         model.version = enrollment["_version"]
     return model
 
 
-def _enrollment_dict(model: EnrollmentModel) -> dict:
+def _enrollment_dict(model: EnrollmentModel, rotation: list | None = None) -> dict:
     out = dict(model.doc)
     out["_version"] = model.version
+    if out.pop(ROTATION_KEPT, None):
+        out["rotation"] = rotation or []
+    if "rotation" in out:
+        out["_rotation"] = digest({"r": out["rotation"]})
     return out
+
+
+def _rotations_changed(enrollments: list[dict]) -> list[RotationModel]:
+    """The history items to write: those of enrollments whose rotation changed since read."""
+    return [RotationModel(e["lead_id"], e["enrollment_id"] + ROTATION_SUFFIX, doc=e["rotation"])
+            for e in enrollments if e.get("rotation") and e.get("_rotation") != digest({"r": e["rotation"]})]
+
+
+def _write_rotations(models: list[RotationModel]) -> None:
+    """After the enrollments' transaction: one BatchWriteItem for every history that changed.
+    Not in the transaction (it would cost twice its size in write units): if this write is
+    lost, the next pick may repeat an item the borrower already had; nothing else depends on
+    it. Logged, not raised, since the touches it records are decided and queued."""
+    if not models:
+        return
+    try:
+        with RotationModel.batch_write() as batch:
+            for m in models:
+                batch.save(m)
+    except Exception:
+        from ..observability import logger
+
+        logger.exception("library history not written", extra={"enrollments": [m.enrollment_id for m in models]})
 
 
 class EnrollmentRepo:
     def for_lead(self, lead_id: str) -> list[dict]:
-        return [_enrollment_dict(m) for m in EnrollmentModel.query(lead_id)]
+        models = list(EnrollmentModel.query(lead_id))
+        rotations = {m.enrollment_id[:-len(ROTATION_SUFFIX)]: m.doc for m in models
+                     if m.enrollment_id.endswith(ROTATION_SUFFIX)}
+        return [_enrollment_dict(m, rotations.get(m.enrollment_id)) for m in models
+                if not m.enrollment_id.endswith(ROTATION_SUFFIX)]
 
     def due(self, now_iso: str, page_size: int = 100, start: dict | None = None,
             urgent: bool = False) -> tuple[list[dict], dict | None]:
-        """One page of what is due by ``now_iso``, oldest first, from the urgent partition or the rest."""
+        """One page of what is due by ``now_iso``, oldest first, from the urgent partition or the
+        rest; the library histories of the page's program enrollments in one BatchGetItem."""
         result = EnrollmentModel.due.query(URGENT_SHARD if urgent else DUE_SHARD, EnrollmentModel.due_at <= now_iso,
                                            limit=page_size, last_evaluated_key=start)
-        items = [_enrollment_dict(m) for m in result]
-        return items, result.last_evaluated_key
+        models = list(result)
+        keys = [(m.lead_id, m.enrollment_id + ROTATION_SUFFIX) for m in models if m.doc.get(ROTATION_KEPT)]
+        rotations = {r.enrollment_id[:-len(ROTATION_SUFFIX)]: r.doc for r in RotationModel.batch_get(keys)} \
+            if keys else {}
+        return [_enrollment_dict(m, rotations.get(m.enrollment_id)) for m in models], result.last_evaluated_key
 
     def next_due(self) -> datetime | None:
         """The earliest due time in the index (the local clock stops there)."""
@@ -453,6 +497,7 @@ class EnrollmentRepo:
             if _is_conditional(exc):
                 raise Conflict(",".join(e["enrollment_id"] for e in enrollments)) from exc
             raise
+        _write_rotations(_rotations_changed(enrollments))
 
     def save_many(self, sets: list["WriteSet"], lead_repo: LeadRepo, max_actions: int = 100) -> set[int]:
         """Write many leads' write sets with as few TransactWriteItems calls as fit (100 actions
@@ -492,6 +537,7 @@ class EnrollmentRepo:
                     failed |= bad
                     remaining = [i for i in remaining if i not in bad]
             failed |= set(remaining)
+        _write_rotations(_rotations_changed([e for i, ws in enumerate(sets) if i not in failed for e in ws.enrollments]))
         return failed
 
 

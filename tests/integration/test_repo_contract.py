@@ -339,6 +339,22 @@ def test_the_book_counts_and_held_quotes_keep_one_per_product(repos):
     assert repos.held_rates.get("conv30") is None
 
 
+def test_a_program_enrollment_reads_back_with_its_library_history(repos):
+    history = [[f"article_{n:03d}", (T0 - timedelta(days=n)).date().isoformat(), None] for n in range(60)]
+    repos.enrollments.save_all([_enrollment("lead-001", 1, T0.isoformat(), sequence="past_client_program",
+                                            rotation=history)])
+    [got] = repos.enrollments.for_lead("lead-001")
+    assert got["rotation"] == history and "rotation_kept" not in got
+    [due], _ = repos.enrollments.due((T0 + timedelta(minutes=1)).isoformat())
+    assert due["rotation"] == history
+    later = history + [["market_update", T0.date().isoformat(), "2027-04-12"]]
+    repos.enrollments.save_all([{**due, "rotation": later, "due_at": (T0 + timedelta(days=13)).isoformat()}])
+    [got] = repos.enrollments.for_lead("lead-001")
+    assert got["rotation"] == later and got["due_at"] == (T0 + timedelta(days=13)).isoformat()
+    repos.enrollments.save_all([{**got, "status": "paused"}])  # the history unchanged: read back as it was
+    assert repos.enrollments.for_lead("lead-001")[0]["rotation"] == later
+
+
 def test_a_due_page_goes_on_after_its_start_even_when_that_enrollment_has_moved(repos):
     repos.enrollments.save_all([_enrollment(f"lead-{n:03d}", 1, (T0 + timedelta(minutes=n)).isoformat())
                                 for n in range(4)])

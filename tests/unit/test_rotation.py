@@ -130,3 +130,22 @@ def test_a_year_of_picks_never_repeats_an_article(program, start, gap, salt, qui
     for id_, days in sent.items():  # an article (repeat_days 365) at most once in any year
         assert all((b - a).days >= by_id[id_].repeat_days for a, b in zip(days, days[1:]))
     assert any(by_id[i].repeat_days == 365 and len(d) > 1 for i, d in sent.items())  # two years: they do return
+
+
+def test_the_history_keeps_the_last_send_of_each_item():
+    from datetime import date
+
+    from chalicelib.sequences.rotation import Item, remember
+
+    market = Item("market_update", "email", "library/x/market_update", "Market", data="market")
+    h = remember([], market, date(2027, 1, 5), "2027-01-04")
+    h = remember(h, Item("spring", "email", "library/x/spring", "Spring"), date(2027, 3, 2))
+    h = remember(h, market, date(2027, 4, 6), "2027-04-05")
+    assert h == [["spring", "2027-03-02", None], ["market_update", "2027-04-06", "2027-04-05"]]
+
+
+def test_what_the_store_leaves_out_of_an_enrollment_is_what_the_engine_recomputes():
+    from chalicelib.sequences.engine import TRANSIENT
+    from chalicelib.store import memory, repos
+
+    assert set(TRANSIENT) <= set(repos._NOT_IN_DOC) and set(TRANSIENT) <= set(memory._ENROLLMENT_NOT_STORED)
