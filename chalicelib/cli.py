@@ -146,6 +146,12 @@ def recount_book(stage: str) -> int:
     from datetime import datetime, timezone
 
     os.environ["TOUCHENGINE_STAGE"] = stage
+    if not (os.environ.get("AWS_DEFAULT_REGION") or os.environ.get("AWS_REGION")):
+        import boto3  # the region `aws cloudformation deploy` used: the CLI profile's
+
+        region = boto3.session.Session().region_name
+        if region:
+            os.environ["AWS_DEFAULT_REGION"] = region
     from .config import settings
     from .services.context import Context
 

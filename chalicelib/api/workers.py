@@ -121,10 +121,17 @@ def touch_orders(body: dict) -> list[dict]:
 
 def deliver_touches_batch(raw_event: dict, lambda_context=None) -> dict:
     """One record handler per message, each touch of it delivered in turn; the batch shares one
-    lead read and one "sent" write."""
+    lead read and one "sent" write.
+
+    A packed message's touches keep their own attempts: when some went and others failed, the
+    failed ones come back as a message of their own (carrying the attempts they used), so a
+    throttled touch never spends its neighbours' retries. A touch at its last attempt goes to the
+    dead-letter queue alone. An invocation short of time stops starting touches and puts the
+    rest back on the queue (the sent marks still get written)."""
     from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
 
-    from ..services.deliver import DeliveryBatch, deliver, retry_first, retry_later
+    from ..services import requeue
+    from ..services.deliver import MAX_ATTEMPTS, DeliveryBatch, InFlight, deliver, retry_first, retry_later
 
     ctx = context()
     lead_ids = []
@@ -134,24 +141,38 @@ def deliver_touches_batch(raw_event: dict, lambda_context=None) -> dict:
         except (ValueError, KeyError, TypeError):
             pass  # a malformed body fails in its own record handler, alone
     # a consistent read: a STOP processed a moment ago must stop a touch already queued
-    batch = DeliveryBatch(ctx.leads.get_many(lead_ids, consistent=True) if lead_ids else {}, [],
-                          time_left_ms=getattr(lambda_context, "get_remaining_time_in_millis", None))
+    time_left = getattr(lambda_context, "get_remaining_time_in_millis", None)
+    batch = DeliveryBatch(ctx.leads.get_many(lead_ids, consistent=True) if lead_ids else {}, [], time_left_ms=time_left)
 
     def one(record) -> None:
-        attempt = int((record.attributes or {}).get("ApproximateReceiveCount", "1") or 1)
-        failures = []
-        for order in touch_orders(json.loads(record.body)):
-            logger.set_correlation_id(order["touch"]["touch_id"])
+        received = int((record.attributes or {}).get("ApproximateReceiveCount", "1") or 1)
+        orders = touch_orders(json.loads(record.body))
+        failed, dead, left = [], [], []
+        for n, order in enumerate(orders):
+            if time_left is not None and time_left() < requeue.MIN_TIME_LEFT_MS:
+                left = orders[n:]
+                break
+            attempt = int(order.get("attempts") or 0) + received
             try:
+                logger.set_correlation_id(order["touch"]["touch_id"])
                 deliver(ctx, order, now(), attempt, batch)
-            except Exception as exc:  # the message's other touches still go; it comes back for this one
-                failures.append(exc)
-        if failures:
-            # exponential backoff through the queue (the queue's own timeout is the fallback);
-            # a retry finds the touches that went claimed and sends them no more
-            exc = retry_first(failures, attempt)
-            retry_later(record.event_source_arn, record.receipt_handle, attempt, exc)
-            raise exc
+            except Exception as exc:
+                if attempt >= MAX_ATTEMPTS and not isinstance(exc, InFlight):
+                    dead.append(order)  # recorded "dead-lettered" on the timeline by deliver
+                else:
+                    failed.append((order, attempt, exc))
+        arn = record.event_source_arn
+        requeue.dead_letter(arn, dead)
+        requeue.back(arn, left, 0)  # not attempted: their attempts unchanged
+        if not failed:
+            return
+        exc = retry_first([e for _, _, e in failed], min(a for _, a, _ in failed))
+        if len(failed) < len(orders):  # the rest went or settled: only these come back
+            requeue.back(arn, [{**o, "attempts": a} for o, a, _ in failed], requeue.delay(exc, failed[0][1]))
+            return
+        # exponential backoff through the queue (the queue's own timeout is the fallback)
+        retry_later(arn, record.receipt_handle, min(a for _, a, _ in failed), exc)
+        raise exc
 
     try:
         return process_partial_response(event=raw_event, record_handler=one,

@@ -5,11 +5,18 @@ reads only the leads that match; a lead that no sweep needs carries no key at al
 """
 from __future__ import annotations
 
+import hashlib
 from datetime import date, datetime, timedelta
 
 OPEN_STAGES = ("new_lead", "application_started", "application_submitted", "conditional_approval",
                "appraisal_ordered", "clear_to_close")
 STALLED_AFTER_DAYS = 5
+IMPORT_SPREAD_DAYS = 14  # an imported book's first no-contact checks, spread over two weeks
+
+
+def _spread(lead_id: str) -> int:
+    """0..IMPORT_SPREAD_DAYS-1 days, fixed per lead."""
+    return int(hashlib.sha256(lead_id.encode()).hexdigest()[:8], 16) % IMPORT_SPREAD_DAYS
 
 
 def month_day(iso_date: str | None) -> str | None:
@@ -29,9 +36,14 @@ def wake_day(lead: dict, no_contact_days: int) -> str | None:
     if lead.get("stage") not in OPEN_STAGES:
         return None
     candidates = []
-    last = _day(lead.get("last_contact_at")) or _day(lead.get("created_at"))
+    last = _day(lead.get("last_contact_at"))
     if last:
         candidates.append(last + timedelta(days=no_contact_days))
+    elif _day(lead.get("created_at")):
+        # Never contacted since it came in. An import brings a whole pipeline in one day: its
+        # first checks are spread, so 500 open loans do not put 500 calls on one morning.
+        spread = _spread(lead["lead_id"]) if lead.get("imported") and lead.get("lead_id") else 0
+        candidates.append(_day(lead["created_at"]) + timedelta(days=no_contact_days + spread))
     if lead.get("stage") == "application_submitted" and lead.get("stage_changed_at"):
         submitted = _day(lead["stage_changed_at"])
         nudged = _day(lead.get("stalled_nudged_at"))

@@ -22,6 +22,11 @@ A delivery, step by step:
     backoff (``retry_later``); the last allowed attempt marks it failed "dead-lettered" before
     SQS moves the message to the dead-letter queue, so it shows on the lead's timeline.
 
+A message may carry several touches (the scheduler packs those due in the same second):
+``api/workers.deliver_touches_batch`` delivers each with its own attempt count (the message's
+receive count plus the ``attempts`` an order already used) and puts only the failed ones back
+(``services/requeue.py``), so a touch's retries and dead-lettering are its own.
+
 Crash windows: if the worker dies between the claim and the ``sent`` mark, the touch stays in
 ``sending``. A later copy that finds a claim older than ``SEND_LEASE`` (longer than the
 function may run) marks it failed "interrupted", and does not send: the provider may have

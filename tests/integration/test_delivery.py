@@ -370,6 +370,52 @@ def test_a_packed_message_sends_each_of_its_touches_once_and_comes_back_only_for
     assert sum("retrying" in history(ctx, t["lead_id"], t["touch_id"]) for t in touches) == 2
 
 
+def test_a_touch_that_keeps_failing_in_a_packed_message_spends_only_its_own_attempts(ctx, fast_retries):
+    """Its neighbours go once, at once; it comes back alone, five attempts of its own, then sits
+    in the dead-letter queue alone, as a message of one."""
+    from chalicelib.services.schedule import pack
+
+    leads = [make_lead(ctx, n) for n in range(3)] + [make_lead(ctx, 99, email="poison@example.com")]
+    touches = [order(lead, "lead_nurture", "thanks_for_reaching_out") for lead in leads]
+    [(_, _, body)] = pack([message(lead, t) for lead, t in zip(leads, touches)], [0] * 4)
+    failed = fail_calls("sesv2", "SendEmail", "TooManyRequestsException", 429,
+                        lambda params: "To: poison@example.com" in ses_raw(params), "Maximum sending rate exceeded.")
+    try:
+        client("sqs").send_message(QueueUrl=queue_url(), MessageBody=body)
+        drain_events()
+    finally:
+        failed.unfail()
+
+    poison = touches[-1]
+    assert len(failed) == 5
+    assert sorted(m["X-Touch-Id"] for m in sent_mail()) == sorted(t["touch_id"] for t in touches[:3])
+    assert history(ctx, poison["lead_id"], poison["touch_id"]) == ["retrying"] * 4 + ["failed"]
+    dead = client("sqs").receive_message(QueueUrl=queue_url("touches-dlq"), MaxNumberOfMessages=10)["Messages"]
+    assert [json.loads(m["Body"])["touch"]["touch_id"] for m in dead] == [poison["touch_id"]]
+
+
+def test_an_invocation_short_of_time_puts_the_touches_it_did_not_start_back_on_the_queue(ctx):
+    from chalicelib.api import workers
+    from chalicelib.local.runtime import _sqs_event
+    from chalicelib.services.schedule import pack
+
+    leads = [make_lead(ctx, n) for n in range(4)]
+    touches = [order(lead, "lead_nurture", "thanks_for_reaching_out") for lead in leads]
+    [(_, _, body)] = pack([message(lead, t) for lead, t in zip(leads, touches)], [0] * 4)
+    class Short(_LambdaContext):
+        @staticmethod
+        def get_remaining_time_in_millis():  # time runs short after two sends
+            return 60_000 if len(sent_mail()) < 2 else 5_000
+
+    event = _sqs_event(queue_url(), [{"MessageId": "m1", "ReceiptHandle": "r1", "Body": body,
+                                      "Attributes": {"ApproximateReceiveCount": "1"}}])
+    assert workers.deliver_touches_batch(event, Short()) == {"batchItemFailures": []}
+    assert [m["X-Touch-Id"] for m in sent_mail()] == [t["touch_id"] for t in touches[:2]]
+    [back] = client("sqs").receive_message(QueueUrl=queue_url(), MaxNumberOfMessages=10)["Messages"]
+    assert [o["touch"]["touch_id"] for o in json.loads(back["Body"])["orders"]] == [t["touch_id"] for t in touches[2:]]
+    assert all("attempts" not in o for o in json.loads(back["Body"])["orders"])  # not attempted: nothing spent
+
+
 @pytest.mark.parametrize("service,operation,code,status,channel", [
     ("sesv2", "SendEmail", "MessageRejected", 400, "email"),
     ("sns", "Publish", "InvalidParameter", 400, "sms"),

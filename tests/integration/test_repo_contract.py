@@ -364,3 +364,22 @@ def test_a_due_page_goes_on_after_its_start_even_when_that_enrollment_has_moved(
     rest, _ = repos.enrollments.due((T0 + timedelta(hours=1)).isoformat(), page_size=5, start=start)
     assert [e["lead_id"] for e in first] == ["lead-000", "lead-001"]
     assert [e["lead_id"] for e in rest] == ["lead-002", "lead-003"]
+
+
+def test_a_history_stored_inside_an_older_enrollment_moves_beside_it_on_its_next_save(aws):
+    """Enrollments written before the split carry their history in the doc: any save (a pause
+    that picks nothing) moves it to its own item, and it reads back whole."""
+    from chalicelib.services.context import Context
+    from chalicelib.config import settings
+    from chalicelib.store.models import EnrollmentModel
+
+    history = [["article_001", "2027-01-05", None], ["market_update", "2027-03-02", "2027-03-01"]]
+    old = _enrollment("lead-001", 1, T0.isoformat(), sequence="past_client_program", rotation=history)
+    EnrollmentModel("lead-001", old["enrollment_id"], doc=old, due_shard="due", due_at=T0.isoformat()).save()
+    repos = Context(settings())
+    [got] = repos.enrollments.for_lead("lead-001")
+    assert got["rotation"] == history
+    repos.enrollments.save_all([{**got, "status": "paused", "due_at": None}])  # the history unchanged
+    [got] = repos.enrollments.for_lead("lead-001")
+    assert got["rotation"] == history and got["status"] == "paused"
+    assert "rotation" not in EnrollmentModel.get("lead-001", old["enrollment_id"]).doc

@@ -153,3 +153,18 @@ def test_a_held_clock_moves_only_when_advanced():
     assert c.start_at(at) == at  # a held clock restarted stays held at the new instant
     c.hold(None)                 # runs on from where it stood
     assert abs((c.now() - at).total_seconds()) < 5
+
+
+def test_an_imported_pipeline_is_checked_for_no_contact_over_two_weeks_not_in_one_morning():
+    from chalicelib.domain.sweeps import IMPORT_SPREAD_DAYS, wake_day
+
+    imported_on = "2027-04-13T15:00:00+00:00"
+    leads = [{"lead_id": f"{n:032x}", "stage": "application_submitted", "created_at": imported_on,
+              "imported": {"import_id": "i1"}} for n in range(300)]
+    days = [date.fromisoformat(wake_day({**lead, "stage": "new_lead"}, 30)) - date(2027, 4, 13) for lead in leads]
+    assert {d.days for d in days} == set(range(30, 30 + IMPORT_SPREAD_DAYS))
+    assert max(days.count(d) for d in set(days)) < 40  # no morning holds more than ~2x its share
+    # a lead that came in through the API, or one contacted since: 30 days, as before
+    assert wake_day({"lead_id": "a", "stage": "new_lead", "created_at": imported_on}, 30) == "2027-05-13"
+    assert wake_day({**leads[0], "stage": "new_lead", "last_contact_at": "2027-04-20T15:00:00+00:00"}, 30) \
+        == "2027-05-20"
