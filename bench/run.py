@@ -233,6 +233,8 @@ def table(results: dict) -> str:
         ("  engine fixed cost per team stack / month (USD)", results.get("engine_fixed_cost_per_stack_month_usd")),
         ("  cold import ratio, wall clock (CPU time above)", (results.get("cold_import") or {}).get("ratio_wall")),
         ("  first request ratio, wall clock (CPU time above)", (results.get("first_request") or {}).get("ratio_wall")),
+        ("  DynamoDB write units per program e-mail, a year in", results.get("dynamodb_wru_per_program_touch")),
+        ("  AWS calls per program e-mail, a year in", results.get("aws_calls_per_program_touch")),
         ("  AWS calls per SMS touch", results.get("aws_calls_per_sms_touch")),
         ("  AWS calls per task touch", results.get("aws_calls_per_task_touch")),
         ("  AWS calls per voice touch", results.get("aws_calls_per_voice_touch")),

@@ -79,7 +79,10 @@ def audit(touches: list[dict], leads: dict[str, dict], sends_per_touch: Counter,
         for i, (at, t) in enumerate(borrower):
             capped = t.get("kind") != "transactional" and not (t.get("hot") or t.get("immediate"))
             if capped and i and at - borrower[i - 1][0] < timedelta(hours=cap_hours) - DELIVERY_SLACK:
-                violations["cap"].append(f"{t['touch_id']} {at - borrower[i - 1][0]} after the previous touch")
+                prev = borrower[i - 1][1]
+                violations["cap"].append(f"{t['touch_id']} {at - borrower[i - 1][0]} after {prev['touch_id']} "
+                                         f"({prev['channel']}, {prev.get('kind')}{', hot' if prev.get('hot') else ''}"
+                                         f"{', immediate' if prev.get('immediate') else ''})")
         limit = DAILY_LIMIT_STATES.get(leads[lead_id].get("state") or "")
         if limit:
             calls = [at for at, t in borrower if t["channel"] in ("sms", "voice") and t.get("kind") != "transactional"]

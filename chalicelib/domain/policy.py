@@ -137,6 +137,21 @@ def decide(order: dict, lead: dict, now: datetime, cap_hours: int, state: Contac
     return Decision("send", exempt=exempt) if exempt else SEND
 
 
+def overtaken(order: dict, lead: dict, exit_stages: tuple[str, ...]) -> str | None:
+    """Why a marketing touch already on the queue must not go after all, judged at delivery on
+    the lead as it is now: the borrower moved to a stage its sequence leaves at (they applied
+    while it waited), or another touch reached them after this one was planned (an answer to
+    them, a loan update: the cap counts it). A transactional, hot or immediate touch goes."""
+    if cap_exemption(order):
+        return None
+    if lead.get("stage") in exit_stages:
+        return f"exited: the lead moved to {lead['stage']} after this touch was planned"
+    last, planned = last_capped_at(lead), order.get("at")
+    if last is not None and planned and last > datetime.fromisoformat(planned):
+        return f"cap: another touch reached the lead at {last.isoformat()}, after this one was planned"
+    return None
+
+
 def cap_exemption(order: dict) -> str | None:
     """Why a touch to the borrower need not wait for the cap: the lead's own action first
     (the answer to a new inquiry), then a hot signal, then a transactional update."""

@@ -125,6 +125,9 @@ def _deliver(ctx: Context, touch: dict, snapshot: dict, now: datetime, attempt: 
     decision = policy.decide(touch, lead, now, team.cap_hours, policy.ContactState())
     if decision.action == "suppress":
         return _settle(ctx, touch, "suppressed", now, decision.reason, "TouchesSuppressed")
+    overtaken = policy.overtaken(touch, lead, _exit_stages(touch.get("sequence")))
+    if overtaken and fresh:
+        return _settle(ctx, touch, "suppressed", now, overtaken, "TouchesSuppressed")
     if decision.action == "defer" and decision.reason == "quiet_hours":  # a queue backlog must not text at night
         wait = max(60, int((decision.until - now).total_seconds()))
         if not ctx.touches.claim(_record(touch, "deferred", now, "quiet_hours",
@@ -174,6 +177,13 @@ def _settle(ctx: Context, touch: dict, status: str, now: datetime, reason: str, 
         logger.info("touch not sent", extra={"touch_id": touch["touch_id"], "status": status, "reason": reason[:200]})
         return status
     return "duplicate"
+
+
+def _exit_stages(sequence: str | None) -> tuple[str, ...]:
+    from ..sequences.catalog import SEQUENCES
+
+    seq = SEQUENCES.get(sequence or "")
+    return seq.exit_on_stages if seq else ()
 
 
 def _already_claimed(ctx: Context, touch: dict, now: datetime) -> str:

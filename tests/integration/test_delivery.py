@@ -578,3 +578,16 @@ def test_stop_after_scheduling_still_stops_the_queued_text(ctx):
     assert _deliver_now(ctx, lead, queued) == "suppressed"
     assert len(sent_sms()) == before
     assert ctx.touches.get(lead["lead_id"], queued["touch_id"])["reason"] == "opted_out"
+
+
+def test_a_nurture_email_queued_before_the_borrower_applied_is_not_sent_after(ctx):
+    """The borrower applies while the scheduler's touch waits its second on the queue: the
+    application's own update goes, the nurture e-mail does not (its sequence ends there)."""
+    lead = make_lead(ctx)
+    touch = order(lead, "lead_nurture", "how_rates_are_set", 2)
+    applied = {**ctx.leads.get(lead["lead_id"]), "stage": "application_submitted"}
+    ctx.leads.save(applied)
+    assert deliver_mod.deliver(ctx, message(lead, touch), clock.now() + timedelta(seconds=1)) == "suppressed"
+    assert sent_mail() == []
+    record = ctx.touches.get(lead["lead_id"], touch["touch_id"])
+    assert record["reason"] == "exited: the lead moved to application_submitted after this touch was planned"

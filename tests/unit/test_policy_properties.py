@@ -189,3 +189,17 @@ def test_each_decision_has_a_reason():
     assert policy.decide({"channel": "email", "kind": "marketing"}, lead, noon, 48,
                          policy.ContactState()).reason == "suppressed_address"
     assert policy.decide({"channel": "task"}, lead, noon, 48, policy.ContactState()).action == "send"
+
+
+def test_a_queued_marketing_touch_is_overtaken_by_an_application_or_a_later_touch():
+    from chalicelib.domain.policy import overtaken
+
+    planned = "2027-04-13T15:00:00+00:00"
+    order = {"kind": "marketing", "at": planned}
+    exits = ("application_submitted",)
+    assert overtaken(order, {"stage": "new_lead", "last_touch_at": planned}, exits) is None  # its own record
+    assert overtaken(order, {"stage": "application_submitted"}, exits).startswith("exited:")
+    later = {"stage": "new_lead", "last_touch_at": "2027-04-13T15:00:01+00:00"}
+    assert overtaken(order, later, exits).startswith("cap: another touch reached the lead")
+    for exempt in ({"kind": "transactional"}, {"hot": True}, {"immediate": True}):
+        assert overtaken({**order, **exempt}, {**later, "stage": "application_submitted"}, exits) is None
