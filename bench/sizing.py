@@ -232,9 +232,12 @@ def notes(bench: dict, sim: dict | None) -> str:
                    f"against {b['limit_per_second']}/s, {b['sent']:,} sent, {b['duplicates']} duplicates, "
                    f"{b['minutes_to_drain']} minutes to drain.")
     if sim:
+        cohorts = [c["mean"] for c in (sim.get("touches_per_lead_year") or {}).values() if c.get("mean")]
+        span = f"; per borrower-year by cohort {min(cohorts):.0f} to {max(cohorts):.0f} with LO tasks" if cohorts else ""
         out.append(f"Simulated year (`sim/results.json`, {sim.get('leads')} leads): "
-                   f"{sim.get('borrower_touches_per_lead_year')} borrower touches per lead-year with today's "
-                   f"sequences, against the design point of {WORKLOAD['touches_per_lead_per_year']} used here.")
+                   f"{sim.get('borrower_touches_per_lead_year')} e-mails, texts and calls per lead over the year "
+                   f"(leads arriving through it included){span}, against the design point of "
+                   f"{WORKLOAD['touches_per_lead_per_year']} used here.")
     out.append(f"Assumed: {WORKLOAD['touches_per_lead_per_year']} touches per lead-year, mix "
                + ", ".join(f"{k} {v:.0%}" for k, v in f.mix.items())
                + f"; the monthly update to every lead, 09:00 local, zones "
