@@ -215,9 +215,10 @@ def test_cond_approval_from_the_los_moves_an_imported_open_loan(api, ctx):
     assert all(m[0] != wei["phone"] for m in sent_sms())     # the file said no: not even the status text
 
     # an older milestone, an unknown one, and a redelivery change nothing
-    for milestone in ("Processing", "Pending Review"):
+    for milestone in ("Processing", "Pending Review"):  # an LOS sends them seconds apart
         assert los(api, {"loan_number": "LS-10042", "milestone": milestone}).status_code == 202
-    drain_events()
+        drain_events()
+        clock.advance(2)
     assert lead_by(ctx, loan="LS-10042")["stage"] == "conditional_approval"
     items = body(api.http.get(f"/leads/{wei['lead_id']}/timeline", headers=AUTH))["items"]
     outcomes = [i["data"]["outcome"] for i in items if i.get("type") == "los_milestone"]
