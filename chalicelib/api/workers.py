@@ -131,7 +131,7 @@ def deliver_touches_batch(raw_event: dict, lambda_context=None) -> dict:
     from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
 
     from ..services import requeue
-    from ..services.deliver import MAX_ATTEMPTS, DeliveryBatch, InFlight, deliver, retry_first, retry_later
+    from ..services.deliver import MAX_ATTEMPTS, DeliveryBatch, InFlight, deliver, retry_later
 
     ctx = context()
     lead_ids = []
@@ -166,7 +166,7 @@ def deliver_touches_batch(raw_event: dict, lambda_context=None) -> dict:
         requeue.back(arn, left, 0)  # not attempted: their attempts unchanged
         if not failed:
             return
-        exc = retry_first([e for _, _, e in failed], min(a for _, a, _ in failed))
+        exc = requeue.first([e for _, _, e in failed], min(a for _, a, _ in failed))
         if len(failed) < len(orders):  # the rest went or settled: only these come back
             requeue.back(arn, [{**o, "attempts": a} for o, a, _ in failed], requeue.delay(exc, failed[0][1]))
             return

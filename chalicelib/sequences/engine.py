@@ -104,6 +104,8 @@ def touch_order(enrollment: dict, seq: Sequence, step: Touch, lead: dict, now: d
         "assignee": step.assignee,
         "due_at": enrollment.get("due_at") or _iso(now),
         "at": _iso(now),
+        # delivery drops a marketing touch whose borrower moved on meanwhile (policy.overtaken)
+        **({"exit_on_stages": list(seq.exit_on_stages)} if step.kind != "transactional" and seq.exit_on_stages else {}),
         **library,
     }
 

@@ -125,7 +125,7 @@ def _deliver(ctx: Context, touch: dict, snapshot: dict, now: datetime, attempt: 
     decision = policy.decide(touch, lead, now, team.cap_hours, policy.ContactState())
     if decision.action == "suppress":
         return _settle(ctx, touch, "suppressed", now, decision.reason, "TouchesSuppressed")
-    overtaken = policy.overtaken(touch, lead, _exit_stages(touch.get("sequence")))
+    overtaken = policy.overtaken(touch, lead, tuple(touch.get("exit_on_stages") or ()))
     if overtaken and fresh:
         return _settle(ctx, touch, "suppressed", now, overtaken, "TouchesSuppressed")
     if decision.action == "defer" and decision.reason == "quiet_hours":  # a queue backlog must not text at night
@@ -177,13 +177,6 @@ def _settle(ctx: Context, touch: dict, status: str, now: datetime, reason: str, 
         logger.info("touch not sent", extra={"touch_id": touch["touch_id"], "status": status, "reason": reason[:200]})
         return status
     return "duplicate"
-
-
-def _exit_stages(sequence: str | None) -> tuple[str, ...]:
-    from ..sequences.catalog import SEQUENCES
-
-    seq = SEQUENCES.get(sequence or "")
-    return seq.exit_on_stages if seq else ()
 
 
 def _already_claimed(ctx: Context, touch: dict, now: datetime) -> str:
@@ -315,16 +308,10 @@ def backoff_seconds(attempt: int, rand=random.random) -> int:
     return int(ceiling / 2 + rand() * ceiling / 2)
 
 
-def _queue_url(event_source_arn: str) -> str:
+def queue_url(event_source_arn: str) -> str:
     _, partition, _, region, account, name = event_source_arn.split(":", 5)
     suffix = "amazonaws.com.cn" if partition == "aws-cn" else "amazonaws.com"
     return f"https://sqs.{region}.{suffix}/{account}/{name}"
-
-
-def retry_first(failures: list[BaseException], attempt: int) -> BaseException:
-    """Of a message's failed touches, the one to come back for first: a throttled touch must
-    not wait for another's quiet hours to end (the deferred one is deferred again, cheaply)."""
-    return min(failures, key=lambda e: getattr(e, "retry_after", None) or backoff_seconds(attempt))
 
 
 def retry_later(event_source_arn: str, receipt_handle: str, attempt: int, exc: BaseException) -> int | None:
@@ -345,7 +332,7 @@ def retry_later(event_source_arn: str, receipt_handle: str, attempt: int, exc: B
         delay = backoff_seconds(attempt)
     delay = max(0, min(int(delay), VISIBILITY_MAX))
     try:
-        client("sqs").change_message_visibility(QueueUrl=_queue_url(event_source_arn), ReceiptHandle=receipt_handle,
+        client("sqs").change_message_visibility(QueueUrl=queue_url(event_source_arn), ReceiptHandle=receipt_handle,
                                                 VisibilityTimeout=delay)
     except Exception:
         logger.exception("could not set the retry delay; the queue's visibility timeout applies")

@@ -16,16 +16,25 @@ MIN_TIME_LEFT_MS = 10_000  # an invocation stops starting touches with less than
 SQS_MAX_DELAY = 900        # DelaySeconds allows 15 minutes; a longer wait is the next attempt's
 
 
+def _wait(exc: BaseException, attempt: int) -> int:
+    return getattr(exc, "retry_after", None) or deliver.backoff_seconds(attempt)
+
+
+def first(failures: list[BaseException], attempt: int) -> BaseException:
+    """Of a message's failed touches, the one to come back for first: a throttled touch must
+    not wait for another's quiet hours to end (the deferred one is deferred again, cheaply)."""
+    return min(failures, key=lambda e: _wait(e, attempt))
+
+
 def delay(exc: BaseException, attempt: int) -> int:
-    wait = getattr(exc, "retry_after", None) or deliver.backoff_seconds(attempt)
-    return max(0, min(int(wait), SQS_MAX_DELAY))
+    return max(0, min(int(_wait(exc, attempt)), SQS_MAX_DELAY))
 
 
 def back(event_source_arn: str, orders: list[dict], delay_seconds: int) -> None:
     """The orders as one message on the queue they came from (raises if the queue refuses it:
     the record then fails and comes back whole, as before the split)."""
     if orders:
-        client("sqs").send_message(QueueUrl=deliver._queue_url(event_source_arn), DelaySeconds=delay_seconds,
+        client("sqs").send_message(QueueUrl=deliver.queue_url(event_source_arn), DelaySeconds=delay_seconds,
                                    MessageBody=json.dumps({"orders": orders}, separators=(",", ":"), default=str))
 
 
@@ -34,7 +43,7 @@ def dead_letter(event_source_arn: str, orders: list[dict]) -> None:
     (``<queue>-dlq``, infra/template.json), where a person can inspect or redrive it."""
     if not orders:
         return
-    url = deliver._queue_url(event_source_arn) + "-dlq"
+    url = deliver.queue_url(event_source_arn) + "-dlq"
     for order in orders:
         client("sqs").send_message(QueueUrl=url, MessageBody=json.dumps(
             {k: v for k, v in order.items() if k != "attempts"}, separators=(",", ":"), default=str))
