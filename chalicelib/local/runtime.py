@@ -240,7 +240,12 @@ class Loop(threading.Thread):
         self._stop = threading.Event()
 
     def run(self) -> None:
-        while not self._stop.wait(self.interval):
+        # time.sleep, not Event.wait(timeout): under libfaketime (the suite is run on other dates
+        # with Debian's faketime) a timed condition wait never returns and the worker stalls
+        while not self._stop.is_set():
+            time.sleep(self.interval)
+            if self._stop.is_set():
+                break
             try:
                 cycle()
             except Exception:  # keep the local worker alive; the error is logged with its trace
