@@ -12,7 +12,7 @@ import re
 from datetime import datetime, timedelta
 
 from ..domain.consent import ledger
-from ..domain.lead import STAGES, normalize_phone
+from ..domain.lead import STAGES, name_fold, normalize_phone
 from ..domain.timezones import derive_timezone, lead_zone
 from ..services.context import Context
 from . import words
@@ -136,20 +136,42 @@ def find_leads(ctx: Context, q: str, lo_id: str | None, stage: str | None, curso
     if is_contact:
         found = [lead for lead in [ctx.leads.get(exact)] if lead] if exact else []
         return _lead_rows(ctx, found, q, lo_id, stage, None, searched="exact")
-    items, nxt = _listing(ctx, lo_id, stage, cursor)
     if q:
-        needle = q.lower()
-        items = [lead for lead in items if needle in _name(lead).lower()]
-    return _lead_rows(ctx, items, q, lo_id, stage, nxt, searched="page" if q else "")
+        ids = _by_name(ctx, q)
+        found = ctx.leads.get_many(ids) if ids else {}
+        leads = [found[i] for i in ids if i in found and (not lo_id or found[i].get("lo_id") == lo_id)
+                 and (not stage or found[i].get("stage") == stage)]
+        return _lead_rows(ctx, leads, q, lo_id, stage, None, searched="name",
+                          more=len(ids) >= NAME_HITS)
+    items, nxt = _listing(ctx, lo_id, stage, cursor)
+    return _lead_rows(ctx, items, q, lo_id, stage, nxt, searched="")
 
 
-def _lead_rows(ctx, leads, q, lo_id, stage, cursor, searched) -> dict:
+NAME_HITS = 50
+
+
+def _by_name(ctx: Context, q: str) -> list[str]:
+    """The leads whose name matches ``q``, across the whole book, in name order: typed last
+    name first ("garcia", "garcia ma") straight from the name index; first name first ("maria
+    garcia", "jose garcia nunez") as the last names the typed words end with, holding the
+    first name. One Query per way of splitting the words (at most four words are read)."""
+    folded = name_fold(q)
+    hits = ctx.leads.names(folded, NAME_HITS)
+    words = folded.split()[:4]
+    for cut in range(1, len(words)):
+        first = " " + " ".join(words[:cut])
+        hits += [h for h in ctx.leads.names(" ".join(words[cut:]), 10 * NAME_HITS) if first in h[1]]
+    return list(dict.fromkeys(lead_id for lead_id, _ in hits))[:NAME_HITS]
+
+
+def _lead_rows(ctx, leads, q, lo_id, stage, cursor, searched, more: bool = False) -> dict:
     team = ctx.settings.team
     rows = [{"lead_id": lead["lead_id"], "name": _name(lead), "email": lead.get("email"),
              "phone": words.phone(lead.get("phone")),
              "stage": lead.get("stage"), "lo": team.lo(lead.get("lo_id")).name, "state": lead.get("state"),
              "created": (lead.get("created_at") or "")[:10]} for lead in leads]
     return {"rows": rows, "q": q, "lo_id": lo_id or "", "stage": stage or "", "cursor": cursor, "searched": searched,
+            "more": more,
             "los": [{"id": lo.id, "name": lo.name} for lo in team.los], "stages": list(STAGES)}
 
 

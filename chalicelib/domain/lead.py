@@ -15,6 +15,7 @@ consent's disclosure text, which never reaches a header or template, keeps line 
 from __future__ import annotations
 
 import re
+import unicodedata
 from datetime import date, datetime, timezone
 
 
@@ -91,6 +92,23 @@ def normalize_email(raw: object) -> str | None:
 
 def email_key(email: str | None) -> str | None:
     return email.lower() if email else None
+
+
+def name_fold(text: str | None) -> str:
+    """A name as the console's search compares it: case and accents off, apostrophes dropped,
+    any other mark a space (``José O'Brien-Díaz`` -> ``jose obrien diaz``), so "obrien",
+    "o'brien" and "garcia-nunez" or "garcia nunez" find what they should."""
+    plain = "".join(c for c in unicodedata.normalize("NFKD", text or "") if not unicodedata.combining(c))
+    plain = "".join(c if c.isalnum() else "" if c in "'’`" else " " for c in plain.casefold())
+    return " ".join(plain.split())
+
+
+def name_keys(lead: dict) -> dict:
+    """The name index's keys (store's ``by_name``): last name then first name, folded, under
+    their first character; none for a lead without a name."""
+    last, first = name_fold(lead.get("last_name")), name_fold(lead.get("first_name"))
+    sort = " ".join(p for p in (last, first) if p)
+    return {"name_key": sort[0] if sort else None, "name_sort": sort or None}
 
 
 def _date(raw: object) -> date | None:

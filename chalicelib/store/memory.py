@@ -18,9 +18,9 @@ from bisect import insort
 from datetime import datetime
 
 from ..domain.lead import email_key
-from ..domain.sweeps import sweep_keys
 from .errors import Conflict, Duplicate
-from .repos import DUE_SHARD, RETRYABLE, SWEEP_KEYS, URGENT_SHARD, _decode_cursor, _encode_cursor, _history, _identities, due_shard
+from .repos import (DUE_SHARD, INDEX_KEYS, RETRYABLE, URGENT_SHARD, _decode_cursor, _encode_cursor, _history, _identities,
+                    _touch_doc, due_shard, index_keys)
 from .split import changes, digest, merged, split_lead
 from .writeset import WriteSet
 
@@ -75,16 +75,16 @@ class MemoryLeadRepo:
         return {"doc": _dump(record), "version": version, "lo_id": lead["lo_id"], "stage": lead["stage"],
                 "created_at": lead["created_at"], "lead_id": lead["lead_id"],
                 "realtor_email_key": email_key((lead.get("realtor") or {}).get("email")),
-                **sweep_keys(lead, self._team)}
+                **index_keys(lead, self._team)}
 
     def _dict(self, item: dict) -> dict:
         contact = self._contacts.get(item["lead_id"])
         return merged(_load(item["doc"]), _load(contact["doc"]) if contact else None, item["version"],
-                      contact["version"] if contact else None, {k: item.get(k) for k in SWEEP_KEYS})
+                      contact["version"] if contact else None, {k: item.get(k) for k in INDEX_KEYS})
 
     def _parts(self, lead: dict, rekey: bool = False) -> tuple[bool, bool]:
         record, contact = changes(lead)
-        if rekey and lead.get("_keys") != digest(sweep_keys(lead, self._team)):
+        if rekey and lead.get("_keys") != digest(index_keys(lead, self._team)):
             record = True
         return record, contact
 
@@ -114,7 +114,7 @@ class MemoryLeadRepo:
         rec, con = split_lead(lead)
         out = merged(rec, con, item["version"] if record else lead.get("_version"),
                      contact["version"] if contact_written else lead.get("_contact_version"))
-        out["_keys"] = digest({k: item.get(k) for k in SWEEP_KEYS}) if record else lead.get("_keys")
+        out["_keys"] = digest({k: item.get(k) for k in INDEX_KEYS}) if record else lead.get("_keys")
         return out
 
     def find_duplicate(self, email: str | None, phone: str | None, exclude: str | None = None) -> str | None:
@@ -194,6 +194,22 @@ class MemoryLeadRepo:
 
         page, nxt = _page(items, start, key, limit, rank, descending=bool(lo_id or stage))
         return [self._dict(i) for i in page], _encode_cursor(nxt)
+
+    def names(self, prefix: str, limit: int = 50) -> list[tuple[str, str]]:
+        if not prefix:
+            return []
+        with _lock:
+            rows = sorted((i["name_sort"], i["lead_id"]) for i in self._items.values()
+                          if i.get("name_key") == prefix[0] and i["name_sort"].startswith(prefix))
+        return [(lead_id, name) for name, lead_id in rows[:limit]]
+
+    def rekey_all(self) -> tuple[int, int]:
+        with _lock:
+            leads = [self._dict(item) for item in self._items.values()]
+        stale = [lead for lead in leads if lead["_keys"] != digest(index_keys(lead, self._team))]
+        for lead in stale:
+            self.save(lead)
+        return len(leads), len(stale)
 
     def query_index(self, index: str, key, min_range: float | None = None, page_size: int = 100,
                     start: dict | None = None) -> tuple[list[dict], dict | None, int]:
@@ -355,7 +371,7 @@ class MemoryEnrollmentRepo:
         if ws.lead is not None and lead_repo is not None:
             lead_repo._put(ws.lead)
         for t in ws.touches:
-            touches._items[(t["lead_id"], t["touch_id"])] = {"status": t["status"], "doc": _dump(t),
+            touches._items[(t["lead_id"], t["touch_id"])] = {"status": t["status"], "doc": _dump(_touch_doc(t)),
                                                               "history": [_history(t)]}
         for item, item_id in ws.timeline:
             timeline.append(item.get("lead_id") or ws.lead_id, item, item_id)
@@ -401,7 +417,7 @@ class MemoryTouchRepo:
             if current is not None and current["status"] not in RETRYABLE:
                 return False
             past = list(current["history"]) if current else []
-            self._items[key] = {"status": touch["status"], "doc": _dump(touch),
+            self._items[key] = {"status": touch["status"], "doc": _dump(_touch_doc(touch)),
                                 "history": past + ([_history(touch)] if history else [])}
         return True
 
@@ -412,7 +428,7 @@ class MemoryTouchRepo:
             if expect and (current is None or current["status"] != expect):
                 return False
             past = list(current["history"]) if current else []
-            self._items[key] = {"status": touch["status"], "doc": _dump(touch), "history": past + [_history(touch)]}
+            self._items[key] = {"status": touch["status"], "doc": _dump(_touch_doc(touch)), "history": past + [_history(touch)]}
         return True
 
     def claim_sending(self, touch: dict) -> list[dict] | None:
@@ -422,14 +438,14 @@ class MemoryTouchRepo:
             if current is not None and current["status"] not in RETRYABLE:
                 return None
             prior = [dict(h) for h in current["history"]] if current else []
-            self._items[key] = {"status": touch["status"], "doc": _dump(touch), "history": prior}
+            self._items[key] = {"status": touch["status"], "doc": _dump(_touch_doc(touch)), "history": prior}
             return [dict(h) for h in prior]
 
     def put_sent(self, records: list[tuple[dict, list[dict]]]) -> int:
         with _lock:
             for touch, prior in records:
                 self._items[(touch["lead_id"], touch["touch_id"])] = {
-                    "status": touch["status"], "doc": _dump(touch), "history": list(prior) + [_history(touch)]}
+                    "status": touch["status"], "doc": _dump(_touch_doc(touch)), "history": list(prior) + [_history(touch)]}
         return len(records)
 
     @staticmethod

@@ -1,7 +1,7 @@
 """PynamoDB models: the only place that knows table layouts (defined once, in infra/template.json)."""
 from __future__ import annotations
 
-from pynamodb.attributes import (JSONAttribute, ListAttribute, NumberAttribute,
+from pynamodb.attributes import (BinaryAttribute, JSONAttribute, ListAttribute, NumberAttribute,
                                  UnicodeAttribute, VersionAttribute)
 from pynamodb.indexes import AllProjection, GlobalSecondaryIndex, KeysOnlyProjection
 from pynamodb.models import Model
@@ -74,6 +74,14 @@ class LeadByRefiRate(GlobalSecondaryIndex):
     refi_rate = NumberAttribute(range_key=True)
 
 
+class LeadByName(GlobalSecondaryIndex):
+    """The console's name search: folded "last first" (domain/lead.py name_keys), under its
+    first character, keys only (the page reads the leads it shows)."""
+    Meta = _index("by_name", KeysOnlyProjection)
+    name_key = UnicodeAttribute(hash_key=True)
+    name_sort = UnicodeAttribute(range_key=True)
+
+
 class LeadModel(Model):
     Meta = _meta("leads")
     lead_id = UnicodeAttribute(hash_key=True)
@@ -92,6 +100,8 @@ class LeadModel(Model):
     wake_day = UnicodeAttribute(null=True)
     refi_product = UnicodeAttribute(null=True)
     refi_rate = NumberAttribute(null=True)
+    name_key = UnicodeAttribute(null=True)
+    name_sort = UnicodeAttribute(null=True)
     version = VersionAttribute()
     # on the bookkeeping item only ("<lead_id>#contact", see store/split.py): read in the same BatchGetItem
     contact = JSONAttribute(null=True)
@@ -105,6 +115,7 @@ class LeadModel(Model):
     by_birthday_md = LeadByBirthdayMonthDay()
     by_wake_day = LeadByWakeDay()
     by_refi_rate = LeadByRefiRate()
+    by_name = LeadByName()
 
 
 class ContactModel(Model):
@@ -141,6 +152,7 @@ class EnrollmentModel(Model):
     due_at = UnicodeAttribute(null=True)
     version = VersionAttribute()
     due = EnrollmentDue()
+    history = BinaryAttribute(null=True, legacy_encoding=False)  # only on "#rotation" items: a Query of the lead reads both
 
 
 class RotationModel(Model):
@@ -151,7 +163,8 @@ class RotationModel(Model):
     Meta = _meta("enrollments")
     lead_id = UnicodeAttribute(hash_key=True)
     enrollment_id = UnicodeAttribute(range_key=True)
-    doc = JSONAttribute()  # the history list; "doc" like an enrollment's, so a Query of the lead reads both
+    history = BinaryAttribute(null=True, legacy_encoding=False)  # store/history.py pack(): ~850 bytes a year in
+    doc = JSONAttribute(null=True)  # the history as a JSON list, as written before it was packed
 
 
 class TouchModel(Model):

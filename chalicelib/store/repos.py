@@ -10,7 +10,8 @@ from functools import lru_cache
 from pynamodb.exceptions import DoesNotExist, PutError, TransactWriteError, UpdateError
 from pynamodb.transactions import TransactWrite
 
-from ..domain.lead import email_key
+from ..domain.lead import email_key, name_keys
+from .history import pack as pack_history, unpack as unpack_history
 from ..domain.sweeps import sweep_keys
 from .errors import Conflict, Duplicate  # noqa: F401  (raised here, re-exported)
 from .writeset import WriteSet  # noqa: F401  (re-exported: the scheduler builds them)
@@ -60,11 +61,16 @@ def _decode_cursor(cursor: str | None) -> dict | None:
 # -- leads -----------------------------------------------------------------------------------
 
 SWEEP_KEYS = ("funded_md", "birthday_md", "wake_day", "refi_product", "refi_rate")
+INDEX_KEYS = SWEEP_KEYS + ("name_key", "name_sort")  # computed from the lead; the record is re-keyed when they move
+
+
+def index_keys(lead: dict, team_settings: dict) -> dict:
+    return {**sweep_keys(lead, team_settings), **name_keys(lead)}
 
 
 def _lead_model(lead: dict, team_settings: dict) -> LeadModel:
     record, _ = split_lead(lead)
-    keys = sweep_keys(lead, team_settings)
+    keys = index_keys(lead, team_settings)
     model = LeadModel(
         lead["lead_id"], doc=record, email_key=email_key(lead.get("email")),
         phone=lead.get("phone"), realtor_email_key=email_key((lead.get("realtor") or {}).get("email")),
@@ -84,7 +90,7 @@ def _contact_model(lead: dict) -> ContactModel:
 
 
 def _stored_keys(model: LeadModel) -> dict:
-    return {k: getattr(model, k) for k in SWEEP_KEYS}
+    return {k: getattr(model, k) for k in INDEX_KEYS}
 
 
 def _lead_dict(model: LeadModel, contact: LeadModel | None = None) -> dict:
@@ -120,7 +126,7 @@ def _lead_writes(lead: dict, team_settings: dict, *, rekey: bool = False) -> lis
     record also when ``rekey`` and its sweep keys moved)."""
     record_changed, contact_changed = changes(lead)
     out = []
-    if record_changed or (rekey and lead.get("_keys") != digest(sweep_keys(lead, team_settings))):
+    if record_changed or (rekey and lead.get("_keys") != digest(index_keys(lead, team_settings))):
         out.append(_lead_model(lead, team_settings))
     if contact_changed:
         out.append(_contact_model(lead))
@@ -274,6 +280,15 @@ class LeadRepo:
         items = _with_contacts(list(result))
         return items, _encode_cursor(result.last_evaluated_key)
 
+    def names(self, prefix: str, limit: int = 50) -> list[tuple[str, str]]:
+        """(lead id, folded "last first") of the leads whose folded name starts with ``prefix``
+        (domain/lead.py name_fold), in name order, at most ``limit``: one Query of the keys-only
+        name index, never a Scan."""
+        if not prefix:
+            return []
+        result = LeadModel.by_name.query(prefix[0], LeadModel.name_sort.startswith(prefix), limit=limit)
+        return [(m.lead_id, m.name_sort) for m in result]
+
     def query_index(self, index: str, key, min_range: float | None = None, page_size: int = 100,
                     start: dict | None = None) -> tuple[list[dict], dict | None, int]:
         """One page of a sparse sweep index, its range key at least ``min_range`` when given;
@@ -287,6 +302,24 @@ class LeadRepo:
         items = _with_contacts(list(result))
         return items, result.last_evaluated_key, result.total_count
 
+
+    def rekey_all(self) -> tuple[int, int]:
+        """Rewrite the records whose index keys (sweeps, name) are not what the lead now gives,
+        such as every lead written before an index existed; returns (records read, rewritten).
+        A Scan, for ``make deploy`` (``cli rekey-leads``), never a request path. A lead that
+        changed meanwhile is skipped: its own write re-keyed it."""
+        read = rewritten = 0
+        for m in LeadModel.scan(filter_condition=LeadModel.doc.exists()):  # not the bookkeeping items
+            read += 1
+            lead = _lead_dict(m)
+            if lead["_keys"] == digest(index_keys(lead, self._team)):
+                continue
+            try:
+                self.save(lead)
+                rewritten += 1
+            except Conflict:
+                pass
+        return read, rewritten
 
     def all(self) -> list[dict]:
         """Every lead: a Scan, for the simulator's audit and operators' exports, never a request path."""
@@ -430,8 +463,13 @@ def _enrollment_dict(model: EnrollmentModel, rotation: list | None = None) -> di
 
 def _rotations_changed(enrollments: list[dict]) -> list[RotationModel]:
     """The history items to write: those of enrollments whose rotation changed since read."""
-    return [RotationModel(e["lead_id"], e["enrollment_id"] + ROTATION_SUFFIX, doc=e["rotation"])
+    return [RotationModel(e["lead_id"], e["enrollment_id"] + ROTATION_SUFFIX, history=pack_history(e["rotation"]))
             for e in enrollments if e.get("rotation") and e.get("_rotation") != digest({"r": e["rotation"]})]
+
+
+def _rotation_of(model) -> list:
+    """A history item's entries: packed, or a JSON list as written before packing."""
+    return unpack_history(model.history) if model.history else (model.doc or [])
 
 
 def _write_rotations(models: list[RotationModel]) -> None:
@@ -454,7 +492,7 @@ def _write_rotations(models: list[RotationModel]) -> None:
 class EnrollmentRepo:
     def for_lead(self, lead_id: str) -> list[dict]:
         models = list(EnrollmentModel.query(lead_id))
-        rotations = {m.enrollment_id[:-len(ROTATION_SUFFIX)]: m.doc for m in models
+        rotations = {m.enrollment_id[:-len(ROTATION_SUFFIX)]: _rotation_of(m) for m in models
                      if m.enrollment_id.endswith(ROTATION_SUFFIX)}
         return [_enrollment_dict(m, rotations.get(m.enrollment_id)) for m in models
                 if not m.enrollment_id.endswith(ROTATION_SUFFIX)]
@@ -467,7 +505,7 @@ class EnrollmentRepo:
                                            limit=page_size, last_evaluated_key=start)
         models = list(result)
         keys = [(m.lead_id, m.enrollment_id + ROTATION_SUFFIX) for m in models if m.doc.get(ROTATION_KEPT)]
-        rotations = {r.enrollment_id[:-len(ROTATION_SUFFIX)]: r.doc for r in RotationModel.batch_get(keys)} \
+        rotations = {r.enrollment_id[:-len(ROTATION_SUFFIX)]: _rotation_of(r) for r in RotationModel.batch_get(keys)} \
             if keys else {}
         return [_enrollment_dict(m, rotations.get(m.enrollment_id)) for m in models], result.last_evaluated_key
 
@@ -549,7 +587,7 @@ def _add_to(ws: WriteSet, tx, lead_repo: LeadRepo | None) -> int:
         for model in lead_repo.lead_writes(ws.lead):
             tx.save(model)
     for t in ws.touches:
-        tx.save(TouchModel(t["lead_id"], t["touch_id"], status=t["status"], doc=t, history=[_history(t)]))
+        tx.save(TouchModel(t["lead_id"], t["touch_id"], status=t["status"], doc=_touch_doc(t), history=[_history(t)]))
     for item, item_id in ws.timeline:
         tx.save(TimelineModel(item.get("lead_id") or ws.lead_id, f"{item['at']}#{item_id or uuid.uuid4().hex}",
                               item=item))
@@ -560,6 +598,15 @@ def _add_to(ws: WriteSet, tx, lead_repo: LeadRepo | None) -> int:
     if extra is not None:
         extra(tx)
     return ws.size(lead_repo)
+
+
+ORDER_ONLY = ("exit_on_stages",)  # what delivery reads from the queued order; the record would pay for it
+
+
+def _touch_doc(touch: dict) -> dict:
+    """The touch as its record keeps it: without the order's delivery-only fields, so the
+    record stays under 1 KB (one write unit per claim and per "sent" mark)."""
+    return {k: v for k, v in touch.items() if k not in ORDER_ONLY}
 
 
 def _history(touch: dict) -> dict:
@@ -586,7 +633,7 @@ class TouchRepo:
         without a timeline entry (the in-flight "sending" state).
         """
         model = TouchModel(touch["lead_id"], touch["touch_id"])
-        actions = [TouchModel.status.set(touch["status"]), TouchModel.doc.set(touch)]
+        actions = [TouchModel.status.set(touch["status"]), TouchModel.doc.set(_touch_doc(touch))]
         if history:
             actions.append(TouchModel.history.set((TouchModel.history | []).append([_history(touch)])))
         cond = (TouchModel.touch_id.does_not_exist() | TouchModel.status.is_in(*RETRYABLE))
@@ -605,7 +652,7 @@ class TouchRepo:
         write); returns False when it is not.
         """
         model = TouchModel(touch["lead_id"], touch["touch_id"])
-        actions = [TouchModel.status.set(touch["status"]), TouchModel.doc.set(touch),
+        actions = [TouchModel.status.set(touch["status"]), TouchModel.doc.set(_touch_doc(touch)),
                    TouchModel.history.set((TouchModel.history | []).append([_history(touch)]))]
         try:
             model.update(actions=actions, condition=(TouchModel.status == expect) if expect else None)
@@ -620,7 +667,7 @@ class TouchRepo:
         had, for the "sent" record written with ``put_sent``, or None when already claimed."""
         model = TouchModel(touch["lead_id"], touch["touch_id"])
         try:
-            model.update(actions=[TouchModel.status.set(touch["status"]), TouchModel.doc.set(touch)],
+            model.update(actions=[TouchModel.status.set(touch["status"]), TouchModel.doc.set(_touch_doc(touch))],
                          condition=TouchModel.touch_id.does_not_exist() | TouchModel.status.is_in(*RETRYABLE))
         except UpdateError as exc:
             if _is_conditional(exc):
@@ -636,7 +683,7 @@ class TouchRepo:
         than a delivery batch may run (a test holds the lease above the function's timeout)."""
         with TouchModel.batch_write() as batch:
             for touch, prior in records:
-                batch.save(TouchModel(touch["lead_id"], touch["touch_id"], status=touch["status"], doc=touch,
+                batch.save(TouchModel(touch["lead_id"], touch["touch_id"], status=touch["status"], doc=_touch_doc(touch),
                                       history=list(prior) + [_history(touch)]))
         return len(records)
 

@@ -1,6 +1,7 @@
 """The web console through Chalice's test client, on moto: sessions, CSRF, escaping, every
 page, the actions, and the sequence switch as the scheduler honours it."""
 import json
+import urllib.parse
 import re
 from urllib.parse import urlencode
 
@@ -185,6 +186,25 @@ def test_every_page_answers_200_with_what_it_promises(api, auth, browser):
         page = resp.body.decode()
         for text in texts:
             assert text in page, (path, text)
+
+
+def test_a_name_finds_a_borrower_anywhere_in_the_book_not_only_on_the_newest_page(api, auth, browser):
+    from chalicelib.console.views import PAGE
+
+    oldest = new_lead(api, auth, first_name="José", last_name="García-Núñez", email="jose@example.com",
+                      phone="+13055550100")
+    for n in range(PAGE + 2):  # the oldest lead is off the first page of the listing
+        runtime.advance(1)
+        new_lead(api, auth, first_name=f"Borrower{n}", last_name="Smith", email=f"s{n}@example.com",
+                 phone=f"+1305555{n + 2000:04d}")
+    assert "José García-Núñez" not in get(api, browser, "/console/leads").body.decode()
+    for q in ("garcia", "GARCÍA-NÚÑEZ", "Garcia Nu", "jose garcia", "José García-Núñez"):
+        page = get(api, browser, "/console/leads?q=" + urllib.parse.quote(q)).body.decode()
+        assert f"/console/leads/{oldest}" in page and "Names across the whole book" in page, q
+        assert "Borrower1 Smith" not in page, q
+    assert "No leads match." in get(api, browser, "/console/leads?q=garcia&stage=funded").body.decode()
+    page = get(api, browser, "/console/leads?q=smith").body.decode()
+    assert page.count('<th scope="row">') == PAGE + 2 and "the first" not in page
 
 
 def test_the_lead_page_shows_held_touches_with_their_reasons_in_words(api, auth, browser):

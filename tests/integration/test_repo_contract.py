@@ -210,6 +210,26 @@ def test_many_leads_in_one_go_drop_only_the_one_that_changed(repos):
     assert len(repos.timeline.list("lead-002")) == 1
 
 
+def test_leads_are_found_by_name_prefix_in_name_order_and_a_rename_moves_them(repos):
+    people = [("María", "García"), ("Mario", "Garcia"), ("Ana", "Garza"), ("Sean", "O’Brien"), ("Zoe", None),
+              (None, None)]
+    for n, (first, last) in enumerate(people):
+        repos.leads.create(_lead(n, first_name=first, last_name=last))
+    assert repos.leads.names("garcia") == [("lead-000", "garcia maria"), ("lead-001", "garcia mario")]
+    assert [i for i, _ in repos.leads.names("gar")] == ["lead-000", "lead-001", "lead-002"]
+    assert repos.leads.names("garcia mari", limit=1) == [("lead-000", "garcia maria")]
+    assert repos.leads.names("obrien") == [("lead-003", "obrien sean")]
+    assert repos.leads.names("zoe") == [("lead-004", "zoe")]   # no last name: the first name alone
+    assert repos.leads.names("") == [] and repos.leads.names("x") == []
+    ana = repos.leads.get("lead-002")
+    repos.leads.save({**ana, "last_name": "Diaz"})
+    assert [i for i, _ in repos.leads.names("gar")] == ["lead-000", "lead-001"]
+    assert repos.leads.names("diaz") == [("lead-002", "diaz ana")]
+    touched = repos.leads.get("lead-000")  # a touch's bookkeeping does not rewrite the record
+    repos.leads.save({**touched, "last_touch_at": T0.isoformat()})
+    assert repos.leads.names("garcia maria") == [("lead-000", "garcia maria")]
+
+
 # -- touches: the exactly-once guard ---------------------------------------------------------------
 
 def test_a_touch_is_claimed_once_and_moved_on_only_by_its_holder(repos):
@@ -228,6 +248,19 @@ def test_a_touch_is_claimed_once_and_moved_on_only_by_its_holder(repos):
     assert repos.touches.claim_sending({**touch, "touch_id": "t2", "status": "sending"}) == []
     assert [t["touch_id"] for t in repos.touches.for_lead("lead-001")] == ["t1", "t2"]
     assert not repos.touches.mark({**touch, "touch_id": "t3", "status": "sent"}, expect="sending")
+
+
+def test_a_touch_record_keeps_the_touch_not_its_orders_delivery_fields(repos):
+    """The exit stages a marketing order carries for delivery's overtaken check are not
+    stored: they would push an e-mail's record past 1 KB (two write units per write)."""
+    order = {"lead_id": "lead-001", "touch_id": "t1", "at": T0.isoformat(), "channel": "email",
+             "exit_on_stages": ["application_submitted", "conditional_approval", "clear_to_close", "funded"]}
+    prior = repos.touches.claim_sending({**order, "status": "sending"})
+    assert "exit_on_stages" not in repos.touches.get("lead-001", "t1", consistent=True)
+    repos.touches.put_sent([({**order, "status": "sent"}, prior)])
+    repos.touches.claim({**order, "touch_id": "t2", "status": "suppressed"})
+    repos.touches.mark({**order, "touch_id": "t2", "status": "failed"})
+    assert all("exit_on_stages" not in t for t in repos.touches.for_lead("lead-001"))
 
 
 # -- timeline, tasks, counters, rates ------------------------------------------------------------
@@ -383,3 +416,47 @@ def test_a_history_stored_inside_an_older_enrollment_moves_beside_it_on_its_next
     [got] = repos.enrollments.for_lead("lead-001")
     assert got["rotation"] == history and got["status"] == "paused"
     assert "rotation" not in EnrollmentModel.get("lead-001", old["enrollment_id"]).doc
+
+
+def test_a_history_item_written_as_json_before_packing_reads_back_and_is_packed_on_change(aws):
+    """Stacks older than the packed history hold the list as JSON in the item's ``doc``: it
+    reads back whole, and the next change writes it packed (one write unit a year in)."""
+    from chalicelib.config import settings
+    from chalicelib.services.context import Context
+    from chalicelib.store.models import EnrollmentModel, RotationModel
+
+    history = [["article_001", "2027-01-05", None], ["market_update", "2027-03-02", "2027-03-01"]]
+    e = _enrollment("lead-001", 1, T0.isoformat(), sequence="past_client_program")
+    EnrollmentModel("lead-001", e["enrollment_id"], doc={**e, "rotation_kept": True}, due_shard="due",
+                    due_at=T0.isoformat()).save()
+    RotationModel("lead-001", e["enrollment_id"] + "#rotation", doc=history).save()
+    repos = Context(settings())
+    assert repos.enrollments.for_lead("lead-001")[0]["rotation"] == history
+    [due], _ = repos.enrollments.due((T0 + timedelta(minutes=1)).isoformat())
+    assert due["rotation"] == history
+    later = history + [["text_spring", T0.date().isoformat(), None]]
+    repos.enrollments.save_all([{**due, "rotation": later, "due_at": (T0 + timedelta(days=4)).isoformat()}])
+    stored = RotationModel.get("lead-001", e["enrollment_id"] + "#rotation")
+    assert stored.history and stored.doc is None
+    assert repos.enrollments.for_lead("lead-001")[0]["rotation"] == later
+
+
+def test_leads_written_before_the_name_index_are_put_into_it_by_rekey_leads(aws, capsys):
+    """Upgrade path: a record written before ``by_name`` has no name keys and no search finds it;
+    ``make rekey-leads`` (run by ``make deploy``) rewrites only such records, once."""
+    from chalicelib import cli
+    from chalicelib.config import settings
+    from chalicelib.services.context import Context
+    from chalicelib.store.models import LeadModel
+
+    repos = Context(settings())
+    repos.leads.create(_lead(0, first_name="Ana", last_name="Garza"))
+    repos.leads.save({**repos.leads.get("lead-000"), "last_touch_at": T0.isoformat()})  # a bookkeeping item too
+    old = _lead(1, first_name="María", last_name="García")
+    LeadModel("lead-001", doc=old, lo_id="lo-1", stage="new_lead", created_at=old["created_at"]).save()
+    assert repos.leads.names("garcia") == []
+    assert cli.main(["rekey-leads", "--stage", "local"]) == 0
+    assert "2 read, 1 re-keyed" in capsys.readouterr().out
+    assert repos.leads.names("garcia") == [("lead-001", "garcia maria")]
+    assert repos.leads.get("lead-000")["last_touch_at"] == T0.isoformat()
+    assert repos.leads.rekey_all() == (2, 0)
