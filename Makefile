@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAGE ?= dev
 
-.PHONY: install browser run test unit integration e2e browser-tests bench simulate package deploy clean import recount-book rekey-leads
+.PHONY: install browser run test unit integration e2e browser-tests bench simulate package deploy clean import recount-book reindex
 
 $(VENV)/.installed: requirements.txt requirements-dev.txt
 	$(PYTHON) -m venv $(VENV)
@@ -58,13 +58,13 @@ deploy: package  ## per-team stack: make deploy STAGE=<team> BUCKET=<artifact bu
 	aws cloudformation deploy --template-file out/$(STAGE)/packaged.yaml --stack-name touchengine-$(STAGE) \
 		--capabilities CAPABILITY_IAM $(if $(ALERT_EMAIL),--parameter-overrides AlertEmail=$(ALERT_EMAIL))
 	$(MAKE) recount-book STAGE=$(STAGE)
-	$(MAKE) rekey-leads STAGE=$(STAGE)
+	$(MAKE) reindex STAGE=$(STAGE)
 
 recount-book: install  ## the mass-send breaker's book counted from the leads: make recount-book STAGE=<team> (AWS credentials)
 	$(PY) -m chalicelib.cli recount-book --stage $(STAGE)
 
-rekey-leads: install  ## leads written before an index (the console's name search) put into it: make rekey-leads STAGE=<team>
-	$(PY) -m chalicelib.cli rekey-leads --stage $(STAGE)
+reindex: install  ## leads and open tasks written before an index put into it (name search, Today): make reindex STAGE=<team>
+	$(PY) -m chalicelib.cli reindex --stage $(STAGE)
 
 clean:
 	rm -rf $(VENV) out .pytest_cache .hypothesis

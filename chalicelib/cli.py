@@ -3,16 +3,17 @@
     python -m chalicelib.cli import FILE [--api URL] [--token T] [--mapping JSON|@file.json] [--json]
     make import FILE=export.csv [API=https://... TOKEN=...]
     python -m chalicelib.cli recount-book --stage TEAM     (make recount-book STAGE=<team>; AWS credentials)
-    python -m chalicelib.cli rekey-leads --stage TEAM      (make rekey-leads STAGE=<team>; AWS credentials)
+    python -m chalicelib.cli reindex --stage TEAM          (make reindex STAGE=<team>; AWS credentials)
 
 ``recount-book`` sets the mass-send breaker's book counter to the leads the team has, counted
 from the leads table's by_stage index (a COUNT Query per stage, no Scan). A stack deployed before
 the counter existed counts only the leads created since; ``make deploy`` runs it after each deploy.
 
-``rekey-leads`` rewrites the lead records whose index keys are not what the lead gives now:
-after an upgrade that adds an index (the console's name search, ``by_name``), the leads written
-before it are found once this has run; ``make deploy`` runs it too. It reads the leads table
-once (a Scan: an operator's command, never a request path) and writes only what is stale.
+``reindex`` puts what was written before an index into it: lead records whose index keys are
+not what the lead gives now (the console's name search, ``by_name``) and open tasks without
+their LO on the open-task index (``by_open``, the console's Today). ``make deploy`` runs it. It
+reads the leads and tasks tables once (Scans: an operator's command, never a request path) and
+writes only what is stale, so a second run writes nothing.
 
 ``import`` sends an LOS or CRM export to ``POST /imports``, follows ``GET /imports/{id}`` with a
 progress bar (on a terminal only) and prints the report: the counts, every rejected row with its
@@ -140,13 +141,13 @@ def main(argv: list[str] | None = None) -> int:
     imp.add_argument("--timeout", type=float, default=1800, help="give up waiting after this many seconds")
     book = commands.add_parser("recount-book", help="count the team's book for the mass-send breaker")
     book.add_argument("--stage", required=True, help="the team stage (tables touchengine-<stage>-*)")
-    rekey = commands.add_parser("rekey-leads", help="put leads written before an index into it")
-    rekey.add_argument("--stage", required=True, help="the team stage (tables touchengine-<stage>-*)")
+    again = commands.add_parser("reindex", help="put leads and open tasks written before an index into it")
+    again.add_argument("--stage", required=True, help="the team stage (tables touchengine-<stage>-*)")
     args = parser.parse_args(argv)
     if args.command == "recount-book":
         return recount_book(args.stage)
-    if args.command == "rekey-leads":
-        return rekey_leads(args.stage)
+    if args.command == "reindex":
+        return reindex(args.stage)
     args.token = args.token or settings().api_token or ""
     return import_file(args)
 
@@ -169,11 +170,14 @@ def _team_stack(stage: str):
     return Context(settings())
 
 
-def rekey_leads(stage: str) -> int:
+def reindex(stage: str) -> int:
     from .config import settings
 
-    read, rewritten = _team_stack(stage).leads.rekey_all()
+    ctx = _team_stack(stage)
+    read, rewritten = ctx.leads.rekey_all()
     print(f"leads of {settings().table_prefix}: {read} read, {rewritten} re-keyed")
+    read, indexed = ctx.tasks.reindex_open()
+    print(f"open tasks of {settings().table_prefix}: {read} found outside the open index, {indexed} put in it")
     return 0
 
 

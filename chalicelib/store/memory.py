@@ -13,14 +13,13 @@ from __future__ import annotations
 
 import json
 import threading
-import uuid
 from bisect import insort
 from datetime import datetime
 
 from ..domain.lead import email_key
 from .errors import Conflict, Duplicate
 from .repos import (DUE_SHARD, INDEX_KEYS, RETRYABLE, URGENT_SHARD, _decode_cursor, _encode_cursor, _history, _identities,
-                    _touch_doc, due_shard, index_keys)
+                    _touch_doc, due_shard, index_keys, timeline_key)
 from .split import changes, digest, merged, split_lead
 from .writeset import WriteSet
 
@@ -236,7 +235,7 @@ class MemoryTimelineRepo:
         self._items: dict[str, list[tuple[str, str]]] = {}  # lead_id -> sorted [(sk, item json)]
 
     def append(self, lead_id: str, item: dict, item_id: str | None = None, *, once: bool = False) -> bool:
-        sk = f"{item['at']}#{item_id or uuid.uuid4().hex}"
+        sk = timeline_key(item, item_id)
         with _lock:
             rows = self._items.setdefault(lead_id, [])
             existing = [n for n, (k, _) in enumerate(rows) if k == sk]
@@ -298,6 +297,9 @@ class MemoryTaskRepo:
             field, value = ("lead_id", lead_id) if lead_id else ("lo_id", lo_id)
             docs = sorted((d for d in docs if d[field] == value), key=lambda d: (d["created_at"], d["task_id"]))
         return [d for d in docs if not status or d["status"] == status][:limit]
+
+    def reindex_open(self) -> tuple[int, int]:
+        return 0, 0  # held in memory, every open task is found as DynamoDB's open index finds it
 
 
 _ENROLLMENT_NOT_STORED = ("_version", "_rotation", "market")  # as store/repos.py (the history stays inline here)

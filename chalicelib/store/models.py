@@ -195,6 +195,14 @@ class TaskByLead(GlobalSecondaryIndex):
     created_at = UnicodeAttribute(range_key=True)
 
 
+class TaskOpenByLo(GlobalSecondaryIndex):
+    """Sparse: only open tasks carry ``open_lo`` (their LO), so Today reads what is open, not
+    every task the LO ever had."""
+    Meta = _index("by_open")
+    open_lo = UnicodeAttribute(hash_key=True)
+    created_at = UnicodeAttribute(range_key=True)
+
+
 class TaskModel(Model):
     Meta = _meta("tasks")
     task_id = UnicodeAttribute(hash_key=True)
@@ -202,9 +210,11 @@ class TaskModel(Model):
     lead_id = UnicodeAttribute()
     created_at = UnicodeAttribute()
     status = UnicodeAttribute()
+    open_lo = UnicodeAttribute(null=True)  # = lo_id while the task is open; removed when it is done
     doc = JSONAttribute()
     by_lo = TaskByLo()
     by_lead = TaskByLead()
+    by_open = TaskOpenByLo()
 
 
 class RateModel(Model):

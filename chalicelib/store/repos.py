@@ -2,7 +2,9 @@
 from __future__ import annotations
 
 import base64
+import itertools
 import json
+import time
 import uuid
 from datetime import datetime
 from functools import lru_cache
@@ -351,11 +353,23 @@ def _is_conditional(exc: Exception) -> bool:
 
 # -- timeline --------------------------------------------------------------------------------
 
+_arrivals = itertools.count()
+
+
+def timeline_key(item: dict, item_id: str | None = None) -> str:
+    """A timeline item's sort key: its time, then, for items without an id of their own, the
+    order they were written in, so two things that happened in the same second read back in
+    the order they happened (a stage change before the enrollment it caused). The tie-breaker
+    is the writer's clock in nanoseconds and a per-process counter, with a random tail."""
+    if item_id:
+        return f"{item['at']}#{item_id}"
+    return f"{item['at']}#{time.time_ns():016x}{next(_arrivals) % 4096:03x}{uuid.uuid4().hex[:8]}"
+
+
 class TimelineRepo:
     def append(self, lead_id: str, item: dict, item_id: str | None = None, *, once: bool = False) -> bool:
         """Append one item; with ``once`` the same item_id is written at most once (dedupe)."""
-        sk = f"{item['at']}#{item_id or uuid.uuid4().hex}"
-        model = TimelineModel(lead_id, sk, item=item)
+        model = TimelineModel(lead_id, timeline_key(item, item_id), item=item)
         try:
             model.save(TimelineModel.sk.does_not_exist() if once else None)
         except PutError as exc:
@@ -367,7 +381,7 @@ class TimelineRepo:
     def append_many(self, lead_id: str, items: list[dict]) -> None:
         with TimelineModel.batch_write() as batch:
             for item in items:
-                batch.save(TimelineModel(lead_id, f"{item['at']}#{uuid.uuid4().hex}", item=item))
+                batch.save(TimelineModel(lead_id, timeline_key(item), item=item))
 
     def list(self, lead_id: str) -> list[dict]:
         return [m.item for m in TimelineModel.query(lead_id)]
@@ -375,11 +389,15 @@ class TimelineRepo:
 
 # -- tasks -----------------------------------------------------------------------------------
 
+def _task_model(task: dict) -> TaskModel:
+    return TaskModel(task["task_id"], lo_id=task["lo_id"], lead_id=task["lead_id"], created_at=task["created_at"],
+                     status=task["status"], open_lo=task["lo_id"] if task["status"] == "open" else None, doc=task)
+
+
 class TaskRepo:
     def put(self, task: dict) -> bool:
         """Create a task once (deterministic ids make redelivered events harmless)."""
-        model = TaskModel(task["task_id"], lo_id=task["lo_id"], lead_id=task["lead_id"],
-                          created_at=task["created_at"], status=task["status"], doc=task)
+        model = _task_model(task)
         try:
             model.save(TaskModel.task_id.does_not_exist())
         except PutError as exc:
@@ -405,13 +423,27 @@ class TaskRepo:
             return doc, False
         doc.update(status="done", completed_at=at.isoformat(), note=note)
         try:
-            model.update(actions=[TaskModel.status.set("done"), TaskModel.doc.set(doc)],
+            model.update(actions=[TaskModel.status.set("done"), TaskModel.doc.set(doc), TaskModel.open_lo.remove()],
                          condition=TaskModel.status != "done")
         except UpdateError as exc:
             if _is_conditional(exc):
                 return doc, False
             raise
         return doc, True
+
+    def reindex_open(self) -> tuple[int, int]:
+        """Put open tasks written before the open index into it; returns (open read, indexed).
+        A Scan, for ``make deploy`` (``cli reindex``), never a request path."""
+        read = indexed = 0
+        for m in TaskModel.scan(filter_condition=(TaskModel.status == "open") & TaskModel.open_lo.does_not_exist()):
+            read += 1
+            try:
+                m.update(actions=[TaskModel.open_lo.set(m.lo_id)], condition=TaskModel.status == "open")
+                indexed += 1
+            except UpdateError as exc:
+                if not _is_conditional(exc):
+                    raise
+        return read, indexed
 
     def recent(self, lo_id: str, since_iso: str, limit: int = 100) -> list[dict]:
         """Console (issue 15): one LO's tasks created since ``since_iso``, newest first."""
@@ -420,9 +452,13 @@ class TaskRepo:
 
     def list(self, lo_id: str | None, status: str | None, lead_id: str | None = None,
              limit: int = 100) -> list[dict]:
+        """Tasks oldest first: a lead's, an LO's (the open ones from the sparse open index,
+        whatever the LO's history), or an operator's listing."""
         cond = TaskModel.status == status if status else None
         if lead_id:
             result = TaskModel.by_lead.query(lead_id, filter_condition=cond, limit=limit)
+        elif lo_id and status == "open":
+            result = TaskModel.by_open.query(lo_id, limit=limit)
         elif lo_id:
             result = TaskModel.by_lo.query(lo_id, filter_condition=cond, limit=limit)
         else:
@@ -589,11 +625,10 @@ def _add_to(ws: WriteSet, tx, lead_repo: LeadRepo | None) -> int:
     for t in ws.touches:
         tx.save(TouchModel(t["lead_id"], t["touch_id"], status=t["status"], doc=_touch_doc(t), history=[_history(t)]))
     for item, item_id in ws.timeline:
-        tx.save(TimelineModel(item.get("lead_id") or ws.lead_id, f"{item['at']}#{item_id or uuid.uuid4().hex}",
+        tx.save(TimelineModel(item.get("lead_id") or ws.lead_id, timeline_key(item, item_id),
                               item=item))
     for task in ws.tasks:
-        tx.save(TaskModel(task["task_id"], lo_id=task["lo_id"], lead_id=task["lead_id"],
-                          created_at=task["created_at"], status=task["status"], doc=task))
+        tx.save(_task_model(task))
     extra = getattr(ws, "add_extra", None)  # a write set that claims more (an import's identities)
     if extra is not None:
         extra(tx)

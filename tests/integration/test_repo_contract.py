@@ -274,6 +274,20 @@ def test_timeline_reads_oldest_first_and_dedupes_on_request(repos):
     assert [i["type"] for i in repos.timeline.list("lead-001")] == ["stage_changed", "email_opened"]
 
 
+def test_timeline_items_of_one_second_read_back_in_the_order_they_were_written(repos):
+    """An LOS sends two milestones in one second, a stage change enrolls and exits in one
+    decision: within a second the timeline keeps the order things happened, whichever way
+    they were written (one item, a batch, a write set's transaction)."""
+    at = T0.isoformat()
+    for n in range(3):
+        repos.timeline.append("lead-001", {"at": at, "kind": "event", "type": f"milestone-{n}"})
+    repos.timeline.append_many("lead-001", [{"at": at, "kind": "event", "type": f"batch-{n}"} for n in range(3)])
+    repos.enrollments.save_all([], timeline=[({"at": at, "kind": "enrollment", "lead_id": "lead-001",
+                                               "action": f"step-{n}"}, None) for n in range(3)])
+    assert [i.get("type") or i["action"] for i in repos.timeline.list("lead-001")] == [
+        "milestone-0", "milestone-1", "milestone-2", "batch-0", "batch-1", "batch-2", "step-0", "step-1", "step-2"]
+
+
 def test_a_task_is_created_once_and_completed_once(repos):
     task = {"task_id": "task-1", "lead_id": "lead-001", "lo_id": "lo-1", "status": "open",
             "created_at": T0.isoformat(), "title": "Call"}
@@ -286,6 +300,19 @@ def test_a_task_is_created_once_and_completed_once(repos):
     assert [t["task_id"] for t in repos.tasks.list(None, "open", lead_id="lead-001")] == ["task-2"]
     assert [t["task_id"] for t in repos.tasks.list("lo-1", None)] == ["task-1", "task-2"]
     assert repos.tasks.get("task-1")["title"] == "Call"
+
+
+def test_an_los_open_tasks_are_read_from_the_open_index_oldest_first(repos):
+    for n in range(5):
+        repos.tasks.put({"task_id": f"task-{n}", "lead_id": f"lead-{n}", "lo_id": "lo-1" if n != 3 else "lo-2",
+                         "status": "open", "created_at": (T0 + timedelta(minutes=n)).isoformat()})
+    repos.tasks.complete("task-1", T0, None)
+    repos.tasks.put({"task_id": "task-9", "lead_id": "lead-9", "lo_id": "lo-1", "status": "done",
+                     "created_at": T0.isoformat()})
+    assert [t["task_id"] for t in repos.tasks.list("lo-1", "open")] == ["task-0", "task-2", "task-4"]
+    assert [t["task_id"] for t in repos.tasks.list("lo-1", "open", limit=2)] == ["task-0", "task-2"]
+    assert [t["task_id"] for t in repos.tasks.list("lo-2", "open")] == ["task-3"]
+    assert [t["task_id"] for t in repos.tasks.list("lo-1", "done")] == ["task-9", "task-1"]
 
 
 def test_counters_add_up(repos):
@@ -441,22 +468,29 @@ def test_a_history_item_written_as_json_before_packing_reads_back_and_is_packed_
     assert repos.enrollments.for_lead("lead-001")[0]["rotation"] == later
 
 
-def test_leads_written_before_the_name_index_are_put_into_it_by_rekey_leads(aws, capsys):
-    """Upgrade path: a record written before ``by_name`` has no name keys and no search finds it;
-    ``make rekey-leads`` (run by ``make deploy``) rewrites only such records, once."""
+def test_leads_and_open_tasks_written_before_their_index_are_put_into_it_by_reindex(aws, capsys):
+    """Upgrade path: a record written before ``by_name`` has no name keys and no search finds
+    it; an open task written before ``by_open`` is not on Today. ``make reindex`` (run by ``make
+    deploy``) writes only such items, once."""
     from chalicelib import cli
     from chalicelib.config import settings
     from chalicelib.services.context import Context
-    from chalicelib.store.models import LeadModel
+    from chalicelib.store.models import LeadModel, TaskModel
 
     repos = Context(settings())
+    task = {"task_id": "task-1", "lead_id": "lead-001", "lo_id": "lo-1", "status": "open", "created_at": T0.isoformat()}
+    TaskModel("task-1", lo_id="lo-1", lead_id="lead-001", created_at=T0.isoformat(), status="open", doc=task).save()
+    repos.tasks.put({**task, "task_id": "task-2", "status": "done"})
+    assert repos.tasks.list("lo-1", "open") == []
     repos.leads.create(_lead(0, first_name="Ana", last_name="Garza"))
     repos.leads.save({**repos.leads.get("lead-000"), "last_touch_at": T0.isoformat()})  # a bookkeeping item too
     old = _lead(1, first_name="María", last_name="García")
     LeadModel("lead-001", doc=old, lo_id="lo-1", stage="new_lead", created_at=old["created_at"]).save()
     assert repos.leads.names("garcia") == []
-    assert cli.main(["rekey-leads", "--stage", "local"]) == 0
-    assert "2 read, 1 re-keyed" in capsys.readouterr().out
+    assert cli.main(["reindex", "--stage", "local"]) == 0
+    out = capsys.readouterr().out
+    assert "2 read, 1 re-keyed" in out and "1 found outside the open index, 1 put in it" in out
     assert repos.leads.names("garcia") == [("lead-001", "garcia maria")]
     assert repos.leads.get("lead-000")["last_touch_at"] == T0.isoformat()
-    assert repos.leads.rekey_all() == (2, 0)
+    assert [t["task_id"] for t in repos.tasks.list("lo-1", "open")] == ["task-1"]
+    assert repos.leads.rekey_all() == (2, 0) and repos.tasks.reindex_open() == (0, 0)
