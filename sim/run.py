@@ -221,6 +221,54 @@ class _Progress:
             self.stream.flush()
 
 
+class _CounterWrites:
+    """How many analytics counter writes the year made, and who made them: the bench's one large
+    scheduler run shares a run's counter writes among 120 touches, a team's minute-by-minute
+    runs among far fewer. DynamoDB's StatsRepo writes one item per (sequence, step) it adds to
+    (two before the live daily items)."""
+
+    ITEMS_PER_ADD = 1
+
+    def __enter__(self) -> "_CounterWrites":
+        from chalicelib.services import schedule
+        from chalicelib.services.context import context
+
+        self.adds, self.runs, self._in_scheduler = Counter(), Counter(), False
+        self._stats, self._run = context().stats, schedule.schedule_due
+        add, run = self._stats.add, self._run
+
+        def counted_add(*args, **kwargs):
+            self.adds["scheduler" if self._in_scheduler else "events and delivery"] += 1
+            return add(*args, **kwargs)
+
+        def counted_run(*args, **kwargs):
+            self._in_scheduler = True
+            try:
+                out = run(*args, **kwargs)
+            finally:
+                self._in_scheduler = False
+            self.runs["runs"] += 1
+            self.runs["with touches"] += bool(out.get("queued"))
+            self.runs["touches queued"] += out.get("queued", 0)
+            return out
+
+        self._stats.add = counted_add
+        schedule.schedule_due = counted_run  # api/workers imports it when it runs
+        return self
+
+    def __exit__(self, *exc) -> None:
+        from chalicelib.services import schedule
+
+        schedule.schedule_due = self._run
+        del self._stats.add
+
+    def report(self, sent: int) -> dict:
+        writes = {k: n * self.ITEMS_PER_ADD for k, n in self.adds.items()}
+        return {"update_items": writes, "scheduler_runs": dict(self.runs),
+                "touches_per_scheduler_run": round(self.runs["touches queued"] / max(1, self.runs["with touches"]), 1),
+                "scheduler_update_items_per_touch_sent": round(writes.get("scheduler", 0) / max(1, sent), 2)}
+
+
 @contextlib.contextmanager
 def _seeded(seed: int):
     """The same seed, the same year: the engine's random ids (leads, events) and jitter drawn
@@ -248,11 +296,12 @@ def simulate(leads: int, days: int, seed: int, step_hours: int = 6, start_at: da
     """Run the simulation in this process. The stand-in must be in place: moto with the tables
     (``outbox`` None: moto's SES and SNS are read), or the in-memory store and AWS clients
     (``outbox`` a MemoryOutbox)."""
-    with _seeded(seed):
-        return _simulate(leads, days, seed, step_hours, start_at, outbox)
+    with _seeded(seed), _CounterWrites() as counters:
+        return _simulate(leads, days, seed, step_hours, start_at, outbox, counters)
 
 
-def _simulate(leads: int, days: int, seed: int, step_hours: int, start_at: datetime | None, outbox) -> dict:
+def _simulate(leads: int, days: int, seed: int, step_hours: int, start_at: datetime | None, outbox,
+              counters: "_CounterWrites") -> dict:
     from chalicelib.clock import clock
     from chalicelib.config import settings
     from chalicelib.local import runtime
@@ -318,6 +367,7 @@ def _simulate(leads: int, days: int, seed: int, step_hours: int, start_at: datet
         "opens_recorded": opens,
         "people": dict(world.counts),
         "funnel": {k: dict(v) for k, v in sorted(funnel.items())},
+        "counter_writes": counters.report(len(sent)),
         "audit": audit(touches, lead_docs, world.sends_per_touch, settings().team.cap_hours),
     }
 

@@ -470,8 +470,9 @@ class MemoryTouchRepo:
 
 
 class MemoryStatsRepo:
+    """As a stack that began with the live per-day counters: every total is their sum."""
+
     def __init__(self):
-        self._rows: dict[tuple[str, str], dict[str, int]] = {}
         self._days: dict[tuple[str, str, str], dict[str, int]] = {}  # (sequence, UTC day, step)
         self._pace: dict[str, dict[str, int]] = {}
 
@@ -480,9 +481,9 @@ class MemoryStatsRepo:
 
         day = now().date().isoformat()
         with _lock:
-            for row in (self._rows.setdefault((sequence, step), {}), self._days.setdefault((sequence, day, step), {})):
-                for name, n in counts.items():
-                    row[name] = row.get(name, 0) + n
+            row = self._days.setdefault((sequence, day, step), {})
+            for name, n in counts.items():
+                row[name] = row.get(name, 0) + n
 
     def add_all(self, grouped: dict[tuple[str, str], dict[str, int]]) -> None:
         for (sequence, step), counts in grouped.items():
@@ -507,15 +508,13 @@ class MemoryStatsRepo:
                 **{k: int(v) for k, v in nums.items() if k not in COUNTERS and v}}
 
     def rows(self, sequences=None) -> list[dict]:
-        with _lock:
-            return [self._row(seq, step, row) for (seq, step), row in sorted(self._rows.items())
-                    if sequences is None or seq in sequences]
+        return self.rows_between(sequences, "", "\uffff")
 
     def rows_between(self, sequences, first_day: str, last_day: str) -> list[dict]:
         summed: dict[tuple[str, str], dict[str, int]] = {}
         with _lock:
             for (seq, day, step), row in self._days.items():
-                if seq in sequences and first_day <= day <= last_day:
+                if (sequences is None or seq in sequences) and first_day <= day <= last_day:
                     bucket = summed.setdefault((seq, step), {})
                     for name, n in row.items():
                         bucket[name] = bucket.get(name, 0) + n

@@ -308,7 +308,7 @@ class LeadRepo:
     def rekey_all(self) -> tuple[int, int]:
         """Rewrite the records whose index keys (sweeps, name) are not what the lead now gives,
         such as every lead written before an index existed; returns (records read, rewritten).
-        A Scan, for ``make deploy`` (``cli rekey-leads``), never a request path. A lead that
+        A Scan, for ``make deploy`` (``cli reindex``), never a request path. A lead that
         changed meanwhile is skipped: its own write re-keyed it."""
         read = rewritten = 0
         for m in LeadModel.scan(filter_condition=LeadModel.doc.exists()):  # not the bookkeeping items
@@ -750,13 +750,16 @@ class StatsRepo:
         # a declared counter by its attribute; a reason counter ("deferred_cap") by its name
         return [(getattr(StatModel, name) if name in COUNTERS else Path(name)).add(n) for name, n in counts.items()]
 
-    def add(self, sequence: str, step: str, counts: dict[str, int]) -> None:
-        StatModel(f"seq#{sequence}", step).update(actions=self.actions(counts))
-        # Console (issue 15): the same counts in a per-day item, so a date range reads the days
-        # asked for (days x steps), never all history. The day is the engine's clock's UTC day.
-        from ..clock import now
+    # Counter items. Live: one per (sequence, UTC day, step) under "daily#<sequence>", so a touch
+    # pays one ADD and a date range reads the days asked for. Frozen: what stacks wrote before
+    # ("seq#<sequence>" all-time per step, "day#<sequence>" per day, each ADD made to both);
+    # read beside the live items, so no count is lost or counted twice.
+    DAILY, LEGACY_TOTAL, LEGACY_DAY = "daily#", "seq#", "day#"
 
-        StatModel(f"day#{sequence}", f"{now().date().isoformat()}#{step}").update(actions=self.actions(counts))
+    def add(self, sequence: str, step: str, counts: dict[str, int]) -> None:
+        from ..clock import now  # the engine's clock: the day is its UTC day
+
+        StatModel(f"{self.DAILY}{sequence}", f"{now().date().isoformat()}#{step}").update(actions=self.actions(counts))
 
     def add_all(self, grouped: dict[tuple[str, str], dict[str, int]]) -> None:
         """Plain ADD updates, outside any transaction: counters are hot items shared by every
@@ -765,12 +768,20 @@ class StatsRepo:
             self.add(sequence, step, counts)
 
     def rows(self, sequences=None) -> list[dict]:
-        """Every counter per (sequence, step), reason counters included: one Query per sequence
-        (a few dozen items each). Without ``sequences``, a Scan of the counters (legacy)."""
+        """Every counter per (sequence, step) since the stack began, reason counters included:
+        two Queries per sequence (the frozen totals, the live days). Without ``sequences``, a
+        Scan of the counters (the simulator's report, never a request path)."""
         if sequences is None:
-            return [_stat_row(m.pk[4:], m.sk, {n: getattr(m, n) for n in _counter_names()})
-                    for m in StatModel.scan(filter_condition=StatModel.pk.startswith("seq#"))]
-        return [_stat_row(seq, sk, nums) for seq in sequences for sk, nums in _counter_items(f"seq#{seq}")]
+            prefixes = (self.LEGACY_TOTAL, self.DAILY)
+            sequences = sorted({m.pk.split("#", 1)[1] for m in StatModel.scan(
+                filter_condition=StatModel.pk.startswith(prefixes[0]) | StatModel.pk.startswith(prefixes[1]))})
+        out = []
+        for seq in sequences:
+            summed = _summed(
+                [(step, nums) for step, nums in _counter_items(f"{self.LEGACY_TOTAL}{seq}")]
+                + [(sk.split("#", 1)[1], nums) for sk, nums in _counter_items(f"{self.DAILY}{seq}")])
+            out += [_stat_row(seq, step, nums) for step, nums in sorted(summed.items())]
+        return out
 
     PACE = "pace"  # sends released per scheduler minute: the paced budget's use across runs
 
@@ -791,14 +802,22 @@ class StatsRepo:
         """The counters of ``first_day``..``last_day`` (UTC, inclusive) summed per (sequence,
         step): one Query per sequence over the days asked for."""
         out = []
+        days = StatModel.sk.between(first_day, last_day + "#\uffff")
         for seq in sequences:
-            summed: dict[str, dict[str, int]] = {}
-            for sk, nums in _counter_items(f"day#{seq}", StatModel.sk.between(first_day, last_day + "#\uffff")):
-                bucket = summed.setdefault(sk.split("#", 1)[1], {})
-                for name, n in nums.items():
-                    bucket[name] = bucket.get(name, 0) + n
-            out += [_stat_row(seq, step, nums) for step, nums in summed.items()]
+            summed = _summed([(sk.split("#", 1)[1], nums) for prefix in (self.LEGACY_DAY, self.DAILY)
+                              for sk, nums in _counter_items(f"{prefix}{seq}", days)])
+            out += [_stat_row(seq, step, nums) for step, nums in sorted(summed.items())]
         return out
+
+
+def _summed(rows: list[tuple[str, dict]]) -> dict[str, dict[str, int]]:
+    """Counters added up per step."""
+    out: dict[str, dict[str, int]] = {}
+    for step, nums in rows:
+        bucket = out.setdefault(step, {})
+        for name, n in nums.items():
+            bucket[name] = bucket.get(name, 0) + n
+    return out
 
 
 def _counter_names() -> tuple[str, ...]:

@@ -350,6 +350,31 @@ def test_counters_by_sequence_and_by_day_range(repos):
     assert both[0]["sent"] == 4
 
 
+def test_counters_written_before_the_live_daily_items_still_count_once(aws):
+    """A stack from before: each ADD went to an all-time item and a day item. Those are frozen
+    and read beside the live daily items, so totals and date ranges stay exact; and an ADD now
+    writes one item, not two."""
+    from chalicelib.clock import clock
+    from chalicelib.config import settings
+    from chalicelib.services.context import Context
+    from chalicelib.store.models import StatModel
+
+    day0, day2 = T0.date().isoformat(), (T0 + timedelta(days=2)).date().isoformat()
+    StatModel("seq#birthday", "card").update(actions=[StatModel.sent.add(5), StatModel.opened.add(2)])
+    StatModel("day#birthday", f"{day0}#card").update(actions=[StatModel.sent.add(2), StatModel.opened.add(2)])
+    repos = Context(settings())
+    clock.start_at(T0 + timedelta(days=2))
+    before = sum(1 for _ in StatModel.scan())
+    repos.stats.add("birthday", "card", {"sent": 1, "deferred_cap": 1})
+    assert sum(1 for _ in StatModel.scan()) == before + 1
+    [total] = repos.stats.rows(["birthday"])
+    assert (total["sent"], total["opened"], total["deferred_cap"]) == (6, 2, 1)
+    assert [(r["step"], r["sent"]) for r in repos.stats.rows()] == [("card", 6)]
+    assert [r["sent"] for r in repos.stats.rows_between(["birthday"], day0, day0)] == [2]
+    assert [r["sent"] for r in repos.stats.rows_between(["birthday"], day2, day2)] == [1]
+    assert [r["sent"] for r in repos.stats.rows_between(["birthday"], day0, day2)] == [3]
+
+
 def test_recent_tasks_and_sequence_switches(repos):
     for n in range(3):
         repos.tasks.put({"task_id": f"task-{n}", "lead_id": "lead-001", "lo_id": "lo-1", "status": "open",
