@@ -13,7 +13,9 @@ the counter existed counts only the leads created since; ``make deploy`` runs it
 not what the lead gives now (the console's name search, ``by_name``) and open tasks without
 their LO on the open-task index (``by_open``, the console's Today). ``make deploy`` runs it. It
 reads the leads and tasks tables once (Scans: an operator's command, never a request path) and
-writes only what is stale, so a second run writes nothing.
+writes only what is stale, so a second run writes nothing. Until it has run once, the console
+keeps its old ways (Today from the LO's tasks, names among the newest leads), so an upgrade
+never hides a lead or a task.
 
 ``import`` sends an LOS or CRM export to ``POST /imports``, follows ``GET /imports/{id}`` with a
 progress bar (on a terminal only) and prints the report: the counts, every rejected row with its
@@ -178,6 +180,11 @@ def reindex(stage: str) -> int:
     print(f"leads of {settings().table_prefix}: {read} read, {rewritten} re-keyed")
     read, indexed = ctx.tasks.reindex_open()
     print(f"open tasks of {settings().table_prefix}: {read} found outside the open index, {indexed} put in it")
+    from datetime import datetime, timezone
+
+    from .store.guard import mark_indexes_ready
+
+    mark_indexes_ready(datetime.now(timezone.utc))  # readers switch to the indexes now (an ops command: wall clock)
     return 0
 
 

@@ -137,41 +137,65 @@ def find_leads(ctx: Context, q: str, lo_id: str | None, stage: str | None, curso
         found = [lead for lead in [ctx.leads.get(exact)] if lead] if exact else []
         return _lead_rows(ctx, found, q, lo_id, stage, None, searched="exact")
     if q:
-        ids = _by_name(ctx, q)
-        found = ctx.leads.get_many(ids) if ids else {}
-        leads = [found[i] for i in ids if i in found and (not lo_id or found[i].get("lo_id") == lo_id)
-                 and (not stage or found[i].get("stage") == stage)]
-        return _lead_rows(ctx, leads, q, lo_id, stage, None, searched="name",
-                          more=len(ids) >= NAME_HITS)
+        ids = _by_name(ctx, q, lo_id, stage)
+        if ids is not None:
+            found = ctx.leads.get_many(ids) if ids else {}
+            leads = [found[i] for i in ids if i in found]
+            if len(folded := name_fold(q).split()) == 1 and len(leads) < NAME_HITS:  # a first name alone
+                seen = set(ids)
+                leads += [lead for lead in _page_matches(ctx, q, lo_id, stage) if lead["lead_id"] not in seen]
+            return _lead_rows(ctx, leads[:NAME_HITS], q, lo_id, stage, None, searched="name",
+                              more=len(leads) >= NAME_HITS, first_name=len(folded) == 1)
     items, nxt = _listing(ctx, lo_id, stage, cursor)
-    return _lead_rows(ctx, items, q, lo_id, stage, nxt, searched="")
+    if q:  # a stack upgrading to the name index: names among the newest leads until it is ready
+        needle = q.lower()
+        items = [lead for lead in items if needle in _name(lead).lower()]
+    return _lead_rows(ctx, items, q, lo_id, stage, nxt, searched="page" if q else "")
 
 
 NAME_HITS = 50
 
 
-def _by_name(ctx: Context, q: str) -> list[str]:
-    """The leads whose name matches ``q``, across the whole book, in name order: typed last
-    name first ("garcia", "garcia ma") straight from the name index; first name first ("maria
-    garcia", "jose garcia nunez") as the last names the typed words end with, holding the
-    first name. One Query per way of splitting the words (at most four words are read)."""
-    folded = name_fold(q)
-    hits = ctx.leads.names(folded, NAME_HITS)
-    words = folded.split()[:4]
-    for cut in range(1, len(words)):
+def _by_name(ctx: Context, q: str, lo_id: str | None, stage: str | None) -> list[str] | None:
+    """The leads whose name matches ``q`` across the whole book, in name order, of the LO and
+    stage when given: typed last name first ("garcia", "garcia ma"), or first name first
+    ("maria garcia", "jose garcia nunez": each way of cutting the words into first and last
+    name, read as "last first"); then, when that finds few, a last name typed in part ("jose
+    garcia" for José García-Núñez: the last names starting "garcia", the first 500 of them,
+    holding the first name). One Query per reading, at most four words. None while the name
+    index is not ready (an upgrading stack before ``make reindex``)."""
+    words = name_fold(q).split()[:4]
+    cuts = range(1, len(words))
+    ids: list[str] = []
+    for prefix in [" ".join(words)] + [" ".join(words[cut:] + words[:cut]) for cut in cuts]:
+        hits = ctx.leads.names(prefix, NAME_HITS, lo_id, stage)
+        if hits is None:
+            return None
+        ids += [lead_id for lead_id, _ in hits]
+    for cut in cuts:
+        if len(set(ids)) >= NAME_HITS:
+            break
         first = " " + " ".join(words[:cut])
-        hits += [h for h in ctx.leads.names(" ".join(words[cut:]), 10 * NAME_HITS) if first in h[1]]
-    return list(dict.fromkeys(lead_id for lead_id, _ in hits))[:NAME_HITS]
+        ids += [lead_id for lead_id, name in ctx.leads.names(" ".join(words[cut:]), 10 * NAME_HITS, lo_id, stage)
+                if first in name]
+    return list(dict.fromkeys(ids))[:NAME_HITS]
 
 
-def _lead_rows(ctx, leads, q, lo_id, stage, cursor, searched, more: bool = False) -> dict:
+def _page_matches(ctx: Context, q: str, lo_id: str | None, stage: str | None) -> list[dict]:
+    """Leads among the newest page whose first name starts with the word typed."""
+    items, _ = _listing(ctx, lo_id, stage, None)
+    word = name_fold(q)
+    return [lead for lead in items if name_fold(lead.get("first_name")).startswith(word)]
+
+
+def _lead_rows(ctx, leads, q, lo_id, stage, cursor, searched, more: bool = False, first_name: bool = False) -> dict:
     team = ctx.settings.team
     rows = [{"lead_id": lead["lead_id"], "name": _name(lead), "email": lead.get("email"),
              "phone": words.phone(lead.get("phone")),
              "stage": lead.get("stage"), "lo": team.lo(lead.get("lo_id")).name, "state": lead.get("state"),
              "created": (lead.get("created_at") or "")[:10]} for lead in leads]
     return {"rows": rows, "q": q, "lo_id": lo_id or "", "stage": stage or "", "cursor": cursor, "searched": searched,
-            "more": more,
+            "more": more, "first_name": first_name,
             "los": [{"id": lo.id, "name": lo.name} for lo in team.los], "stages": list(STAGES)}
 
 

@@ -107,8 +107,13 @@ def name_keys(lead: dict) -> dict:
     """The name index's keys (store's ``by_name``): last name then first name, folded, under
     their first character; none for a lead without a name."""
     last, first = name_fold(lead.get("last_name")), name_fold(lead.get("first_name"))
-    sort = " ".join(p for p in (last, first) if p)
+    # an index sort key holds at most 1,024 bytes, and folding can lengthen a name (NFKD): the
+    # first 200 bytes, cut on a character boundary, are more than anyone types into a search
+    sort = " ".join(p for p in (last, first) if p).encode()[:NAME_SORT_BYTES].decode("utf-8", "ignore").strip()
     return {"name_key": sort[0] if sort else None, "name_sort": sort or None}
+
+
+NAME_SORT_BYTES = 200
 
 
 def _date(raw: object) -> date | None:

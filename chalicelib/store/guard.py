@@ -5,6 +5,7 @@ The ``guard`` table (pk, sk):
   pk "batches",            sk <batch_id>  one per (run, sequence): leads counted, status, reason
   pk "members#<batch_id>", sk <lead_id>   the leads of a held batch (release walks them)
   pk "book",               sk "leads"     the team's book: leads created, an ADD per create
+  pk "indexes",            sk <table/index> an index that holds everything written before it
 Held rate quotes live beside the rates they would replace: the rates table's "#held" partition,
 one item per product (the sweeps read "#latest" and product partitions, never this one).
 """
@@ -44,6 +45,30 @@ class GuardModel(Model):
     counted_at = UnicodeAttribute(null=True)  # book: when it was last recounted from the leads
     settled_by = UnicodeAttribute(null=True)
     expires_at = NumberAttribute(null=True)   # TTL, on batches that never tripped
+
+
+INDEXES = "indexes"
+# Indexes added to tables that live stacks already had: their readers keep the way they had
+# until `make reindex` has put the older items in (a fresh stack's tables are ready at birth).
+LATE_INDEXES = ("leads/by_name", "tasks/by_open")
+_ready: set[str] = set()  # per process, and only once true: an index never stops being ready
+
+
+def index_ready(name: str) -> bool:
+    """Whether ``make reindex`` (or a fresh stack) has marked index ``name`` complete."""
+    if name in _ready:
+        return True
+    try:
+        GuardModel.get(INDEXES, name)
+    except DoesNotExist:
+        return False
+    _ready.add(name)
+    return True
+
+
+def mark_indexes_ready(now: datetime, names: tuple[str, ...] = LATE_INDEXES) -> None:
+    for name in names:
+        GuardModel(INDEXES, name, created_at=now.isoformat()).save()
 
 
 class HeldQuoteModel(Model):

@@ -194,12 +194,14 @@ class MemoryLeadRepo:
         page, nxt = _page(items, start, key, limit, rank, descending=bool(lo_id or stage))
         return [self._dict(i) for i in page], _encode_cursor(nxt)
 
-    def names(self, prefix: str, limit: int = 50) -> list[tuple[str, str]]:
+    def names(self, prefix: str, limit: int = 50, lo_id: str | None = None,
+              stage: str | None = None) -> list[tuple[str, str]] | None:
         if not prefix:
             return []
         with _lock:
             rows = sorted((i["name_sort"], i["lead_id"]) for i in self._items.values()
-                          if i.get("name_key") == prefix[0] and i["name_sort"].startswith(prefix))
+                          if i.get("name_key") == prefix[0] and i["name_sort"].startswith(prefix)
+                          and (not lo_id or i["lo_id"] == lo_id) and (not stage or i["stage"] == stage))
         return [(lead_id, name) for name, lead_id in rows[:limit]]
 
     def rekey_all(self) -> tuple[int, int]:
@@ -470,9 +472,8 @@ class MemoryTouchRepo:
 
 
 class MemoryStatsRepo:
-    """As a stack that began with the live per-day counters: every total is their sum."""
-
     def __init__(self):
+        self._rows: dict[tuple[str, str], dict[str, int]] = {}
         self._days: dict[tuple[str, str, str], dict[str, int]] = {}  # (sequence, UTC day, step)
         self._pace: dict[str, dict[str, int]] = {}
 
@@ -481,9 +482,9 @@ class MemoryStatsRepo:
 
         day = now().date().isoformat()
         with _lock:
-            row = self._days.setdefault((sequence, day, step), {})
-            for name, n in counts.items():
-                row[name] = row.get(name, 0) + n
+            for row in (self._rows.setdefault((sequence, step), {}), self._days.setdefault((sequence, day, step), {})):
+                for name, n in counts.items():
+                    row[name] = row.get(name, 0) + n
 
     def add_all(self, grouped: dict[tuple[str, str], dict[str, int]]) -> None:
         for (sequence, step), counts in grouped.items():
@@ -508,13 +509,15 @@ class MemoryStatsRepo:
                 **{k: int(v) for k, v in nums.items() if k not in COUNTERS and v}}
 
     def rows(self, sequences=None) -> list[dict]:
-        return self.rows_between(sequences, "", "\uffff")
+        with _lock:
+            return [self._row(seq, step, row) for (seq, step), row in sorted(self._rows.items())
+                    if sequences is None or seq in sequences]
 
     def rows_between(self, sequences, first_day: str, last_day: str) -> list[dict]:
         summed: dict[tuple[str, str], dict[str, int]] = {}
         with _lock:
             for (seq, day, step), row in self._days.items():
-                if (sequences is None or seq in sequences) and first_day <= day <= last_day:
+                if seq in sequences and first_day <= day <= last_day:
                     bucket = summed.setdefault((seq, step), {})
                     for name, n in row.items():
                         bucket[name] = bucket.get(name, 0) + n

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from pynamodb.attributes import (BinaryAttribute, JSONAttribute, ListAttribute, NumberAttribute,
                                  UnicodeAttribute, VersionAttribute)
-from pynamodb.indexes import AllProjection, GlobalSecondaryIndex, KeysOnlyProjection
+from pynamodb.indexes import AllProjection, GlobalSecondaryIndex, IncludeProjection, KeysOnlyProjection
 from pynamodb.models import Model
 
 from ..config import settings
@@ -76,8 +76,8 @@ class LeadByRefiRate(GlobalSecondaryIndex):
 
 class LeadByName(GlobalSecondaryIndex):
     """The console's name search: folded "last first" (domain/lead.py name_keys), under its
-    first character, keys only (the page reads the leads it shows)."""
-    Meta = _index("by_name", KeysOnlyProjection)
+    first character, with the LO and the stage to filter on (the page reads the leads it shows)."""
+    Meta = type("Meta", (), {"index_name": "by_name", "projection": IncludeProjection(["lo_id", "stage"])})
     name_key = UnicodeAttribute(hash_key=True)
     name_sort = UnicodeAttribute(range_key=True)
 

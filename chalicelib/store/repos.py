@@ -16,6 +16,7 @@ from ..domain.lead import email_key, name_keys
 from .history import pack as pack_history, unpack as unpack_history
 from ..domain.sweeps import sweep_keys
 from .errors import Conflict, Duplicate  # noqa: F401  (raised here, re-exported)
+from .guard import index_ready
 from .writeset import WriteSet  # noqa: F401  (re-exported: the scheduler builds them)
 from .models import (ContactModel, EnrollmentModel, IdentityModel, LeadModel, RateModel, RotationModel, StatModel,
                      TaskModel, TimelineModel, TouchModel)
@@ -282,13 +283,22 @@ class LeadRepo:
         items = _with_contacts(list(result))
         return items, _encode_cursor(result.last_evaluated_key)
 
-    def names(self, prefix: str, limit: int = 50) -> list[tuple[str, str]]:
+    def names(self, prefix: str, limit: int = 50, lo_id: str | None = None,
+              stage: str | None = None) -> list[tuple[str, str]] | None:
         """(lead id, folded "last first") of the leads whose folded name starts with ``prefix``
-        (domain/lead.py name_fold), in name order, at most ``limit``: one Query of the keys-only
-        name index, never a Scan."""
+        (domain/lead.py name_fold), of this LO and stage when given, in name order, at most
+        ``limit``: one Query of the name index (it carries the LO and the stage), never a
+        Scan. None while a stack upgrading to the index has not run ``make reindex``."""
         if not prefix:
             return []
-        result = LeadModel.by_name.query(prefix[0], LeadModel.name_sort.startswith(prefix), limit=limit)
+        if not index_ready("leads/by_name"):
+            return None
+        cond = None
+        for attr, value in ((LeadModel.lo_id, lo_id), (LeadModel.stage, stage)):
+            if value:
+                cond = (attr == value) if cond is None else cond & (attr == value)
+        result = LeadModel.by_name.query(prefix[0], LeadModel.name_sort.startswith(prefix), filter_condition=cond,
+                                         limit=limit)
         return [(m.lead_id, m.name_sort) for m in result]
 
     def query_index(self, index: str, key, min_range: float | None = None, page_size: int = 100,
@@ -308,19 +318,30 @@ class LeadRepo:
     def rekey_all(self) -> tuple[int, int]:
         """Rewrite the records whose index keys (sweeps, name) are not what the lead now gives,
         such as every lead written before an index existed; returns (records read, rewritten).
-        A Scan, for ``make deploy`` (``cli reindex``), never a request path. A lead that
-        changed meanwhile is skipped: its own write re-keyed it."""
+        Each record is read with its bookkeeping (the wake-up day follows the last contact). A
+        Scan, for ``make deploy`` (``cli reindex``), never a request path. A lead that changed
+        meanwhile is skipped: its own write re-keyed it."""
         read = rewritten = 0
+        page: list[LeadModel] = []
+
+        def rekey_page() -> None:
+            nonlocal rewritten
+            for lead in _with_contacts(page):
+                if lead["_keys"] == digest(index_keys(lead, self._team)):
+                    continue
+                try:
+                    self.save(lead)
+                    rewritten += 1
+                except Conflict:
+                    pass
+            page.clear()
+
         for m in LeadModel.scan(filter_condition=LeadModel.doc.exists()):  # not the bookkeeping items
             read += 1
-            lead = _lead_dict(m)
-            if lead["_keys"] == digest(index_keys(lead, self._team)):
-                continue
-            try:
-                self.save(lead)
-                rewritten += 1
-            except Conflict:
-                pass
+            page.append(m)
+            if len(page) == 50:  # one BatchGetItem of their bookkeeping per 50 records
+                rekey_page()
+        rekey_page()
         return read, rewritten
 
     def all(self) -> list[dict]:
@@ -357,13 +378,15 @@ _arrivals = itertools.count()
 
 
 def timeline_key(item: dict, item_id: str | None = None) -> str:
-    """A timeline item's sort key: its time, then, for items without an id of their own, the
-    order they were written in, so two things that happened in the same second read back in
-    the order they happened (a stage change before the enrollment it caused). The tie-breaker
-    is the writer's clock in nanoseconds and a per-process counter, with a random tail."""
+    """A timeline item's sort key: its time, then, so that what happened in one second reads
+    back in the order it happened, the order of writing. An item with an id of its own (an
+    event, an LOS milestone, an import row: the cause) keeps ``<time>#<id>``, which its
+    once-only write depends on; the items written without one (what the cause led to) sort
+    after it ("~" follows every id character), by the writer's clock in nanoseconds and a
+    per-process counter, with a random tail."""
     if item_id:
         return f"{item['at']}#{item_id}"
-    return f"{item['at']}#{time.time_ns():016x}{next(_arrivals) % 4096:03x}{uuid.uuid4().hex[:8]}"
+    return f"{item['at']}#~{time.time_ns():016x}{next(_arrivals) % 4096:03x}{uuid.uuid4().hex[:8]}"
 
 
 class TimelineRepo:
@@ -457,7 +480,7 @@ class TaskRepo:
         cond = TaskModel.status == status if status else None
         if lead_id:
             result = TaskModel.by_lead.query(lead_id, filter_condition=cond, limit=limit)
-        elif lo_id and status == "open":
+        elif lo_id and status == "open" and index_ready("tasks/by_open"):
             result = TaskModel.by_open.query(lo_id, limit=limit)
         elif lo_id:
             result = TaskModel.by_lo.query(lo_id, filter_condition=cond, limit=limit)
@@ -750,16 +773,13 @@ class StatsRepo:
         # a declared counter by its attribute; a reason counter ("deferred_cap") by its name
         return [(getattr(StatModel, name) if name in COUNTERS else Path(name)).add(n) for name, n in counts.items()]
 
-    # Counter items. Live: one per (sequence, UTC day, step) under "daily#<sequence>", so a touch
-    # pays one ADD and a date range reads the days asked for. Frozen: what stacks wrote before
-    # ("seq#<sequence>" all-time per step, "day#<sequence>" per day, each ADD made to both);
-    # read beside the live items, so no count is lost or counted twice.
-    DAILY, LEGACY_TOTAL, LEGACY_DAY = "daily#", "seq#", "day#"
-
     def add(self, sequence: str, step: str, counts: dict[str, int]) -> None:
-        from ..clock import now  # the engine's clock: the day is its UTC day
+        StatModel(f"seq#{sequence}", step).update(actions=self.actions(counts))
+        # Console (issue 15): the same counts in a per-day item, so a date range reads the days
+        # asked for (days x steps), never all history. The day is the engine's clock's UTC day.
+        from ..clock import now
 
-        StatModel(f"{self.DAILY}{sequence}", f"{now().date().isoformat()}#{step}").update(actions=self.actions(counts))
+        StatModel(f"day#{sequence}", f"{now().date().isoformat()}#{step}").update(actions=self.actions(counts))
 
     def add_all(self, grouped: dict[tuple[str, str], dict[str, int]]) -> None:
         """Plain ADD updates, outside any transaction: counters are hot items shared by every
@@ -768,20 +788,12 @@ class StatsRepo:
             self.add(sequence, step, counts)
 
     def rows(self, sequences=None) -> list[dict]:
-        """Every counter per (sequence, step) since the stack began, reason counters included:
-        two Queries per sequence (the frozen totals, the live days). Without ``sequences``, a
-        Scan of the counters (the simulator's report, never a request path)."""
+        """Every counter per (sequence, step), reason counters included: one Query per sequence
+        (a few dozen items each). Without ``sequences``, a Scan of the counters (legacy)."""
         if sequences is None:
-            prefixes = (self.LEGACY_TOTAL, self.DAILY)
-            sequences = sorted({m.pk.split("#", 1)[1] for m in StatModel.scan(
-                filter_condition=StatModel.pk.startswith(prefixes[0]) | StatModel.pk.startswith(prefixes[1]))})
-        out = []
-        for seq in sequences:
-            summed = _summed(
-                [(step, nums) for step, nums in _counter_items(f"{self.LEGACY_TOTAL}{seq}")]
-                + [(sk.split("#", 1)[1], nums) for sk, nums in _counter_items(f"{self.DAILY}{seq}")])
-            out += [_stat_row(seq, step, nums) for step, nums in sorted(summed.items())]
-        return out
+            return [_stat_row(m.pk[4:], m.sk, {n: getattr(m, n) for n in _counter_names()})
+                    for m in StatModel.scan(filter_condition=StatModel.pk.startswith("seq#"))]
+        return [_stat_row(seq, sk, nums) for seq in sequences for sk, nums in _counter_items(f"seq#{seq}")]
 
     PACE = "pace"  # sends released per scheduler minute: the paced budget's use across runs
 
@@ -802,22 +814,14 @@ class StatsRepo:
         """The counters of ``first_day``..``last_day`` (UTC, inclusive) summed per (sequence,
         step): one Query per sequence over the days asked for."""
         out = []
-        days = StatModel.sk.between(first_day, last_day + "#\uffff")
         for seq in sequences:
-            summed = _summed([(sk.split("#", 1)[1], nums) for prefix in (self.LEGACY_DAY, self.DAILY)
-                              for sk, nums in _counter_items(f"{prefix}{seq}", days)])
-            out += [_stat_row(seq, step, nums) for step, nums in sorted(summed.items())]
+            summed: dict[str, dict[str, int]] = {}
+            for sk, nums in _counter_items(f"day#{seq}", StatModel.sk.between(first_day, last_day + "#\uffff")):
+                bucket = summed.setdefault(sk.split("#", 1)[1], {})
+                for name, n in nums.items():
+                    bucket[name] = bucket.get(name, 0) + n
+            out += [_stat_row(seq, step, nums) for step, nums in summed.items()]
         return out
-
-
-def _summed(rows: list[tuple[str, dict]]) -> dict[str, dict[str, int]]:
-    """Counters added up per step."""
-    out: dict[str, dict[str, int]] = {}
-    for step, nums in rows:
-        bucket = out.setdefault(step, {})
-        for name, n in nums.items():
-            bucket[name] = bucket.get(name, 0) + n
-    return out
 
 
 def _counter_names() -> tuple[str, ...]:
