@@ -224,10 +224,10 @@ class _Progress:
 class _CounterWrites:
     """How many analytics counter writes the year made, and who made them: the bench's one large
     scheduler run shares a run's counter writes among 120 touches, a team's minute-by-minute
-    runs among far fewer. DynamoDB's StatsRepo writes two items per (sequence, step) it adds to
-    (the all-time total and the day's)."""
+    runs among far fewer. DynamoDB's StatsRepo writes one item per (sequence, step) it adds to
+    (the day's; the nightly roll-up sums closed days into the totals)."""
 
-    ITEMS_PER_ADD = 2
+    ITEMS_PER_ADD = 1
 
     def __enter__(self) -> "_CounterWrites":
         from chalicelib.services import schedule

@@ -46,4 +46,9 @@ def sweep_rates(event):
     return _run("rates")
 
 
-NIGHTLY: tuple = (sweep_anniversaries, sweep_birthdays, sweep_wakeups, sweep_rates)
+@bp.schedule(NIGHT)
+def sweep_counters(event):
+    return _run("counters")
+
+
+NIGHTLY: tuple = (sweep_anniversaries, sweep_birthdays, sweep_wakeups, sweep_rates, sweep_counters)

@@ -290,3 +290,13 @@ def rates(ctx: Context, now: datetime, day: date | None = None, max_pages: int =
     counts = _run(ctx, walks, "rates", d.isoformat(), now, max_pages, page_size)
     counts.update(products=len(walks), stale_products=stale)
     return counts
+
+
+def counters(ctx: Context, now: datetime) -> dict:
+    """The nightly roll-up of the analytics counters: each sequence's closed days added into
+    its totals (store/repos.py StatsRepo), so an all-time view reads a day or two of live
+    counters, never the stack's history."""
+    from ..sequences.catalog import SEQUENCES
+
+    rolled = ctx.stats.roll_up(sorted(SEQUENCES), now.date().isoformat())
+    return {"sweep": "counters", "sequences_rolled": len(rolled), "days_rolled": sum(rolled.values())}

@@ -14,7 +14,7 @@ from __future__ import annotations
 import json
 import threading
 from bisect import insort
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from ..domain.lead import email_key
 from .errors import Conflict, Duplicate
@@ -472,19 +472,40 @@ class MemoryTouchRepo:
 
 
 class MemoryStatsRepo:
+    """As DynamoDB's: live per-day counters, closed days rolled into totals behind a mark."""
+
     def __init__(self):
-        self._rows: dict[tuple[str, str], dict[str, int]] = {}
+        self._totals: dict[tuple[str, str], dict[str, int]] = {}     # (sequence, step)
+        self._rolled: dict[str, str] = {}                             # sequence -> last day rolled
         self._days: dict[tuple[str, str, str], dict[str, int]] = {}  # (sequence, UTC day, step)
         self._pace: dict[str, dict[str, int]] = {}
+
+    @staticmethod
+    def _add_into(row: dict, counts: dict) -> None:
+        for name, n in counts.items():
+            row[name] = row.get(name, 0) + n
 
     def add(self, sequence: str, step: str, counts: dict[str, int]) -> None:
         from ..clock import now
 
         day = now().date().isoformat()
         with _lock:
-            for row in (self._rows.setdefault((sequence, step), {}), self._days.setdefault((sequence, day, step), {})):
-                for name, n in counts.items():
-                    row[name] = row.get(name, 0) + n
+            self._add_into(self._days.setdefault((sequence, day, step), {}), counts)
+
+    def roll_up(self, sequences, today: str) -> dict[str, int]:
+        out = {}
+        with _lock:
+            for seq in sequences:
+                rolled = self._rolled.get(seq, "")
+                days = {day for (s, day, _) in self._days if s == seq and rolled < day < today}
+                for (s, day, step), row in self._days.items():
+                    if s == seq and day in days:
+                        self._add_into(self._totals.setdefault((seq, step), {}), row)
+                last = (datetime.fromisoformat(today) - timedelta(days=1)).date().isoformat()
+                if rolled < last:
+                    self._rolled[seq] = last
+                    out[seq] = len(days)
+        return out
 
     def add_all(self, grouped: dict[tuple[str, str], dict[str, int]]) -> None:
         for (sequence, step), counts in grouped.items():
@@ -509,9 +530,15 @@ class MemoryStatsRepo:
                 **{k: int(v) for k, v in nums.items() if k not in COUNTERS and v}}
 
     def rows(self, sequences=None) -> list[dict]:
+        summed: dict[tuple[str, str], dict[str, int]] = {}
         with _lock:
-            return [self._row(seq, step, row) for (seq, step), row in sorted(self._rows.items())
-                    if sequences is None or seq in sequences]
+            for (seq, step), row in self._totals.items():
+                self._add_into(summed.setdefault((seq, step), {}), row)
+            for (seq, day, step), row in self._days.items():
+                if day > self._rolled.get(seq, ""):
+                    self._add_into(summed.setdefault((seq, step), {}), row)
+        return [self._row(seq, step, nums) for (seq, step), nums in sorted(summed.items())
+                if sequences is None or seq in sequences]
 
     def rows_between(self, sequences, first_day: str, last_day: str) -> list[dict]:
         summed: dict[tuple[str, str], dict[str, int]] = {}

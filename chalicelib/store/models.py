@@ -247,6 +247,7 @@ class StatModel(Model):
     failed = NumberAttribute(null=True)
     completed = NumberAttribute(null=True)
     exited = NumberAttribute(null=True)
+    through = UnicodeAttribute(null=True)  # the roll-up's marker: the last day added into the totals
     # pk "pace", sk the scheduler's minute: sends released in that minute, per rate channel
     pace_email = NumberAttribute(null=True)
     pace_sms = NumberAttribute(null=True)

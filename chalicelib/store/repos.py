@@ -773,13 +773,22 @@ class StatsRepo:
         # a declared counter by its attribute; a reason counter ("deferred_cap") by its name
         return [(getattr(StatModel, name) if name in COUNTERS else Path(name)).add(n) for name, n in counts.items()]
 
-    def add(self, sequence: str, step: str, counts: dict[str, int]) -> None:
-        StatModel(f"seq#{sequence}", step).update(actions=self.actions(counts))
-        # Console (issue 15): the same counts in a per-day item, so a date range reads the days
-        # asked for (days x steps), never all history. The day is the engine's clock's UTC day.
-        from ..clock import now
+    # Counter items (pk, sk):
+    #   "daily#<seq>", "<day>#<step>"  live: one ADD per (sequence, step) as things happen, so a
+    #                                  date range reads the days asked for
+    #   "total#<seq>", "<step>"        closed days, summed by the nightly roll-up (``roll_up``)
+    #   "total#<seq>", "#rolled"       the last day the roll-up added (``through``)
+    #   "seq#<seq>", "<step>" and "day#<seq>", "<day>#<step>": frozen, what stacks wrote before
+    #                                  (each ADD to both), read beside the live items
+    # A total is the frozen total + the rolled total + the live days after the roll-up's mark:
+    # every ADD counted once, and an all-time view reads a day or two of live items, not history.
+    DAILY, TOTAL, ROLLED, LEGACY_TOTAL, LEGACY_DAY = "daily#", "total#", "#rolled", "seq#", "day#"
 
-        StatModel(f"day#{sequence}", f"{now().date().isoformat()}#{step}").update(actions=self.actions(counts))
+    def add(self, sequence: str, step: str, counts: dict[str, int]) -> None:
+        from ..clock import now  # the engine's clock: the day is its UTC day
+
+        StatModel(f"{self.DAILY}{sequence}", f"{now().date().isoformat()}#{step}").update(
+            actions=self.actions(counts))
 
     def add_all(self, grouped: dict[tuple[str, str], dict[str, int]]) -> None:
         """Plain ADD updates, outside any transaction: counters are hot items shared by every
@@ -788,12 +797,65 @@ class StatsRepo:
             self.add(sequence, step, counts)
 
     def rows(self, sequences=None) -> list[dict]:
-        """Every counter per (sequence, step), reason counters included: one Query per sequence
-        (a few dozen items each). Without ``sequences``, a Scan of the counters (legacy)."""
+        """Every counter per (sequence, step) since the stack began, reason counters included:
+        three Queries per sequence (the totals with the roll-up's mark, the live days after
+        it, the frozen totals). Without ``sequences``, a Scan finds them (the simulator's
+        report, never a request path)."""
         if sequences is None:
-            return [_stat_row(m.pk[4:], m.sk, {n: getattr(m, n) for n in _counter_names()})
-                    for m in StatModel.scan(filter_condition=StatModel.pk.startswith("seq#"))]
-        return [_stat_row(seq, sk, nums) for seq in sequences for sk, nums in _counter_items(f"seq#{seq}")]
+            sequences = self._sequences()
+        out = []
+        for seq in sequences:
+            rolled, totals = None, []
+            for sk, nums, through in _counter_items(f"{self.TOTAL}{seq}", marks=True):
+                if sk == self.ROLLED:
+                    rolled = through
+                else:
+                    totals.append((sk, nums))
+            after = StatModel.sk > (rolled + "#\uffff") if rolled else None
+            live = [(sk.split("#", 1)[1], nums) for sk, nums in _counter_items(f"{self.DAILY}{seq}", after)]
+            frozen = list(_counter_items(f"{self.LEGACY_TOTAL}{seq}"))
+            out += [_stat_row(seq, step, nums) for step, nums in sorted(_summed(totals + live + frozen).items())]
+        return out
+
+    @staticmethod
+    def _sequences() -> list[str]:
+        prefixes = ("daily#", "total#", "seq#")
+        cond = StatModel.pk.startswith(prefixes[0]) | StatModel.pk.startswith(prefixes[1]) | \
+            StatModel.pk.startswith(prefixes[2])
+        return sorted({m.pk.split("#", 1)[1] for m in StatModel.scan(filter_condition=cond)})
+
+    def roll_up(self, sequences, today: str) -> dict[str, int]:
+        """Add each sequence's closed days (before ``today``, UTC) not yet in its totals into
+        them, and move the mark, in one transaction per sequence, conditioned on the mark as
+        read: a second run, or two at once, adds nothing twice. Returns days rolled per
+        sequence."""
+        from datetime import date, timedelta
+
+        last = (date.fromisoformat(today) - timedelta(days=1)).isoformat()
+        out = {}
+        for seq in sequences:
+            marks = [through for sk, _, through in _counter_items(f"{self.TOTAL}{seq}", StatModel.sk == self.ROLLED,
+                                                                   marks=True)]
+            rolled = marks[0] if marks else None
+            if rolled and rolled >= last:
+                continue
+            closed = (StatModel.sk.between((date.fromisoformat(rolled) + timedelta(days=1)).isoformat(), last + "#\uffff")
+                      if rolled else StatModel.sk <= last + "#\uffff")
+            days = list(_counter_items(f"{self.DAILY}{seq}", closed))
+            summed = _summed([(sk.split("#", 1)[1], nums) for sk, nums in days])
+            mark = StatModel(f"{self.TOTAL}{seq}", self.ROLLED)
+            cond = StatModel.through == rolled if rolled else StatModel.through.does_not_exist()
+            try:
+                with TransactWrite(connection=_connection()) as tx:
+                    for step, nums in summed.items():
+                        tx.update(StatModel(f"{self.TOTAL}{seq}", step), actions=self.actions(nums))
+                    tx.update(mark, actions=[StatModel.through.set(last)], condition=cond)
+            except TransactWriteError as exc:
+                if _is_conditional(exc):
+                    continue  # another roll-up moved the mark first
+                raise
+            out[seq] = len({sk.split("#", 1)[0] for sk, _ in days})
+        return out
 
     PACE = "pace"  # sends released per scheduler minute: the paced budget's use across runs
 
@@ -814,14 +876,22 @@ class StatsRepo:
         """The counters of ``first_day``..``last_day`` (UTC, inclusive) summed per (sequence,
         step): one Query per sequence over the days asked for."""
         out = []
-        for seq in sequences:
-            summed: dict[str, dict[str, int]] = {}
-            for sk, nums in _counter_items(f"day#{seq}", StatModel.sk.between(first_day, last_day + "#\uffff")):
-                bucket = summed.setdefault(sk.split("#", 1)[1], {})
-                for name, n in nums.items():
-                    bucket[name] = bucket.get(name, 0) + n
-            out += [_stat_row(seq, step, nums) for step, nums in summed.items()]
+        days = StatModel.sk.between(first_day, last_day + "#\uffff")
+        for seq in sequences:  # the frozen days of an older stack, and the live ones
+            summed = _summed([(sk.split("#", 1)[1], nums) for prefix in (self.LEGACY_DAY, self.DAILY)
+                              for sk, nums in _counter_items(f"{prefix}{seq}", days)])
+            out += [_stat_row(seq, step, nums) for step, nums in sorted(summed.items())]
         return out
+
+
+def _summed(rows: list[tuple[str, dict]]) -> dict[str, dict[str, int]]:
+    """Counters added up per step."""
+    out: dict[str, dict[str, int]] = {}
+    for step, nums in rows:
+        bucket = out.setdefault(step, {})
+        for name, n in nums.items():
+            bucket[name] = bucket.get(name, 0) + n
+    return out
 
 
 def _counter_names() -> tuple[str, ...]:
@@ -835,15 +905,20 @@ def _stat_row(sequence: str, step: str, nums: dict) -> dict:
             **{k: int(v) for k, v in nums.items() if k not in _counter_names() and v}}
 
 
-def _counter_items(pk: str, sk_condition=None):
+def _counter_items(pk: str, sk_condition=None, *, marks: bool = False):
     """(sort key, every number on the item) for one stats partition, read raw so that reason
-    counters, which the model does not declare, come back too."""
+    counters, which the model does not declare, come back too; with ``marks``, also the
+    roll-up's ``through`` (None on a counter item)."""
     conn = StatModel._get_connection()
     start = None
     while True:
         page = conn.query(pk, range_key_condition=sk_condition, exclusive_start_key=start)
         for item in page.get("Items", []):
-            yield item["sk"]["S"], {k: int(float(v["N"])) for k, v in item.items() if "N" in v}
+            nums = {k: int(float(v["N"])) for k, v in item.items() if "N" in v}
+            if marks:
+                yield item["sk"]["S"], nums, (item.get("through") or {}).get("S")
+            else:
+                yield item["sk"]["S"], nums
         start = page.get("LastEvaluatedKey")
         if not start:
             return

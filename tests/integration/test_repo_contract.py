@@ -369,6 +369,58 @@ def test_counters_by_sequence_and_by_day_range(repos):
     assert both[0]["sent"] == 4
 
 
+def test_the_nightly_roll_up_moves_closed_days_into_the_totals_counting_each_add_once(repos):
+    from chalicelib.clock import clock
+
+    days = [(T0 + timedelta(days=n)).date().isoformat() for n in range(4)]
+    for n in range(3):
+        clock.start_at(T0 + timedelta(days=n))
+        repos.stats.add("birthday", "card", {"sent": n + 1, "deferred_cap": 1})
+        repos.stats.add("birthday", f"step{n}", {"opened": 1})
+
+    def totals():
+        return {(r["step"]): (r["sent"], r["opened"], r.get("deferred_cap", 0)) for r in repos.stats.rows(["birthday"])}
+
+    before = totals()
+    assert before == {"card": (6, 0, 3), "step0": (0, 1, 0), "step1": (0, 1, 0), "step2": (0, 1, 0)}
+    assert repos.stats.roll_up(["birthday", "annual_review"], days[2]) == {"birthday": 2, "annual_review": 0}
+    assert totals() == before
+    assert repos.stats.roll_up(["birthday"], days[2]) == {}  # a second run adds nothing twice
+    repos.stats.add("birthday", "card", {"sent": 10})          # today, after the roll-up
+    assert totals()["card"] == (16, 0, 3)
+    assert repos.stats.roll_up(["birthday"], days[3]) == {"birthday": 1}
+    assert totals()["card"] == (16, 0, 3) and totals() == {**before, "card": (16, 0, 3)}
+    assert [r["sent"] for r in repos.stats.rows_between(["birthday"], days[1], days[2]) if r["step"] == "card"] == [15]
+
+
+def test_counters_written_before_the_live_daily_items_still_count_once(aws):
+    """A stack from before: each ADD went to an all-time item and a day item. Those are frozen
+    and read beside the live items and the roll-up's totals, so totals and date ranges stay
+    exact; an ADD now writes one item, not two."""
+    from chalicelib.clock import clock
+    from chalicelib.config import settings
+    from chalicelib.services.context import Context
+    from chalicelib.store.models import StatModel
+
+    day0, day2, day3 = (T0.date().isoformat(), (T0 + timedelta(days=2)).date().isoformat(),
+                        (T0 + timedelta(days=3)).date().isoformat())
+    StatModel("seq#birthday", "card").update(actions=[StatModel.sent.add(5), StatModel.opened.add(2)])
+    StatModel("day#birthday", f"{day0}#card").update(actions=[StatModel.sent.add(2), StatModel.opened.add(2)])
+    repos = Context(settings())
+    clock.start_at(T0 + timedelta(days=2))
+    before = sum(1 for _ in StatModel.scan())
+    repos.stats.add("birthday", "card", {"sent": 1, "deferred_cap": 1})
+    assert sum(1 for _ in StatModel.scan()) == before + 1
+    [total] = repos.stats.rows(["birthday"])
+    assert (total["sent"], total["opened"], total["deferred_cap"]) == (6, 2, 1)
+    assert [(r["step"], r["sent"]) for r in repos.stats.rows()] == [("card", 6)]
+    assert [r["sent"] for r in repos.stats.rows_between(["birthday"], day0, day0)] == [2]
+    assert [r["sent"] for r in repos.stats.rows_between(["birthday"], day2, day2)] == [1]
+    assert [r["sent"] for r in repos.stats.rows_between(["birthday"], day0, day2)] == [3]
+    repos.stats.roll_up(["birthday"], day3)
+    assert [(r["sent"], r["opened"], r["deferred_cap"]) for r in repos.stats.rows(["birthday"])] == [(6, 2, 1)]
+
+
 def test_recent_tasks_and_sequence_switches(repos):
     for n in range(3):
         repos.tasks.put({"task_id": f"task-{n}", "lead_id": "lead-001", "lo_id": "lo-1", "status": "open",

@@ -153,13 +153,13 @@ def test_a_rate_without_a_fresh_quote_sweeps_nothing(ctx):
     assert got["stale_products"] == 1 and got["items_read"] == 0
 
 
-def test_the_four_sweeps_are_nightly_eventbridge_schedules_the_local_worker_runs():
+def test_the_nightly_sweeps_are_eventbridge_schedules_the_local_worker_runs():
     from app import app
     from chalicelib.api import sweeps as handlers
 
     crons = {e.name: e.schedule_expression.to_string() for e in app.event_sources if e.name.startswith("sweep_")}
     assert crons == {name: "cron(0 7 * * ? *)" for name in
-                     ("sweep_anniversaries", "sweep_birthdays", "sweep_wakeups", "sweep_rates")}
+                     ("sweep_anniversaries", "sweep_birthdays", "sweep_wakeups", "sweep_rates", "sweep_counters")}
     assert [f.func.__name__ for f in handlers.NIGHTLY] == list(crons)
 
 
