@@ -493,18 +493,22 @@ class MemoryStatsRepo:
             self._add_into(self._days.setdefault((sequence, day, step), {}), counts)
 
     def roll_up(self, sequences, today: str) -> dict[str, int]:
+        from .repos import StatsRepo
+
+        last = (datetime.fromisoformat(today) - timedelta(days=1)).date().isoformat()
+        due_by = (datetime.fromisoformat(today) - timedelta(days=StatsRepo.ROLL_EVERY_DAYS + 1)).date().isoformat()
         out = {}
         with _lock:
             for seq in sequences:
                 rolled = self._rolled.get(seq, "")
+                if rolled and rolled > due_by:
+                    continue
                 days = {day for (s, day, _) in self._days if s == seq and rolled < day < today}
                 for (s, day, step), row in self._days.items():
                     if s == seq and day in days:
                         self._add_into(self._totals.setdefault((seq, step), {}), row)
-                last = (datetime.fromisoformat(today) - timedelta(days=1)).date().isoformat()
-                if rolled < last:
-                    self._rolled[seq] = last
-                    out[seq] = len(days)
+                self._rolled[seq] = last
+                out[seq] = len(days)
         return out
 
     def add_all(self, grouped: dict[tuple[str, str], dict[str, int]]) -> None:

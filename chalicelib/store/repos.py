@@ -776,13 +776,14 @@ class StatsRepo:
     # Counter items (pk, sk):
     #   "daily#<seq>", "<day>#<step>"  live: one ADD per (sequence, step) as things happen, so a
     #                                  date range reads the days asked for
-    #   "total#<seq>", "<step>"        closed days, summed by the nightly roll-up (``roll_up``)
-    #   "total#<seq>", "#rolled"       the last day the roll-up added (``through``)
+    #   "total#<seq>", "<step>"        closed days, summed by the roll-up (``roll_up``)
+    #   "rolled", "<seq>"              the last day the roll-up added into the totals (``through``)
     #   "seq#<seq>", "<step>" and "day#<seq>", "<day>#<step>": frozen, what stacks wrote before
     #                                  (each ADD to both), read beside the live items
     # A total is the frozen total + the rolled total + the live days after the roll-up's mark:
-    # every ADD counted once, and an all-time view reads a day or two of live items, not history.
-    DAILY, TOTAL, ROLLED, LEGACY_TOTAL, LEGACY_DAY = "daily#", "total#", "#rolled", "seq#", "day#"
+    # every ADD counted once, and an all-time view reads at most ROLL_EVERY_DAYS + 1 live days.
+    DAILY, TOTAL, ROLLED, LEGACY_TOTAL, LEGACY_DAY = "daily#", "total#", "rolled", "seq#", "day#"
+    ROLL_EVERY_DAYS = 7  # the nightly job rolls a sequence up once a week: most nights it reads one partition
 
     def add(self, sequence: str, step: str, counts: dict[str, int]) -> None:
         from ..clock import now  # the engine's clock: the day is its UTC day
@@ -798,24 +799,23 @@ class StatsRepo:
 
     def rows(self, sequences=None) -> list[dict]:
         """Every counter per (sequence, step) since the stack began, reason counters included:
-        three Queries per sequence (the totals with the roll-up's mark, the live days after
-        it, the frozen totals). Without ``sequences``, a Scan finds them (the simulator's
-        report, never a request path)."""
+        the roll-up's marks (one Query), then per sequence its totals, its live days after the
+        mark and its frozen totals (three Queries). Without ``sequences``, a Scan finds them
+        (the simulator's report, never a request path)."""
         if sequences is None:
             sequences = self._sequences()
+        marks = self._marks()
         out = []
         for seq in sequences:
-            rolled, totals = None, []
-            for sk, nums, through in _counter_items(f"{self.TOTAL}{seq}", marks=True):
-                if sk == self.ROLLED:
-                    rolled = through
-                else:
-                    totals.append((sk, nums))
-            after = StatModel.sk > (rolled + "#\uffff") if rolled else None
+            totals = list(_counter_items(f"{self.TOTAL}{seq}"))
+            after = StatModel.sk > (marks[seq] + "#\uffff") if seq in marks else None
             live = [(sk.split("#", 1)[1], nums) for sk, nums in _counter_items(f"{self.DAILY}{seq}", after)]
             frozen = list(_counter_items(f"{self.LEGACY_TOTAL}{seq}"))
             out += [_stat_row(seq, step, nums) for step, nums in sorted(_summed(totals + live + frozen).items())]
         return out
+
+    def _marks(self) -> dict[str, str]:
+        return {sk: through for sk, _, through in _counter_items(self.ROLLED, marks=True)}
 
     @staticmethod
     def _sequences() -> list[str]:
@@ -825,37 +825,59 @@ class StatsRepo:
         return sorted({m.pk.split("#", 1)[1] for m in StatModel.scan(filter_condition=cond)})
 
     def roll_up(self, sequences, today: str) -> dict[str, int]:
-        """Add each sequence's closed days (before ``today``, UTC) not yet in its totals into
-        them, and move the mark, in one transaction per sequence, conditioned on the mark as
-        read: a second run, or two at once, adds nothing twice. Returns days rolled per
-        sequence."""
+        """Add the closed days (before ``today``, UTC) of each sequence whose mark is a week
+        behind (or missing) into its totals and move its mark, conditioned on the mark as read:
+        a second run, or two at once, adds nothing twice. The sequences share as few
+        transactions as fit. Returns the days rolled per sequence whose mark moved."""
         from datetime import date, timedelta
 
         last = (date.fromisoformat(today) - timedelta(days=1)).isoformat()
-        out = {}
+        due_by = (date.fromisoformat(today) - timedelta(days=self.ROLL_EVERY_DAYS + 1)).isoformat()
+        marks = self._marks()
+        plans = []  # (sequence, days rolled, the transaction's actions for it)
         for seq in sequences:
-            marks = [through for sk, _, through in _counter_items(f"{self.TOTAL}{seq}", StatModel.sk == self.ROLLED,
-                                                                   marks=True)]
-            rolled = marks[0] if marks else None
-            if rolled and rolled >= last:
+            rolled = marks.get(seq)
+            if rolled and rolled > due_by:
                 continue
             closed = (StatModel.sk.between((date.fromisoformat(rolled) + timedelta(days=1)).isoformat(), last + "#\uffff")
                       if rolled else StatModel.sk <= last + "#\uffff")
             days = list(_counter_items(f"{self.DAILY}{seq}", closed))
-            summed = _summed([(sk.split("#", 1)[1], nums) for sk, nums in days])
-            mark = StatModel(f"{self.TOTAL}{seq}", self.ROLLED)
-            cond = StatModel.through == rolled if rolled else StatModel.through.does_not_exist()
+            actions = [(StatModel(f"{self.TOTAL}{seq}", step), self.actions(nums), None)
+                       for step, nums in _summed([(sk.split("#", 1)[1], nums) for sk, nums in days]).items()]
+            actions.append((StatModel(self.ROLLED, seq), [StatModel.through.set(last)],
+                            StatModel.through == rolled if rolled else StatModel.through.does_not_exist()))
+            plans.append((seq, len({sk.split("#", 1)[0] for sk, _ in days}), actions))
+        chunks, chunk = [], []
+        for plan in plans:  # TransactWriteItems takes 100 actions
+            if chunk and sum(len(p[2]) for p in chunk) + len(plan[2]) > 100:
+                chunks.append(chunk)
+                chunk = []
+            chunk.append(plan)
+        chunks += [chunk] if chunk else []
+        out = {}
+        for chunk in chunks:
             try:
-                with TransactWrite(connection=_connection()) as tx:
-                    for step, nums in summed.items():
-                        tx.update(StatModel(f"{self.TOTAL}{seq}", step), actions=self.actions(nums))
-                    tx.update(mark, actions=[StatModel.through.set(last)], condition=cond)
+                self._roll(chunk)
+                out.update({seq: n for seq, n, _ in chunk})
+                continue
             except TransactWriteError as exc:
-                if _is_conditional(exc):
-                    continue  # another roll-up moved the mark first
-                raise
-            out[seq] = len({sk.split("#", 1)[0] for sk, _ in days})
+                if not _is_conditional(exc):
+                    raise
+            for plan in chunk:  # a mark moved under us (another roll-up): each alone, that one skipped
+                try:
+                    self._roll([plan])
+                    out[plan[0]] = plan[1]
+                except TransactWriteError as exc:
+                    if not _is_conditional(exc):
+                        raise
         return out
+
+    @staticmethod
+    def _roll(plans: list) -> None:
+        with TransactWrite(connection=_connection()) as tx:
+            for _, _, actions in plans:
+                for model, acts, cond in actions:
+                    tx.update(model, actions=acts, condition=cond)
 
     PACE = "pace"  # sends released per scheduler minute: the paced budget's use across runs
 

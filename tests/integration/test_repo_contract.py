@@ -388,9 +388,41 @@ def test_the_nightly_roll_up_moves_closed_days_into_the_totals_counting_each_add
     assert repos.stats.roll_up(["birthday"], days[2]) == {}  # a second run adds nothing twice
     repos.stats.add("birthday", "card", {"sent": 10})          # today, after the roll-up
     assert totals()["card"] == (16, 0, 3)
-    assert repos.stats.roll_up(["birthday"], days[3]) == {"birthday": 1}
+    assert repos.stats.roll_up(["birthday"], days[3]) == {}  # a week between roll-ups: read live meanwhile
+    week_on = (T0 + timedelta(days=2 + 8)).date().isoformat()
+    assert repos.stats.roll_up(["birthday", "annual_review"], week_on) == {"birthday": 1, "annual_review": 0}
     assert totals()["card"] == (16, 0, 3) and totals() == {**before, "card": (16, 0, 3)}
     assert [r["sent"] for r in repos.stats.rows_between(["birthday"], days[1], days[2]) if r["step"] == "card"] == [15]
+
+
+def test_a_roll_up_that_meets_another_skips_only_the_sequence_it_moved(aws, monkeypatch):
+    """Two roll-ups at once: the sequences roll in one transaction; when another run moved a
+    sequence's mark first, the rest still roll, each alone, and that one adds nothing twice."""
+    from chalicelib.clock import clock
+    from chalicelib.config import settings
+    from chalicelib.services.context import Context
+    from chalicelib.store.models import StatModel
+    from chalicelib.store.repos import StatsRepo
+
+    repos = Context(settings())
+    clock.start_at(T0)
+    for seq in ("birthday", "annual_review", "refinance_opportunity"):
+        repos.stats.add(seq, "card", {"sent": 2})
+    today = (T0 + timedelta(days=1)).date().isoformat()
+    real, calls = StatsRepo._roll, []
+
+    def racing(plans):
+        if not calls:  # the other run moves birthday's mark (and adds its day) just before ours commits
+            real([p for p in plans if p[0] == "birthday"])
+        calls.append([p[0] for p in plans])
+        real(plans)
+    monkeypatch.setattr(StatsRepo, "_roll", staticmethod(racing))
+    assert repos.stats.roll_up(["birthday", "annual_review", "refinance_opportunity"], today) == \
+        {"annual_review": 1, "refinance_opportunity": 1}
+    assert calls[0] == ["birthday", "annual_review", "refinance_opportunity"]  # one transaction first
+    assert {r["sequence"]: r["sent"] for r in repos.stats.rows(["birthday", "annual_review", "refinance_opportunity"])} \
+        == {"birthday": 2, "annual_review": 2, "refinance_opportunity": 2}
+    assert StatModel.get("total#birthday", "card").sent == 2
 
 
 def test_counters_written_before_the_live_daily_items_still_count_once(aws):
