@@ -148,8 +148,8 @@ def find_leads(ctx: Context, q: str, lo_id: str | None, stage: str | None, curso
                               more=len(leads) >= NAME_HITS, first_name=len(folded) == 1)
     items, nxt = _listing(ctx, lo_id, stage, cursor)
     if q:  # a stack upgrading to the name index: names among the newest leads until it is ready
-        needle = q.lower()
-        items = [lead for lead in items if needle in _name(lead).lower()]
+        needle = name_fold(q)
+        items = [lead for lead in items if needle in name_fold(_name(lead))]
     return _lead_rows(ctx, items, q, lo_id, stage, nxt, searched="page" if q else "")
 
 

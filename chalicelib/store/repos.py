@@ -297,8 +297,10 @@ class LeadRepo:
         for attr, value in ((LeadModel.lo_id, lo_id), (LeadModel.stage, stage)):
             if value:
                 cond = (attr == value) if cond is None else cond & (attr == value)
+        # pages of 1,000 keys (about 100 bytes each): a narrow LO or stage filter on a short
+        # prefix reads a few pages, not one request per ``limit`` items
         result = LeadModel.by_name.query(prefix[0], LeadModel.name_sort.startswith(prefix), filter_condition=cond,
-                                         limit=limit)
+                                         limit=limit, page_size=1000)
         return [(m.lead_id, m.name_sort) for m in result]
 
     def query_index(self, index: str, key, min_range: float | None = None, page_size: int = 100,
@@ -804,18 +806,25 @@ class StatsRepo:
         (the simulator's report, never a request path)."""
         if sequences is None:
             sequences = self._sequences()
-        marks = self._marks()
-        out = []
-        for seq in sequences:
-            totals = list(_counter_items(f"{self.TOTAL}{seq}"))
-            after = StatModel.sk > (marks[seq] + "#\uffff") if seq in marks else None
-            live = [(sk.split("#", 1)[1], nums) for sk, nums in _counter_items(f"{self.DAILY}{seq}", after)]
-            frozen = list(_counter_items(f"{self.LEGACY_TOTAL}{seq}"))
-            out += [_stat_row(seq, step, nums) for step, nums in sorted(_summed(totals + live + frozen).items())]
+        for _ in range(3):
+            # Strongly consistent reads, and the marks read again at the end: a roll-up that
+            # committed meanwhile (it moves totals and mark together) would count a day twice
+            # or not at all, so the rows are read again.
+            marks = self._marks()
+            out = []
+            for seq in sequences:
+                totals = list(_counter_items(f"{self.TOTAL}{seq}", consistent=True))
+                after = StatModel.sk > (marks[seq] + "#\uffff") if seq in marks else None
+                live = [(sk.split("#", 1)[1], nums)
+                        for sk, nums in _counter_items(f"{self.DAILY}{seq}", after, consistent=True)]
+                frozen = list(_counter_items(f"{self.LEGACY_TOTAL}{seq}"))
+                out += [_stat_row(seq, step, nums) for step, nums in sorted(_summed(totals + live + frozen).items())]
+            if self._marks() == marks:
+                break
         return out
 
     def _marks(self) -> dict[str, str]:
-        return {sk: through for sk, _, through in _counter_items(self.ROLLED, marks=True)}
+        return {sk: through for sk, _, through in _counter_items(self.ROLLED, marks=True, consistent=True)}
 
     @staticmethod
     def _sequences() -> list[str]:
@@ -927,14 +936,15 @@ def _stat_row(sequence: str, step: str, nums: dict) -> dict:
             **{k: int(v) for k, v in nums.items() if k not in _counter_names() and v}}
 
 
-def _counter_items(pk: str, sk_condition=None, *, marks: bool = False):
+def _counter_items(pk: str, sk_condition=None, *, marks: bool = False, consistent: bool = False):
     """(sort key, every number on the item) for one stats partition, read raw so that reason
     counters, which the model does not declare, come back too; with ``marks``, also the
     roll-up's ``through`` (None on a counter item)."""
     conn = StatModel._get_connection()
     start = None
     while True:
-        page = conn.query(pk, range_key_condition=sk_condition, exclusive_start_key=start)
+        page = conn.query(pk, range_key_condition=sk_condition, exclusive_start_key=start,
+                          consistent_read=consistent)
         for item in page.get("Items", []):
             nums = {k: int(float(v["N"])) for k, v in item.items() if "N" in v}
             if marks:

@@ -425,6 +425,30 @@ def test_a_roll_up_that_meets_another_skips_only_the_sequence_it_moved(aws, monk
     assert StatModel.get("total#birthday", "card").sent == 2
 
 
+def test_a_total_read_while_a_roll_up_commits_counts_each_day_once(aws, monkeypatch):
+    from chalicelib.clock import clock
+    from chalicelib.config import settings
+    from chalicelib.services.context import Context
+    from chalicelib.store.repos import StatsRepo
+
+    repos = Context(settings())
+    clock.start_at(T0)
+    repos.stats.add("birthday", "card", {"sent": 2})
+    clock.start_at(T0 + timedelta(days=1))
+    repos.stats.add("birthday", "card", {"sent": 3})
+    real, reads = StatsRepo._marks, []
+
+    def marks_then_a_roll_up_commits(self):
+        out = real(self)
+        reads.append(out)
+        if len(reads) == 1:  # the weekly roll-up commits right after this read (its own read is the second)
+            repos.stats.roll_up(["birthday"], (T0 + timedelta(days=1)).date().isoformat())
+        return out
+    monkeypatch.setattr(StatsRepo, "_marks", marks_then_a_roll_up_commits)
+    assert [r["sent"] for r in repos.stats.rows(["birthday"])] == [5]
+    assert len(reads) == 5  # the rows read again once the marks had moved: 1, (roll-up), 3, then 4 and 5
+
+
 def test_counters_written_before_the_live_daily_items_still_count_once(aws):
     """A stack from before: each ADD went to an all-time item and a day item. Those are frozen
     and read beside the live items and the roll-up's totals, so totals and date ranges stay
