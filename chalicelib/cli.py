@@ -173,17 +173,17 @@ def _team_stack(stage: str):
 
 
 def reindex(stage: str) -> int:
+    from datetime import datetime, timezone
+
     from .config import settings
 
     ctx = _team_stack(stage)
+    from .store.guard import mark_indexes_ready  # after _team_stack: the tables are the stage's
+
     read, rewritten = ctx.leads.rekey_all()
     print(f"leads of {settings().table_prefix}: {read} read, {rewritten} re-keyed")
     read, indexed = ctx.tasks.reindex_open()
     print(f"open tasks of {settings().table_prefix}: {read} found outside the open index, {indexed} put in it")
-    from datetime import datetime, timezone
-
-    from .store.guard import mark_indexes_ready
-
     mark_indexes_ready(datetime.now(timezone.utc))  # readers switch to the indexes now (an ops command: wall clock)
     return 0
 

@@ -141,11 +141,11 @@ def find_leads(ctx: Context, q: str, lo_id: str | None, stage: str | None, curso
         if ids is not None:
             found = ctx.leads.get_many(ids) if ids else {}
             leads = [found[i] for i in ids if i in found]
-            if len(folded := name_fold(q).split()) == 1 and len(leads) < NAME_HITS:  # a first name alone
-                seen = set(ids)
-                leads += [lead for lead in _page_matches(ctx, q, lo_id, stage) if lead["lead_id"] not in seen]
+            one_word = len(name_fold(q).split()) == 1  # it may be a first name: the index sorts by last
+            if one_word and len(leads) < NAME_HITS:
+                leads += [lead for lead in _page_matches(ctx, q, lo_id, stage) if lead["lead_id"] not in found]
             return _lead_rows(ctx, leads[:NAME_HITS], q, lo_id, stage, None, searched="name",
-                              more=len(leads) >= NAME_HITS, first_name=len(folded) == 1)
+                              more=len(leads) >= NAME_HITS, first_name=one_word)
     items, nxt = _listing(ctx, lo_id, stage, cursor)
     if q:  # a stack upgrading to the name index: names among the newest leads until it is ready
         needle = name_fold(q)

@@ -13,10 +13,9 @@ from pynamodb.exceptions import DoesNotExist, PutError, TransactWriteError, Upda
 from pynamodb.transactions import TransactWrite
 
 from ..domain.lead import email_key, name_keys
-from .history import pack as pack_history, unpack as unpack_history
 from ..domain.sweeps import sweep_keys
 from .errors import Conflict, Duplicate  # noqa: F401  (raised here, re-exported)
-from .guard import index_ready
+from .history import pack as pack_history, unpack as unpack_history
 from .writeset import WriteSet  # noqa: F401  (re-exported: the scheduler builds them)
 from .models import (ContactModel, EnrollmentModel, IdentityModel, LeadModel, RateModel, RotationModel, StatModel,
                      TaskModel, TimelineModel, TouchModel)
@@ -289,6 +288,8 @@ class LeadRepo:
         (domain/lead.py name_fold), of this LO and stage when given, in name order, at most
         ``limit``: one Query of the name index (it carries the LO and the stage), never a
         Scan. None while a stack upgrading to the index has not run ``make reindex``."""
+        from .guard import index_ready  # the guard store loads on first use, not at every cold start
+
         if not prefix:
             return []
         if not index_ready("leads/by_name"):
@@ -315,7 +316,6 @@ class LeadRepo:
         result = idx.query(key, range_key_condition=cond, limit=page_size, last_evaluated_key=start)
         items = _with_contacts(list(result))
         return items, result.last_evaluated_key, result.total_count
-
 
     def rekey_all(self) -> tuple[int, int]:
         """Rewrite the records whose index keys (sweeps, name) are not what the lead now gives,
@@ -479,6 +479,8 @@ class TaskRepo:
              limit: int = 100) -> list[dict]:
         """Tasks oldest first: a lead's, an LO's (the open ones from the sparse open index,
         whatever the LO's history), or an operator's listing."""
+        from .guard import index_ready
+
         cond = TaskModel.status == status if status else None
         if lead_id:
             result = TaskModel.by_lead.query(lead_id, filter_condition=cond, limit=limit)
@@ -604,19 +606,8 @@ class EnrollmentRepo:
         resubmitted; returns the indexes of the dropped sets (the scheduler retries them next
         minute). Each lead's writes stay all-or-nothing."""
         failed: set[int] = set()
-        chunks, current, used = [], [], 0
-        for i, ws in enumerate(sets):
-            n = ws.size(lead_repo)
-            if n == 0:
-                continue
-            if current and used + n > max_actions:
-                chunks.append(current)
-                current, used = [], 0
-            current.append(i)
-            used += n
-        if current:
-            chunks.append(current)
-        for chunk in chunks:
+        sizes = [ws.size(lead_repo) for ws in sets]
+        for chunk in _transactions([i for i, n in enumerate(sizes) if n], lambda i: sizes[i], max_actions):
             remaining = chunk
             for _ in range(4):
                 if not remaining:
@@ -638,6 +629,20 @@ class EnrollmentRepo:
             failed |= set(remaining)
         _write_rotations(_rotations_changed([e for i, ws in enumerate(sets) if i not in failed for e in ws.enrollments]))
         return failed
+
+
+def _transactions(items: list, size, max_actions: int = 100) -> list[list]:
+    """``items`` in order, grouped so each group's ``size`` adds up to at most ``max_actions``
+    (TransactWriteItems takes 100 actions); an item larger than that goes alone."""
+    groups, current, used = [], [], 0
+    for item in items:
+        n = size(item)
+        if current and used + n > max_actions:
+            groups.append(current)
+            current, used = [], 0
+        current.append(item)
+        used += n
+    return groups + ([current] if current else [])
 
 
 def _add_to(ws: WriteSet, tx, lead_repo: LeadRepo | None) -> int:
@@ -824,13 +829,11 @@ class StatsRepo:
         return out
 
     def _marks(self) -> dict[str, str]:
-        return {sk: through for sk, _, through in _counter_items(self.ROLLED, marks=True, consistent=True)}
+        return {m.sk: m.through for m in StatModel.query(self.ROLLED, consistent_read=True)}
 
-    @staticmethod
-    def _sequences() -> list[str]:
-        prefixes = ("daily#", "total#", "seq#")
-        cond = StatModel.pk.startswith(prefixes[0]) | StatModel.pk.startswith(prefixes[1]) | \
-            StatModel.pk.startswith(prefixes[2])
+    def _sequences(self) -> list[str]:
+        cond = (StatModel.pk.startswith(self.DAILY) | StatModel.pk.startswith(self.TOTAL)
+                | StatModel.pk.startswith(self.LEGACY_TOTAL))
         return sorted({m.pk.split("#", 1)[1] for m in StatModel.scan(filter_condition=cond)})
 
     def roll_up(self, sequences, today: str) -> dict[str, int]:
@@ -856,15 +859,8 @@ class StatsRepo:
             actions.append((StatModel(self.ROLLED, seq), [StatModel.through.set(last)],
                             StatModel.through == rolled if rolled else StatModel.through.does_not_exist()))
             plans.append((seq, len({sk.split("#", 1)[0] for sk, _ in days}), actions))
-        chunks, chunk = [], []
-        for plan in plans:  # TransactWriteItems takes 100 actions
-            if chunk and sum(len(p[2]) for p in chunk) + len(plan[2]) > 100:
-                chunks.append(chunk)
-                chunk = []
-            chunk.append(plan)
-        chunks += [chunk] if chunk else []
         out = {}
-        for chunk in chunks:
+        for chunk in _transactions(plans, lambda plan: len(plan[2])):
             try:
                 self._roll(chunk)
                 out.update({seq: n for seq, n, _ in chunk})
@@ -936,21 +932,16 @@ def _stat_row(sequence: str, step: str, nums: dict) -> dict:
             **{k: int(v) for k, v in nums.items() if k not in _counter_names() and v}}
 
 
-def _counter_items(pk: str, sk_condition=None, *, marks: bool = False, consistent: bool = False):
+def _counter_items(pk: str, sk_condition=None, *, consistent: bool = False):
     """(sort key, every number on the item) for one stats partition, read raw so that reason
-    counters, which the model does not declare, come back too; with ``marks``, also the
-    roll-up's ``through`` (None on a counter item)."""
+    counters, which the model does not declare, come back too."""
     conn = StatModel._get_connection()
     start = None
     while True:
         page = conn.query(pk, range_key_condition=sk_condition, exclusive_start_key=start,
                           consistent_read=consistent)
         for item in page.get("Items", []):
-            nums = {k: int(float(v["N"])) for k, v in item.items() if "N" in v}
-            if marks:
-                yield item["sk"]["S"], nums, (item.get("through") or {}).get("S")
-            else:
-                yield item["sk"]["S"], nums
+            yield item["sk"]["S"], {k: int(float(v["N"])) for k, v in item.items() if "N" in v}
         start = page.get("LastEvaluatedKey")
         if not start:
             return
