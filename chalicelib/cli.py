@@ -11,7 +11,9 @@ the counter existed counts only the leads created since; ``make deploy`` runs it
 
 ``reindex`` puts what was written before an index into it: lead records whose index keys are
 not what the lead gives now (the console's name search, ``by_name``) and open tasks without
-their LO on the open-task index (``by_open``, the console's Today). ``make deploy`` runs it. It
+their LO on the open-task index (``by_open``, the console's Today), and enrollments still
+running in items of their own, written before each lead's plan held them (store/plan.py: the
+scheduler reads both due indexes until then). ``make deploy`` runs it. It
 reads the leads and tasks tables once (Scans: an operator's command, never a request path) and
 writes only what is stale, so a second run writes nothing. Until it has run once, the console
 keeps its old ways (Today from the LO's tasks, names among the newest leads), so an upgrade
@@ -184,6 +186,8 @@ def reindex(stage: str) -> int:
     print(f"leads of {settings().table_prefix}: {read} read, {rewritten} re-keyed")
     read, indexed = ctx.tasks.reindex_open()
     print(f"open tasks of {settings().table_prefix}: {read} found outside the open index, {indexed} put in it")
+    read, moved = ctx.enrollments.move_into_plans()
+    print(f"enrollments of {settings().table_prefix}: {moved} still running moved into the plans of {read} leads")
     mark_indexes_ready(datetime.now(timezone.utc))  # readers switch to the indexes now (an ops command: wall clock)
     return 0
 

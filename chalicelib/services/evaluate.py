@@ -107,7 +107,7 @@ def handle_event(ctx: Context, event: dict, now: datetime) -> str:
         if event["event_id"] in lead.get("recent_event_ids", []):
             logger.info("duplicate event skipped", extra={"event_id": event["event_id"]})
             return "duplicate"
-        enrollments = ctx.enrollments.for_lead(lead_id)
+        enrollments = ctx.enrollments.for_lead(lead_id, lead)
         event = _enrich(ctx, event, lead, enrollments)
         updated, item = apply_event(lead, event, now)
         # The lead remembers the events it processed: the dedupe rides on the write we make anyway.

@@ -198,7 +198,7 @@ def schedule_due(ctx: Context, now: datetime, page_size: int = 100, max_pages: i
     # Every lead's writes in as few transactions as fit: one per ~25 leads, not one per lead.
     sets = [WriteSet([o.enrollment for o in outcomes], new_lead if new_lead != lead else None,
                      [d for o in outcomes for d in o.decisions],
-                     [(i, None) for o in outcomes for i in o.timeline])
+                     [(i, None) for o in outcomes for i in o.timeline], read=lead)
             for lead, new_lead, outcomes in plans]
     dropped = ctx.enrollments.save_many(sets, ctx.leads)
     counts["conflicts"] += len(dropped)  # changed under us (an exit, a pause): next minute re-reads

@@ -50,7 +50,7 @@ class GuardModel(Model):
 INDEXES = "indexes"
 # Indexes added to tables that live stacks already had: their readers keep the way they had
 # until `make reindex` has put the older items in (a fresh stack's tables are ready at birth).
-LATE_INDEXES = ("leads/by_name", "tasks/by_open")
+LATE_INDEXES = ("leads/by_name", "tasks/by_open", "leads/by_due")
 _ready: set[str] = set()  # per process, and only once true: an index never stops being ready
 
 

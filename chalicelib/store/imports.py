@@ -71,13 +71,11 @@ class RowWrite(WriteSet):
     def size(self, lead_repo) -> int:
         return super().size(lead_repo) + len(self.claims)
 
-    def add_extra(self, tx) -> int:
-        """The identity claims, after the lead's own writes (store.repos._add_to calls this)."""
+    def extra_actions(self) -> list[tuple]:
+        """The identity claims, after the lead's own writes (store.repos._actions adds them)."""
         mine = IdentityModel.lead_id == self.lead_id
-        for kind, value in self.claims:
-            tx.save(IdentityModel(identity_key(kind, value), lead_id=self.lead_id),
-                    condition=IdentityModel.identity.does_not_exist() | mine)
-        return len(self.claims)
+        return [("save", IdentityModel(identity_key(kind, value), lead_id=self.lead_id),
+                 IdentityModel.identity.does_not_exist() | mine) for kind, value in self.claims]
 
 
 class ImportRepo:

@@ -18,8 +18,9 @@ from datetime import datetime, timedelta
 
 from ..domain.lead import email_key
 from .errors import Conflict, Duplicate
-from .repos import (DUE_SHARD, INDEX_KEYS, RETRYABLE, URGENT_SHARD, _decode_cursor, _encode_cursor, _history, _identities,
-                    _touch_doc, due_shard, index_keys, timeline_key)
+from . import plan
+from .repos import (DUE_SHARD, INDEX_KEYS, PLANNED, RETRYABLE, URGENT_SHARD, _decode_cursor, _encode_cursor, _history,
+                    _identities, _touch_doc, due_shard, index_keys, is_live, timeline_key)
 from .split import changes, digest, merged, split_lead
 from .writeset import WriteSet
 
@@ -78,8 +79,10 @@ class MemoryLeadRepo:
 
     def _dict(self, item: dict) -> dict:
         contact = self._contacts.get(item["lead_id"])
-        return merged(_load(item["doc"]), _load(contact["doc"]) if contact else None, item["version"],
-                      contact["version"] if contact else None, {k: item.get(k) for k in INDEX_KEYS})
+        out = merged(_load(item["doc"]), _load(contact["doc"]) if contact and contact.get("doc") else None,
+                     item["version"], contact["version"] if contact else None, {k: item.get(k) for k in INDEX_KEYS})
+        out["_plan"] = _load(contact["plan"]) if contact and contact.get("plan") else []
+        return out
 
     def _parts(self, lead: dict, rekey: bool = False) -> tuple[bool, bool]:
         record, contact = changes(lead)
@@ -104,16 +107,17 @@ class MemoryLeadRepo:
         if record:
             current = self._items.get(lead["lead_id"])
             self._items[lead["lead_id"]] = self._item(lead, (current["version"] + 1) if current else 1)
-        if contact_written:
-            current = self._contacts.get(lead["lead_id"])
-            self._contacts[lead["lead_id"]] = {"doc": _dump(split_lead(lead)[1]),
-                                               "version": (current["version"] + 1) if current else 1}
+        if contact_written:  # an update of the bookkeeping: the plan on the same item stays
+            current = self._contacts.get(lead["lead_id"]) or {}
+            self._contacts[lead["lead_id"]] = {**current, "doc": _dump(split_lead(lead)[1]),
+                                               "version": current.get("version", 0) + 1}
         # as DynamoDB's repository answers: the lead as written, with the versions it now has
         item, contact = self._items[lead["lead_id"]], self._contacts.get(lead["lead_id"])
         rec, con = split_lead(lead)
         out = merged(rec, con, item["version"] if record else lead.get("_version"),
                      contact["version"] if contact_written else lead.get("_contact_version"))
         out["_keys"] = digest({k: item.get(k) for k in INDEX_KEYS}) if record else lead.get("_keys")
+        out["_plan"] = lead.get("_plan") or []
         return out
 
     def find_duplicate(self, email: str | None, phone: str | None, exclude: str | None = None) -> str | None:
@@ -304,22 +308,41 @@ class MemoryTaskRepo:
         return 0, 0  # held in memory, every open task is found as DynamoDB's open index finds it
 
 
-_ENROLLMENT_NOT_STORED = ("_version", "_rotation", "market")  # as store/repos.py (the history stays inline here)
+_ENROLLMENT_NOT_STORED = ("_version", "_rotation", "_home", "market")  # as store/repos.py (the history stays inline here)
+
+
+def _stored(e: dict) -> dict:
+    return {k: v for k, v in e.items() if k not in _ENROLLMENT_NOT_STORED}
 
 
 class MemoryEnrollmentRepo:
+    """As DynamoDB holds them: the live enrollments in their lead's plan, on its bookkeeping entry
+    (``MemoryLeadRepo._contacts``) under its version, one due index entry per lead; the finished
+    ones in entries of their own."""
+
     def __init__(self):
-        self._items: dict[tuple[str, str], dict] = {}  # (lead_id, enrollment_id) -> {"doc", "version", "shard", "due_at"}
-        # the sparse index, per partition: sorted (due_at, lead_id, enrollment_id)
-        self._due: dict[str, list[tuple[str, str, str]]] = {DUE_SHARD: [], URGENT_SHARD: []}
+        self._items: dict[tuple[str, str], dict] = {}  # (lead_id, enrollment_id) -> {"doc", "version"}
+        # the sparse index, per partition: sorted (due_at, lead_id), one per lead plan
+        self._due: dict[str, list[tuple[str, str]]] = {DUE_SHARD: [], URGENT_SHARD: []}
+        self._contacts: dict[str, dict] = {}  # bound to the lead repository's bookkeeping entries
 
     @staticmethod
     def _dict(item: dict) -> dict:
         return {**_load(item["doc"]), "_version": item["version"]}
 
-    def for_lead(self, lead_id: str) -> list[dict]:
+    def _planned(self, lead_id: str) -> list[dict]:
+        contact = self._contacts.get(lead_id)
+        if not contact or not contact.get("plan"):
+            return []
+        return [{**d, "_version": contact["version"], "_home": PLANNED} for d in _load(contact["plan"])]
+
+    def for_lead(self, lead_id: str, lead: dict | None = None) -> list[dict]:
         with _lock:
-            return [self._dict(self._items[k]) for k in sorted(k for k in self._items if k[0] == lead_id)]
+            planned = self._planned(lead_id)
+            if lead is not None and "_plan" in lead:  # as read with the lead
+                planned = [{**d, "_version": lead.get("_contact_version"), "_home": PLANNED} for d in lead["_plan"]]
+            items = [self._dict(self._items[k]) for k in self._items if k[0] == lead_id]
+            return sorted(planned + items, key=lambda e: e["enrollment_id"])
 
     def due(self, now_iso: str, page_size: int = 100, start: dict | None = None,
             urgent: bool = False) -> tuple[list[dict], dict | None]:
@@ -331,49 +354,78 @@ class MemoryEnrollmentRepo:
                 rows.append(row)
 
             def key(row):
-                return {"due_at": row[0], "lead_id": row[1], "enrollment_id": row[2]}
+                return {"due_at": row[0], "lead_id": row[1]}
 
-            page, nxt = _page(rows, start, key, page_size,
-                              lambda k: (k["due_at"], k["lead_id"], k["enrollment_id"]))
-            return [self._dict(self._items[(r[1], r[2])]) for r in page], nxt
+            page, nxt = _page(rows, start, key, page_size, lambda k: (k["due_at"], k["lead_id"]))
+            return [e for r in page for e in plan.due_by(self._planned(r[1]), now_iso)], nxt
 
     def next_due(self) -> datetime | None:
         with _lock:
             firsts = [rows[0][0] for rows in self._due.values() if rows]
             return datetime.fromisoformat(min(firsts)) if firsts else None
 
-    def _conflicts(self, e: dict) -> bool:
-        current = self._items.get((e["lead_id"], e["enrollment_id"]))
-        expected = e.get("_version")
-        return (expected is None and current is not None) or (expected is not None and (
-            current is None or current["version"] != expected))
-
-    def _put(self, e: dict) -> None:
-        key = (e["lead_id"], e["enrollment_id"])
-        current = self._items.get(key)
-        if current and current["shard"]:
-            self._due[current["shard"]].remove((current["due_at"], *key))
-        shard, due = due_shard(e), e.get("due_at")
-        self._items[key] = {"doc": _dump({k: v for k, v in e.items() if k not in _ENROLLMENT_NOT_STORED}),
-                            "version": (current["version"] + 1) if current else 1, "shard": shard, "due_at": due}
-        if shard:
-            insort(self._due[shard], (due, *key))
-
-    def _fits(self, ws: WriteSet, lead_repo) -> bool:
-        if any(self._conflicts(e) for e in ws.enrollments):
-            return False
-        if ws.lead is not None and lead_repo is not None:
+    def _stale(self, ws: WriteSet, lead_repo) -> bool:
+        """Whether the set was decided on an older plan, bookkeeping or item than what is held."""
+        lead = ws.lead if lead_repo is not None else None
+        contact_changed = lead is not None and lead_repo._parts(lead)[1]
+        if lead is not None:
             try:
-                lead_repo._check_version(ws.lead)
+                lead_repo._check_version(lead)
             except Conflict:
-                return False
-        return True
+                return True
+        for lead_id, es in ws.by_lead().items():
+            current = self._contacts.get(lead_id) or {}
+            version, ids = current.get("version"), {d["enrollment_id"] for d in _load(current.get("plan") or "[]")}
+            if any(e.get("_home") == PLANNED and e.get("_version") != version for e in es):
+                return True
+            if any(e.get("_version") is None and e["enrollment_id"] in ids for e in es if plan.moves(e)):
+                return True
+            for e in es:
+                if plan.moves(e) and contact_changed and lead["lead_id"] == lead_id and \
+                        lead.get("_contact_version") != version:
+                    return True
+                if e.get("_home") == PLANNED and is_live(e):
+                    continue
+                held = self._items.get((lead_id, e["enrollment_id"]))
+                expected = e.get("_version") if e.get("_home") != PLANNED else None
+                if (expected is None and held is not None) or (expected is not None and (
+                        held is None or held["version"] != expected)):
+                    return True
+        return False
+
+    def _write_plan(self, lead_id: str, es: list[dict], bump: bool = True) -> None:
+        contact = self._contacts.get(lead_id) or {}
+        docs = {d["enrollment_id"]: d for d in _load(contact.get("plan") or "[]")}
+        for e in es:
+            if is_live(e):
+                docs[e["enrollment_id"]] = _stored(e)
+            else:
+                docs.pop(e["enrollment_id"], None)
+        kept = list(docs.values())
+        if contact.get("shard"):
+            self._due[contact["shard"]].remove((contact["due_at"], lead_id))
+        shard, due = plan.entry(kept)
+        self._contacts[lead_id] = {**contact, "plan": _dump(sorted(kept, key=lambda d: d["enrollment_id"])) if kept else None,
+                                   "shard": shard, "due_at": due, "version": contact.get("version", 0) + bump}
+        if shard:
+            insort(self._due[shard], (due, lead_id))
 
     def _apply(self, ws: WriteSet, lead_repo, touches, timeline, tasks) -> None:
-        for e in ws.enrollments:
-            self._put(e)
+        written = None  # a lead whose bookkeeping this write moved a version on already
         if ws.lead is not None and lead_repo is not None:
+            if lead_repo._parts(ws.lead)[1]:
+                written = ws.lead["lead_id"]
             lead_repo._put(ws.lead)
+        for lead_id, es in ws.by_lead().items():
+            if any(plan.moves(e) for e in es):  # DynamoDB writes both in one update: one version step
+                self._write_plan(lead_id, es, bump=lead_id != written)
+            for e in es:
+                key = (lead_id, e["enrollment_id"])
+                if not is_live(e):
+                    current = self._items.get(key)
+                    self._items[key] = {"doc": _dump(_stored(e)), "version": (current["version"] + 1) if current else 1}
+                else:
+                    self._items.pop(key, None)
         for t in ws.touches:
             touches._items[(t["lead_id"], t["touch_id"])] = {"status": t["status"], "doc": _dump(_touch_doc(t)),
                                                               "history": [_history(t)]}
@@ -382,9 +434,12 @@ class MemoryEnrollmentRepo:
         for task in ws.tasks:
             tasks._items[task["task_id"]] = _dump(task)
 
-    def bind(self, touches: "MemoryTouchRepo", timeline: MemoryTimelineRepo, tasks: MemoryTaskRepo) -> None:
+    def bind(self, touches: "MemoryTouchRepo", timeline: MemoryTimelineRepo, tasks: MemoryTaskRepo,
+             leads: MemoryLeadRepo | None = None) -> None:
         """The other repositories a transaction writes to (DynamoDB reaches them by table name)."""
         self._others = (touches, timeline, tasks)
+        if leads is not None:
+            self._contacts = leads._contacts
 
     def save_all(self, enrollments: list[dict], lead: dict | None = None, lead_repo=None,
                  touches: list[dict] = (), timeline: list[tuple[dict, str | None]] = (),
@@ -393,7 +448,7 @@ class MemoryEnrollmentRepo:
         if ws.size(lead_repo) == 0:
             return
         with _lock:
-            if not self._fits(ws, lead_repo):
+            if self._stale(ws, lead_repo):
                 raise Conflict(",".join(e["enrollment_id"] for e in enrollments))
             self._apply(ws, lead_repo, *self._others)
 
@@ -403,11 +458,14 @@ class MemoryEnrollmentRepo:
             for i, ws in enumerate(sets):
                 if ws.size(lead_repo) == 0:
                     continue
-                if self._fits(ws, lead_repo):
-                    self._apply(ws, lead_repo, *self._others)
-                else:
+                if self._stale(ws, lead_repo):
                     failed.add(i)
+                else:
+                    self._apply(ws, lead_repo, *self._others)
         return failed
+
+    def move_into_plans(self) -> tuple[int, int]:
+        return 0, 0  # held in memory, no enrollment was ever written outside its lead's plan
 
 
 class MemoryTouchRepo:
@@ -721,7 +779,7 @@ class MemoryStore:
         self.tasks = MemoryTaskRepo()
         self.touches = MemoryTouchRepo()
         self.enrollments = MemoryEnrollmentRepo()
-        self.enrollments.bind(self.touches, self.timeline, self.tasks)
+        self.enrollments.bind(self.touches, self.timeline, self.tasks, self.leads)
         self.stats = MemoryStatsRepo()
         self.rates = MemoryRateRepo()
         self.switches = MemorySwitchRepo()

@@ -82,6 +82,14 @@ class LeadByName(GlobalSecondaryIndex):
     name_sort = UnicodeAttribute(range_key=True)
 
 
+class LeadByDue(GlobalSecondaryIndex):
+    """What the scheduler runs next: one entry per lead plan (store/plan.py), on the bookkeeping
+    items only, with the packed plan so a page of it needs no second read."""
+    Meta = type("Meta", (), {"index_name": "by_due", "projection": IncludeProjection(["plan", "version"])})
+    due_shard = UnicodeAttribute(hash_key=True)
+    due_at = UnicodeAttribute(range_key=True)
+
+
 class LeadModel(Model):
     Meta = _meta("leads")
     lead_id = UnicodeAttribute(hash_key=True)
@@ -105,6 +113,7 @@ class LeadModel(Model):
     version = VersionAttribute()
     # on the bookkeeping item only ("<lead_id>#contact", see store/split.py): read in the same BatchGetItem
     contact = JSONAttribute(null=True)
+    plan = BinaryAttribute(null=True, legacy_encoding=False)  # the live enrollments (store/plan.py)
 
     by_email = LeadByEmail()
     by_phone = LeadByPhone()
@@ -119,12 +128,19 @@ class LeadModel(Model):
 
 
 class ContactModel(Model):
-    """A lead's contact bookkeeping (last touch, the day's texts, last contact): a small item in
-    the leads table under "<lead_id>#contact", in no index, rewritten per touch (store/split.py)."""
+    """A lead's contact bookkeeping (last touch, the day's texts, last contact) and its plan (the
+    enrollments still running, packed: store/plan.py), in the leads table under
+    "<lead_id>#contact", rewritten per touch under one version (store/split.py). Only the due
+    index holds it."""
     Meta = _meta("leads")
     lead_id = UnicodeAttribute(hash_key=True)
-    contact = JSONAttribute()
+    contact = JSONAttribute(null=True)
+    plan = BinaryAttribute(null=True, legacy_encoding=False)
+    due_shard = UnicodeAttribute(null=True)
+    due_at = UnicodeAttribute(null=True)
     version = VersionAttribute()
+
+    by_due = LeadByDue()
 
 
 class IdentityModel(Model):

@@ -15,22 +15,13 @@ from pynamodb.transactions import TransactWrite
 from ..domain.lead import email_key, name_keys
 from ..domain.sweeps import sweep_keys
 from .errors import Conflict, Duplicate  # noqa: F401  (raised here, re-exported)
+from . import plan
 from .history import pack as pack_history, unpack as unpack_history
+from .plan import DUE_SHARD, URGENT_SHARD, due_shard, is_live  # noqa: F401  (re-exported)
 from .writeset import WriteSet  # noqa: F401  (re-exported: the scheduler builds them)
 from .models import (ContactModel, EnrollmentModel, IdentityModel, LeadModel, RateModel, RotationModel, StatModel,
                      TaskModel, TimelineModel, TouchModel)
 from .split import CONTACT_SUFFIX, changes, digest, merged, split_lead
-
-DUE_SHARD = "due"
-URGENT_SHARD = "due#urgent"  # answers to the lead, hot signals, transactional updates: read first
-
-
-def due_shard(enrollment: dict) -> str | None:
-    """The due index partition an enrollment sits in; None (not in the index) when nothing is due."""
-    if not enrollment.get("due_at"):
-        return None
-    return URGENT_SHARD if (enrollment.get("next_touch") or {}).get("urgent") else DUE_SHARD
-
 
 @lru_cache(maxsize=1)
 def _connection():
@@ -96,8 +87,10 @@ def _stored_keys(model: LeadModel) -> dict:
 
 
 def _lead_dict(model: LeadModel, contact: LeadModel | None = None) -> dict:
-    return merged(model.doc, contact.contact if contact is not None else None, model.version,
-                  contact.version if contact is not None else None, _stored_keys(model))
+    out = merged(model.doc, contact.contact if contact is not None else None, model.version,
+                 contact.version if contact is not None else None, _stored_keys(model))
+    out["_plan"] = plan.unpack(contact.plan, model.lead_id) if contact is not None else []
+    return out
 
 
 def _with_contacts(models: list[LeadModel], consistent: bool = False) -> list[dict]:
@@ -120,6 +113,7 @@ def _written(lead: dict, writes: list) -> dict:
             version, keys = model.version, digest(_stored_keys(model))
     out = merged(record, contact, version, contact_version)
     out["_keys"] = keys
+    out["_plan"] = lead.get("_plan") or []  # a bookkeeping write leaves the plan as it was
     return out
 
 
@@ -133,6 +127,15 @@ def _lead_writes(lead: dict, team_settings: dict, *, rekey: bool = False) -> lis
     if contact_changed:
         out.append(_contact_model(lead))
     return out
+
+
+def _tx_write(tx, model) -> None:
+    """A lead's write in a transaction: the record put whole, the bookkeeping updated in place
+    (the plan beside it on the same item stays as it is)."""
+    if isinstance(model, ContactModel):
+        tx.update(model, actions=[ContactModel.contact.set(model.contact)])
+    else:
+        tx.save(model)
 
 
 class LeadRepo:
@@ -227,8 +230,11 @@ class LeadRepo:
         if was is None or old == new:
             if len(writes) == 1:
                 try:
-                    writes[0].save()
-                except PutError as exc:
+                    if isinstance(writes[0], ContactModel):
+                        writes[0].update(actions=[ContactModel.contact.set(writes[0].contact)])
+                    else:
+                        writes[0].save()
+                except (PutError, UpdateError) as exc:
                     if _is_conditional(exc):
                         raise Conflict(lead["lead_id"]) from exc
                     raise
@@ -236,7 +242,7 @@ class LeadRepo:
                 try:
                     with TransactWrite(connection=_connection()) as tx:
                         for model in writes:
-                            tx.save(model)
+                            _tx_write(tx, model)
                 except TransactWriteError as exc:
                     if _is_conditional(exc):
                         raise Conflict(lead["lead_id"]) from exc
@@ -250,7 +256,7 @@ class LeadRepo:
         try:
             with TransactWrite(connection=_connection()) as tx:
                 for model in writes:
-                    tx.save(model)
+                    _tx_write(tx, model)
                 for key in held:
                     tx.delete(IdentityModel(key), condition=mine)
                 for key in new - old:
@@ -499,29 +505,50 @@ ROTATION_SUFFIX = "#rotation"  # enrollment ids have no "#": the history item ne
 ROTATION_KEPT = "rotation_kept"  # on the enrollment: its history is in the item beside it
 
 
-_NOT_IN_DOC = ("_version", "_rotation", "rotation", "market")  # sequences.engine.TRANSIENT; a test holds them equal
+_NOT_IN_DOC = ("_version", "_rotation", "_home", "rotation", "market")  # sequences.engine.TRANSIENT; a test holds them equal
+PLANNED = plan.HOME
+PLANS_INDEX = "leads/by_due"  # ready once no live enrollment is left in an item of its own (cli reindex)
 
 
-def _enrollment_model(enrollment: dict) -> EnrollmentModel:
-    due = enrollment.get("due_at")
+def _stored_doc(enrollment: dict) -> dict:
     doc = {k: v for k, v in enrollment.items() if k not in _NOT_IN_DOC}
     if enrollment.get("rotation"):
         doc[ROTATION_KEPT] = True
-    model = EnrollmentModel(enrollment["lead_id"], enrollment["enrollment_id"], doc=doc,
-                            due_shard=due_shard(enrollment), due_at=due)
-    if enrollment.get("_version") is not None:
+    return doc
+
+
+def _enrollment_model(enrollment: dict) -> EnrollmentModel:
+    """The item of a finished enrollment (or of a live one written before plans): in no index."""
+    due = enrollment.get("due_at") if not is_live(enrollment) or enrollment.get("_home") != PLANNED else None
+    model = EnrollmentModel(enrollment["lead_id"], enrollment["enrollment_id"], doc=_stored_doc(enrollment),
+                            due_shard=due_shard(enrollment) if due else None, due_at=due)
+    if enrollment.get("_version") is not None and enrollment.get("_home") != PLANNED:
         model.version = enrollment["_version"]
     return model
 
 
-def _enrollment_dict(model: EnrollmentModel, rotation: list | None = None) -> dict:
-    out = dict(model.doc)
-    out["_version"] = model.version
+def _enrollment_dict(doc: dict, version: int | None, rotation: list | None = None, home: str | None = None) -> dict:
+    out = dict(doc)
+    out["_version"] = version
+    if home:
+        out["_home"] = home
     if out.pop(ROTATION_KEPT, None):
         out["rotation"] = rotation or []
         out["_rotation"] = digest({"r": out["rotation"]})  # as stored beside it: rewritten only if it changes
     # a history still inside the doc (written before the split) has no digest: the next save moves it out
     return out
+
+
+def _planned(lead_id: str, version: int | None, docs: list[dict], rotations: dict) -> list[dict]:
+    return [_enrollment_dict(d, version, rotations.get(d["enrollment_id"]), PLANNED) for d in docs]
+
+
+def _rotations_for(docs: list[tuple[str, dict]]) -> dict[str, list]:
+    """The library histories of the program enrollments among (lead_id, doc): one BatchGetItem."""
+    keys = [(lead_id, d["enrollment_id"] + ROTATION_SUFFIX) for lead_id, d in docs if d.get(ROTATION_KEPT)]
+    if not keys:
+        return {}
+    return {r.enrollment_id[:-len(ROTATION_SUFFIX)]: _rotation_of(r) for r in RotationModel.batch_get(keys)}
 
 
 def _rotations_changed(enrollments: list[dict]) -> list[RotationModel]:
@@ -552,30 +579,179 @@ def _write_rotations(models: list[RotationModel]) -> None:
         logger.exception("library history not written", extra={"enrollments": [m.enrollment_id for m in models]})
 
 
+def _plans_ready() -> bool:
+    from .guard import index_ready  # imported on first use: not every Lambda reads the due index
+
+    return index_ready(PLANS_INDEX)
+
+
+class _Stale(Exception):
+    """A write set read before someone else changed its lead's plan or bookkeeping."""
+
+
+class _Plans:
+    """Each lead's plan as the write sets were decided on: (version, docs), from the lead dicts
+    they carry when those were read with it, else read (consistently) in one BatchGetItem."""
+
+    def __init__(self, sets: list[WriteSet]):
+        self._base: dict[str, tuple[int | None, list[dict]]] = {}
+        wanted = set()
+        for ws in sets:
+            for lead_id, es in ws.by_lead().items():
+                if not any(plan.moves(e) for e in es):
+                    continue
+                expected = {e["_version"] for e in es if e.get("_home") == PLANNED}
+                for lead in (ws.lead, ws.read):
+                    if lead and lead.get("lead_id") == lead_id and "_plan" in lead and \
+                            expected <= {lead.get("_contact_version")}:
+                        self._base.setdefault(lead_id, (lead.get("_contact_version"), lead["_plan"]))
+                        break
+                else:
+                    wanted.add(lead_id)
+        wanted -= set(self._base)
+        if wanted:
+            keys = [i + CONTACT_SUFFIX for i in wanted]
+            for m in ContactModel.batch_get(keys, consistent_read=True):
+                lead_id = m.lead_id[:-len(CONTACT_SUFFIX)]
+                self._base[lead_id] = (m.version, plan.unpack(m.plan, lead_id))
+            for lead_id in wanted - set(self._base):
+                self._base[lead_id] = (None, [])
+
+    def get(self, lead_id: str) -> tuple[int | None, list[dict]]:
+        return self._base.get(lead_id, (None, []))
+
+
+def _actions(ws: WriteSet, lead_repo: "LeadRepo | None", plans: _Plans) -> list[tuple]:
+    """One lead's write set as transaction actions: ("save" | "update" | "delete", model, the
+    update's actions or the put's extra condition).
+
+    The lead's bookkeeping and every change to its plan go into one update of its bookkeeping
+    item under that item's version; a finished enrollment gets its own item (new, or under the
+    version it had); a live one still in an item of its own (written before plans) moves into
+    the plan, its item deleted in the same transaction. Raises _Stale when the set was decided
+    on an older plan or bookkeeping than the store has."""
+    out: list[tuple] = []
+    lead = ws.lead if lead_repo is not None else None
+    contact_lead = None
+    for model in (lead_repo.lead_writes(lead) if lead is not None else []):
+        if isinstance(model, ContactModel):
+            contact_lead = model
+        else:
+            out.append(("save", model, None))
+    groups = ws.by_lead()
+    if contact_lead is not None:
+        groups.setdefault(lead["lead_id"], [])
+    for lead_id, es in groups.items():
+        updates, expected = [], None
+        if contact_lead is not None and lead_id == lead["lead_id"]:
+            updates.append(ContactModel.contact.set(contact_lead.contact))
+            expected = lead.get("_contact_version")
+        if any(plan.moves(e) for e in es):
+            version, base = plans.get(lead_id)
+            if (expected is not None or (contact_lead is not None and lead_id == lead["lead_id"])) and expected != version:
+                raise _Stale(lead_id)
+            docs = {d["enrollment_id"]: d for d in base}
+            if any(e.get("_home") == PLANNED and e.get("_version") != version for e in es) or any(
+                    e.get("_version") is None and e["enrollment_id"] in docs for e in es):  # new, yet there
+                raise _Stale(lead_id)
+            expected = version
+            for e in es:
+                if is_live(e):
+                    docs[e["enrollment_id"]] = {**_stored_doc(e), "lead_id": lead_id}
+                else:
+                    docs.pop(e["enrollment_id"], None)
+            kept = list(docs.values())
+            blob, (shard, due) = plan.pack(kept), plan.entry(kept)
+            updates += [ContactModel.plan.set(blob) if blob else ContactModel.plan.remove(),
+                        ContactModel.due_shard.set(shard) if shard else ContactModel.due_shard.remove(),
+                        ContactModel.due_at.set(due) if due else ContactModel.due_at.remove()]
+        if updates:
+            model = ContactModel(lead_id + CONTACT_SUFFIX)
+            if expected is not None:
+                model.version = expected
+            out.append(("update", model, updates))
+        for e in es:
+            if not is_live(e):
+                out.append(("save", _enrollment_model(e), None))
+            elif e.get("_home") != PLANNED and e.get("_version") is not None:  # written before plans: moves in
+                gone = EnrollmentModel(lead_id, e["enrollment_id"])
+                gone.version = e["_version"]
+                out.append(("delete", gone, None))
+    for t in ws.touches:
+        out.append(("save", TouchModel(t["lead_id"], t["touch_id"], status=t["status"], doc=_touch_doc(t),
+                                       history=[_history(t)]), None))
+    for item, item_id in ws.timeline:
+        out.append(("save", TimelineModel(item.get("lead_id") or ws.lead_id, timeline_key(item, item_id), item=item),
+                    None))
+    for task in ws.tasks:
+        out.append(("save", _task_model(task), None))
+    extra = getattr(ws, "extra_actions", None)  # a write set that claims more (an import's identities)
+    return out + (extra() if extra is not None else [])
+
+
 class EnrollmentRepo:
-    def for_lead(self, lead_id: str) -> list[dict]:
+    def for_lead(self, lead_id: str, lead: dict | None = None) -> list[dict]:
+        """Every enrollment of the lead: the live ones from its plan (from ``lead`` when it was
+        read with it, else one GetItem), the finished ones from their items (one Query)."""
         models = list(EnrollmentModel.query(lead_id))
         rotations = {m.enrollment_id[:-len(ROTATION_SUFFIX)]: _rotation_of(m) for m in models
                      if m.enrollment_id.endswith(ROTATION_SUFFIX)}
-        return [_enrollment_dict(m, rotations.get(m.enrollment_id)) for m in models
-                if not m.enrollment_id.endswith(ROTATION_SUFFIX)]
+        if lead is not None and "_plan" in lead:
+            version, docs = lead.get("_contact_version"), lead["_plan"]
+        else:
+            try:
+                contact = ContactModel.get(lead_id + CONTACT_SUFFIX)
+                version, docs = contact.version, plan.unpack(contact.plan, lead_id)
+            except DoesNotExist:
+                version, docs = None, []
+        planned = _planned(lead_id, version, docs, rotations)
+        ids = {e["enrollment_id"] for e in planned}
+        items = [_enrollment_dict(m.doc, m.version, rotations.get(m.enrollment_id)) for m in models
+                 if not m.enrollment_id.endswith(ROTATION_SUFFIX) and m.enrollment_id not in ids]
+        return sorted(planned + items, key=lambda e: e["enrollment_id"])
 
     def due(self, now_iso: str, page_size: int = 100, start: dict | None = None,
             urgent: bool = False) -> tuple[list[dict], dict | None]:
-        """One page of what is due by ``now_iso``, oldest first, from the urgent partition or the
-        rest; the library histories of the page's program enrollments in one BatchGetItem."""
-        result = EnrollmentModel.due.query(URGENT_SHARD if urgent else DUE_SHARD, EnrollmentModel.due_at <= now_iso,
-                                           limit=page_size, last_evaluated_key=start)
+        """One page of the leads with something due by ``now_iso`` (oldest first, from the urgent
+        partition or the rest) as their due enrollments; the page's library histories in one
+        BatchGetItem. Until ``cli reindex`` has moved every live enrollment into its lead's plan,
+        the enrollments still in items of their own follow (the cursor says which index)."""
+        shard = URGENT_SHARD if urgent else DUE_SHARD
+        if start is not None and LEGACY in start:
+            return self._legacy_due(now_iso, shard, page_size, start[LEGACY])
+        result = ContactModel.by_due.query(shard, ContactModel.due_at <= now_iso, limit=page_size,
+                                           last_evaluated_key=start)
+        found, models = [], list(result)
+        for m in models:
+            lead_id = m.lead_id[:-len(CONTACT_SUFFIX)]
+            found += [(lead_id, m.version, d) for d in plan.due_by(plan.unpack(m.plan, lead_id), now_iso)]
+        rotations = _rotations_for([(lead_id, d) for lead_id, _, d in found])
+        out = [_enrollment_dict(d, version, rotations.get(d["enrollment_id"]), PLANNED) for _, version, d in found]
+        nxt, read = result.last_evaluated_key, len(models)
+        if nxt is None and not _plans_ready():  # the plans are read: on to what is left in items
+            if read >= page_size:
+                return out, {LEGACY: None}
+            more, nxt = self._legacy_due(now_iso, shard, page_size - read, None)
+            out += more
+        return out, nxt
+
+    @staticmethod
+    def _legacy_due(now_iso: str, shard: str, page_size: int, start: dict | None) -> tuple[list[dict], dict | None]:
+        result = EnrollmentModel.due.query(shard, EnrollmentModel.due_at <= now_iso, limit=page_size,
+                                           last_evaluated_key=start)
         models = list(result)
-        keys = [(m.lead_id, m.enrollment_id + ROTATION_SUFFIX) for m in models if m.doc.get(ROTATION_KEPT)]
-        rotations = {r.enrollment_id[:-len(ROTATION_SUFFIX)]: _rotation_of(r) for r in RotationModel.batch_get(keys)} \
-            if keys else {}
-        return [_enrollment_dict(m, rotations.get(m.enrollment_id)) for m in models], result.last_evaluated_key
+        rotations = _rotations_for([(m.lead_id, m.doc) for m in models])
+        nxt = result.last_evaluated_key
+        return ([_enrollment_dict(m.doc, m.version, rotations.get(m.enrollment_id)) for m in models],
+                {LEGACY: nxt} if nxt else None)
 
     def next_due(self) -> datetime | None:
         """The earliest due time in the index (the local clock stops there)."""
         times = [datetime.fromisoformat(m.due_at) for shard in (URGENT_SHARD, DUE_SHARD)
-                 for m in EnrollmentModel.due.query(shard, limit=1, scan_index_forward=True)]
+                 for m in ContactModel.by_due.query(shard, limit=1, scan_index_forward=True)]
+        if not _plans_ready():
+            times += [datetime.fromisoformat(m.due_at) for shard in (URGENT_SHARD, DUE_SHARD)
+                      for m in EnrollmentModel.due.query(shard, limit=1, scan_index_forward=True)]
         return min(times) if times else None
 
     def save_all(self, enrollments: list[dict], lead: dict | None = None, lead_repo: LeadRepo | None = None,
@@ -584,16 +760,22 @@ class EnrollmentRepo:
         """Write what one decision changed (enrollments, the lead, touch decisions, timeline
         items, tasks) in one TransactWriteItems call.
 
-        The lead and every enrollment are conditioned on the version read (new ones on not
-        existing), so a concurrent exit or a second scheduler never loses an update: the
-        loser gets Conflict and recomputes.
+        The lead's plan and bookkeeping are conditioned on the version read, finished
+        enrollments' items on theirs (new ones on not existing), so a concurrent exit or a
+        second scheduler never loses an update: the loser gets Conflict and recomputes.
         """
         ws = WriteSet(enrollments, lead, list(touches), list(timeline), list(tasks))
         if ws.size(lead_repo) == 0:
             return
         try:
+            actions = _actions(ws, lead_repo, _Plans([ws]))
+        except _Stale as exc:
+            raise Conflict(str(exc)) from None
+        if not actions:
+            return
+        try:
             with TransactWrite(connection=_connection()) as tx:
-                _add_to(ws, tx, lead_repo)
+                _apply(tx, actions)
         except TransactWriteError as exc:
             if _is_conditional(exc):
                 raise Conflict(",".join(e["enrollment_id"] for e in enrollments)) from exc
@@ -606,20 +788,28 @@ class EnrollmentRepo:
         resubmitted; returns the indexes of the dropped sets (the scheduler retries them next
         minute). Each lead's writes stay all-or-nothing."""
         failed: set[int] = set()
-        sizes = [ws.size(lead_repo) for ws in sets]
-        for chunk in _transactions([i for i, n in enumerate(sizes) if n], lambda i: sizes[i], max_actions):
+        plans = _Plans([ws for ws in sets if ws.size(lead_repo)])
+        actions: dict[int, list] = {}
+        for i, ws in enumerate(sets):
+            if not ws.size(lead_repo):
+                continue
+            try:
+                actions[i] = _actions(ws, lead_repo, plans)
+            except _Stale:
+                failed.add(i)
+        for chunk in _transactions([i for i in actions if actions[i]], lambda i: len(actions[i]), max_actions):
             remaining = chunk
             for _ in range(4):
                 if not remaining:
                     break
-                owners: list[int] = []
                 try:
                     with TransactWrite(connection=_connection()) as tx:
                         for i in remaining:
-                            owners += [i] * _add_to(sets[i], tx, lead_repo)
+                            _apply(tx, actions[i])
                     remaining = []
                 except TransactWriteError as exc:
                     reasons = exc.cancellation_reasons or []
+                    owners = _owners({i: actions[i] for i in remaining})
                     bad = {owners[k] for k, r in enumerate(reasons)
                            if r is not None and r.code not in (None, "None") and k < len(owners)}
                     if not bad:
@@ -629,6 +819,29 @@ class EnrollmentRepo:
             failed |= set(remaining)
         _write_rotations(_rotations_changed([e for i, ws in enumerate(sets) if i not in failed for e in ws.enrollments]))
         return failed
+
+    def move_into_plans(self) -> tuple[int, int]:
+        """Move every live enrollment still in an item of its own (written before plans) into its
+        lead's plan; returns (leads read, enrollments moved). A Scan, for ``cli reindex``; a lead
+        that changed meanwhile is read again."""
+        leads: set[str] = set()
+        for m in EnrollmentModel.scan(filter_condition=EnrollmentModel.doc.exists()):
+            if not m.enrollment_id.endswith(ROTATION_SUFFIX) and is_live(m.doc):
+                leads.add(m.lead_id)
+        moved = 0
+        for lead_id in sorted(leads):
+            for _ in range(5):
+                stray = [e for e in self.for_lead(lead_id) if is_live(e) and e.get("_home") != PLANNED]
+                try:
+                    self.save_all(stray)
+                except Conflict:
+                    continue
+                moved += len(stray)
+                break
+        return len(leads), moved
+
+
+LEGACY = "items"  # a due cursor's key while it reads live enrollments still in items of their own
 
 
 def _transactions(items: list, size, max_actions: int = 100) -> list[list]:
@@ -645,24 +858,24 @@ def _transactions(items: list, size, max_actions: int = 100) -> list[list]:
     return groups + ([current] if current else [])
 
 
-def _add_to(ws: WriteSet, tx, lead_repo: LeadRepo | None) -> int:
-    """Put one lead's write set into a PynamoDB transaction; returns its action count."""
-    for e in ws.enrollments:
-        tx.save(_enrollment_model(e))
-    if ws.lead is not None and lead_repo is not None:
-        for model in lead_repo.lead_writes(ws.lead):
-            tx.save(model)
-    for t in ws.touches:
-        tx.save(TouchModel(t["lead_id"], t["touch_id"], status=t["status"], doc=_touch_doc(t), history=[_history(t)]))
-    for item, item_id in ws.timeline:
-        tx.save(TimelineModel(item.get("lead_id") or ws.lead_id, timeline_key(item, item_id),
-                              item=item))
-    for task in ws.tasks:
-        tx.save(_task_model(task))
-    extra = getattr(ws, "add_extra", None)  # a write set that claims more (an import's identities)
-    if extra is not None:
-        extra(tx)
-    return ws.size(lead_repo)
+_SENT_ORDER = ("delete", "save", "update")  # PynamoDB sends a transaction's deletes, then puts, then updates
+
+
+def _owners(actions: dict[int, list[tuple]]) -> list[int]:
+    """Which write set each action of a transaction belongs to, in the order the request lists
+    them (a cancellation's reasons come in that order)."""
+    return [i for kind in _SENT_ORDER for i, listed in actions.items() for k, _, _ in listed if k == kind]
+
+
+def _apply(tx, actions: list[tuple]) -> None:
+    """Actions as ``_actions`` lists them: (kind, model, the update's actions or a put's condition)."""
+    for kind, model, arg in actions:
+        if kind == "update":
+            tx.update(model, actions=list(arg))  # a copy: PynamoDB appends the version to it
+        elif kind == "delete":
+            tx.delete(model)
+        else:
+            tx.save(model, condition=arg)
 
 
 ORDER_ONLY = ("exit_on_stages",)  # what delivery reads from the queued order; the record would pay for it

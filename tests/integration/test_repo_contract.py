@@ -179,6 +179,48 @@ def test_only_enrollments_with_a_step_to_run_are_due(repos):
     assert [e["enrollment_id"] for e in repos.enrollments.due(late)[0]] == ["lead-002.e1"]
 
 
+def test_a_leads_running_enrollments_share_its_version_and_a_stale_write_to_either_conflicts(repos):
+    """The live enrollments sit in the lead's plan, on its bookkeeping item: one version for all
+    of them and the bookkeeping, so two writers deciding on the same lead never both win."""
+    lead = repos.leads.create(_lead(1))
+    repos.enrollments.save_all([_enrollment("lead-001", 1, T0.isoformat()), _enrollment("lead-001", 2, None)])
+    first, second = repos.enrollments.for_lead("lead-001")
+    assert first["_version"] == second["_version"] == repos.leads.get("lead-001")["_contact_version"]
+    repos.enrollments.save_all([{**first, "step": "next"}])
+    with pytest.raises(Conflict):  # read before the other enrollment moved
+        repos.enrollments.save_all([{**second, "status": "paused"}])
+    with pytest.raises(Conflict):  # the bookkeeping read before it too
+        repos.enrollments.save_all([], {**lead, "_contact_version": first["_version"],
+                                        "last_touch_at": T0.isoformat()}, repos.leads)
+    saved = repos.leads.save({**repos.leads.get("lead-001"), "last_contact_at": T0.isoformat()})
+    after = repos.enrollments.for_lead("lead-001")  # a bookkeeping write keeps the plan beside it
+    assert [(e["enrollment_id"], e["step"]) for e in after] == [("lead-001.e1", "next"), ("lead-001.e2", "x")]
+    assert {e["_version"] for e in after} == {saved["_contact_version"]}
+    repos.enrollments.save_all([{**after[1], "status": "paused"}], {**saved, "last_touch_at": T0.isoformat()},
+                               repos.leads)  # both on one item: one step of its version
+    assert repos.leads.get("lead-001")["_contact_version"] == saved["_contact_version"] + 1
+    assert [e["status"] for e in repos.enrollments.for_lead("lead-001")] == ["active", "paused"]
+
+
+def test_a_lead_is_due_once_at_its_earliest_step_and_read_first_when_any_step_is_urgent(repos):
+    soon, later = T0.isoformat(), (T0 + timedelta(hours=3)).isoformat()
+    urgent = {"touch_id": "t", "step": "x", "channel": "email", "to_role": "borrower", "urgent": True}
+    repos.enrollments.save_all([_enrollment("lead-001", 1, soon), _enrollment("lead-001", 2, later, next_touch=urgent),
+                                _enrollment("lead-002", 1, soon)])
+    now = (T0 + timedelta(minutes=1)).isoformat()
+    assert [e["enrollment_id"] for e in repos.enrollments.due(now, urgent=True)[0]] == ["lead-001.e1"]
+    assert [e["enrollment_id"] for e in repos.enrollments.due(now)[0]] == ["lead-002.e1"]
+    both = repos.enrollments.due((T0 + timedelta(hours=4)).isoformat(), urgent=True)[0]
+    assert [e["enrollment_id"] for e in both] == ["lead-001.e1", "lead-001.e2"]
+    assert repos.enrollments.next_due() == T0
+    done = [{**e, "status": "completed", "due_at": None} for e in repos.enrollments.for_lead("lead-001")]
+    repos.enrollments.save_all(done)  # finished: out of the plan, into items of their own
+    assert repos.enrollments.due((T0 + timedelta(hours=4)).isoformat(), urgent=True)[0] == []
+    assert [(e["status"], "_home" in e) for e in repos.enrollments.for_lead("lead-001")] == [("completed", False)] * 2
+    with pytest.raises(Conflict):  # a finished enrollment's item is versioned on its own
+        repos.enrollments.save_all([{**done[0], "status": "exited"}])
+
+
 def test_a_transaction_is_all_or_nothing(repos):
     lead = repos.leads.create(_lead(1))
     repos.enrollments.save_all([_enrollment("lead-001", 1, T0.isoformat())])
@@ -553,6 +595,15 @@ def test_a_due_page_goes_on_after_its_start_even_when_that_enrollment_has_moved(
     assert [e["lead_id"] for e in rest] == ["lead-002", "lead-003"]
 
 
+def _before_plans() -> None:
+    """A stack upgraded from before lead plans: live enrollments may still be in items of their
+    own, so the scheduler reads their index too until ``make reindex`` has moved them."""
+    from chalicelib.store import guard
+
+    guard.GuardModel(guard.INDEXES, "leads/by_due").delete()
+    guard._ready.discard("leads/by_due")
+
+
 def test_a_history_stored_inside_an_older_enrollment_moves_beside_it_on_its_next_save(aws):
     """Enrollments written before the split carry their history in the doc: any save (a pause
     that picks nothing) moves it to its own item, and it reads back whole."""
@@ -568,8 +619,9 @@ def test_a_history_stored_inside_an_older_enrollment_moves_beside_it_on_its_next
     assert got["rotation"] == history
     repos.enrollments.save_all([{**got, "status": "paused", "due_at": None}])  # the history unchanged
     [got] = repos.enrollments.for_lead("lead-001")
-    assert got["rotation"] == history and got["status"] == "paused"
-    assert "rotation" not in EnrollmentModel.get("lead-001", old["enrollment_id"]).doc
+    assert got["rotation"] == history and got["status"] == "paused" and got["_home"] == "plan"
+    assert list(EnrollmentModel.query("lead-001")) == [] or all(
+        m.enrollment_id.endswith("#rotation") for m in EnrollmentModel.query("lead-001"))  # moved into the plan
 
 
 def test_a_history_item_written_as_json_before_packing_reads_back_and_is_packed_on_change(aws):
@@ -584,6 +636,7 @@ def test_a_history_item_written_as_json_before_packing_reads_back_and_is_packed_
     EnrollmentModel("lead-001", e["enrollment_id"], doc={**e, "rotation_kept": True}, due_shard="due",
                     due_at=T0.isoformat()).save()
     RotationModel("lead-001", e["enrollment_id"] + "#rotation", doc=history).save()
+    _before_plans()
     repos = Context(settings())
     assert repos.enrollments.for_lead("lead-001")[0]["rotation"] == history
     [due], _ = repos.enrollments.due((T0 + timedelta(minutes=1)).isoformat())
@@ -633,3 +686,42 @@ def test_leads_and_open_tasks_written_before_their_index_are_put_into_it_by_rein
     assert [m.task_id for m in TaskModel.by_open.query("lo-1")] == ["task-1"]  # Today now reads the index
     assert guard.index_ready("leads/by_name") and guard.index_ready("tasks/by_open")
     assert repos.leads.rekey_all() == (2, 0) and repos.tasks.reindex_open() == (0, 0)
+
+
+def test_enrollments_running_in_items_of_their_own_are_due_until_reindex_moves_them_into_plans(aws, capsys):
+    """Upgrade path: a stack from before lead plans holds each live enrollment in its own item,
+    in the enrollments table's due index. Until ``make reindex`` has moved them, the scheduler
+    reads that index after the plans, and any save moves an enrollment into its lead's plan."""
+    from chalicelib import cli
+    from chalicelib.config import settings
+    from chalicelib.services.context import Context
+    from chalicelib.store import guard
+    from chalicelib.store.models import EnrollmentModel
+
+    _before_plans()
+    repos = Context(settings())
+    running = _enrollment("lead-001", 1, T0.isoformat())
+    EnrollmentModel("lead-001", running["enrollment_id"], doc=running, due_shard="due", due_at=T0.isoformat()).save()
+    paused = _enrollment("lead-001", 2, None, status="paused")
+    EnrollmentModel("lead-001", paused["enrollment_id"], doc=paused).save()
+    later = _enrollment("lead-003", 1, T0.isoformat())
+    EnrollmentModel("lead-003", later["enrollment_id"], doc=later, due_shard="due", due_at=T0.isoformat()).save()
+    repos.enrollments.save_all([_enrollment("lead-002", 1, (T0 - timedelta(minutes=5)).isoformat())])
+    now = (T0 + timedelta(minutes=1)).isoformat()
+    page, start = repos.enrollments.due(now, page_size=2)
+    rest, end = repos.enrollments.due(now, page_size=2, start=start)
+    ids = [e["enrollment_id"] for e in page + rest]  # the plans first, then the items (ties in any order)
+    assert ids[0] == "lead-002.e1" and sorted(ids[1:]) == ["lead-001.e1", "lead-003.e1"] and end is None
+    assert repos.enrollments.next_due() == T0 - timedelta(minutes=5)
+    assert [e.get("_home") for e in repos.enrollments.for_lead("lead-001")] == [None, None]
+    [moved] = [e for e in rest if e["lead_id"] == "lead-003"]
+    repos.enrollments.save_all([{**moved, "step": "y"}])  # its next save moves it in
+    assert [(e["step"], e["_home"]) for e in repos.enrollments.for_lead("lead-003")] == [("y", "plan")]
+    assert EnrollmentModel.count("lead-003") == 0
+    assert cli.main(["reindex", "--stage", "local"]) == 0
+    assert "2 still running moved into the plans of 1 leads" in capsys.readouterr().out
+    assert [e["_home"] for e in repos.enrollments.for_lead("lead-001")] == ["plan", "plan"]
+    assert EnrollmentModel.count("lead-001") == 0 and guard.index_ready("leads/by_due")
+    page, end = repos.enrollments.due(now)
+    assert sorted(e["enrollment_id"] for e in page) == ["lead-001.e1", "lead-002.e1", "lead-003.e1"] and end is None
+    assert repos.enrollments.move_into_plans() == (0, 0)
