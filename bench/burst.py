@@ -81,7 +81,7 @@ def _probe_due_paging() -> bool:
     repo.bind(MemoryTouchRepo(), MemoryTimelineRepo(), MemoryTaskRepo())
     at = DUE.isoformat()
     for i in range(3):
-        repo.save_all([{"enrollment_id": f"probe{i}", "lead_id": f"probe{i}", "due_at": at}])
+        repo.save_all([{"enrollment_id": f"probe{i}", "lead_id": f"probe{i}", "status": "active", "due_at": at}])
     first, start = repo.due(at, 1)
     repo.save_all([{**first[0], "due_at": (DUE + timedelta(days=1)).isoformat()}])
     second, _ = repo.due(at, 1, start)

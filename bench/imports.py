@@ -171,7 +171,7 @@ def _run(log, rows: int) -> dict:
             batches += 1
         seconds, cpu_seconds = time.perf_counter() - started, time.process_time() - cpu
         report = json.loads(api.http.get(f"/imports/{import_id}", headers={"Authorization": "Bearer bench-token"}).body)
-    leads = LeadModel.count()
+    leads = sum(1 for _ in LeadModel.scan(LeadModel.doc.exists()))  # records, not the bookkeeping items
     if report["status"] != "done" or report["created"] != leads or \
             report["rows"] != report["created"] + report["duplicates"] + len(report["rejected"]):
         raise RuntimeError(f"the import does not add up: {leads} leads, report "

@@ -366,26 +366,22 @@ class MemoryEnrollmentRepo:
 
     def _stale(self, ws: WriteSet, lead_repo) -> bool:
         """Whether the set was decided on an older plan, bookkeeping or item than what is held."""
-        lead = ws.lead if lead_repo is not None else None
-        contact_changed = lead is not None and lead_repo._parts(lead)[1]
-        if lead is not None:
+        if ws.lead is not None and lead_repo is not None:
             try:
-                lead_repo._check_version(lead)
+                lead_repo._check_version(ws.lead)
             except Conflict:
                 return True
         for lead_id, es in ws.by_lead().items():
             current = self._contacts.get(lead_id) or {}
-            version, ids = current.get("version"), {d["enrollment_id"] for d in _load(current.get("plan") or "[]")}
-            if any(e.get("_home") == PLANNED and e.get("_version") != version for e in es):
-                return True
-            if any(e.get("_version") is None and e["enrollment_id"] in ids for e in es if plan.moves(e)):
-                return True
+            planned = {d["enrollment_id"] for d in _load(current.get("plan") or "[]")}
             for e in es:
-                if plan.moves(e) and contact_changed and lead["lead_id"] == lead_id and \
-                        lead.get("_contact_version") != version:
-                    return True
-                if e.get("_home") == PLANNED and is_live(e):
-                    continue
+                if e.get("_home") == PLANNED:
+                    if e.get("_version") != current.get("version"):
+                        return True
+                    if is_live(e):
+                        continue
+                elif e.get("_version") is None and plan.moves(e) and e["enrollment_id"] in planned:
+                    return True  # new, yet already running
                 held = self._items.get((lead_id, e["enrollment_id"]))
                 expected = e.get("_version") if e.get("_home") != PLANNED else None
                 if (expected is None and held is not None) or (expected is not None and (
