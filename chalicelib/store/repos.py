@@ -518,10 +518,8 @@ def _stored_doc(enrollment: dict) -> dict:
 
 
 def _enrollment_model(enrollment: dict) -> EnrollmentModel:
-    """The item of a finished enrollment (or of a live one written before plans): in no index."""
-    due = enrollment.get("due_at") if not is_live(enrollment) or enrollment.get("_home") != PLANNED else None
-    model = EnrollmentModel(enrollment["lead_id"], enrollment["enrollment_id"], doc=_stored_doc(enrollment),
-                            due_shard=due_shard(enrollment) if due else None, due_at=due)
+    """The item of a finished enrollment: in no index (what runs is in its lead's plan)."""
+    model = EnrollmentModel(enrollment["lead_id"], enrollment["enrollment_id"], doc=_stored_doc(enrollment))
     if enrollment.get("_version") is not None and enrollment.get("_home") != PLANNED:
         model.version = enrollment["_version"]
     return model
@@ -643,12 +641,13 @@ def _actions(ws: WriteSet, lead_repo: "LeadRepo | None", plans: _Plans) -> list[
         groups.setdefault(lead["lead_id"], [])
     for lead_id, es in groups.items():
         updates, expected = [], None
-        if contact_lead is not None and lead_id == lead["lead_id"]:
+        bookkeeping = contact_lead is not None and lead_id == lead["lead_id"]
+        if bookkeeping:
             updates.append(ContactModel.contact.set(contact_lead.contact))
             expected = lead.get("_contact_version")
         if any(plan.moves(e) for e in es):
             version, base = plans.get(lead_id)
-            if (expected is not None or (contact_lead is not None and lead_id == lead["lead_id"])) and expected != version:
+            if bookkeeping and expected != version:  # the bookkeeping was read before the plan moved
                 raise _Stale(lead_id)
             docs = {d["enrollment_id"]: d for d in base}
             if any(e.get("_home") == PLANNED and e.get("_version") != version for e in es) or any(
