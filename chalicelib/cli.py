@@ -13,7 +13,9 @@ the counter existed counts only the leads created since; ``make deploy`` runs it
 not what the lead gives now (the console's name search, ``by_name``) and open tasks without
 their LO on the open-task index (``by_open``, the console's Today), and enrollments still
 running in items of their own, written before each lead's plan held them (store/plan.py: the
-scheduler reads both due indexes until then). ``make deploy`` runs it. It
+scheduler reads both due indexes until then). Plans switch on only at a run 6 minutes or more
+after the first (the previous release's functions write the bookkeeping item whole and would
+erase a plan): run it again after an upgrade. ``make deploy`` runs it. It
 reads the leads and tasks tables once (Scans: an operator's command, never a request path) and
 writes only what is stale, so a second run writes nothing. Until it has run once, the console
 keeps its old ways (Today from the LO's tasks, names among the newest leads), so an upgrade
@@ -35,6 +37,7 @@ import urllib.error
 import urllib.parse
 import urllib.request
 from collections import Counter
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 SHOWN = 50  # rejected rows and warnings printed before "and N more"
@@ -174,21 +177,41 @@ def _team_stack(stage: str):
     return Context(settings())
 
 
-def reindex(stage: str) -> int:
-    from datetime import datetime, timezone
+PLANS_AFTER = timedelta(minutes=6)  # the previous release's functions run at most 5 minutes after a deploy
+PLANS_SETTLE_SECONDS = 2  # a writer that read the switch off just before it turned finishes meanwhile
 
+
+def reindex(stage: str) -> int:
     from .config import settings
 
     ctx = _team_stack(stage)
-    from .store.guard import mark_indexes_ready  # after _team_stack: the tables are the stage's
+    from .store import guard  # after _team_stack: the tables are the stage's
 
+    now = datetime.now(timezone.utc)  # an ops command: the wall clock
+    table = settings().table_prefix
     read, rewritten = ctx.leads.rekey_all()
-    print(f"leads of {settings().table_prefix}: {read} read, {rewritten} re-keyed")
+    print(f"leads of {table}: {read} read, {rewritten} re-keyed")
     read, indexed = ctx.tasks.reindex_open()
-    print(f"open tasks of {settings().table_prefix}: {read} found outside the open index, {indexed} put in it")
-    read, moved = ctx.enrollments.move_into_plans()
-    print(f"enrollments of {settings().table_prefix}: {moved} still running moved into the plans of {read} leads")
-    mark_indexes_ready(datetime.now(timezone.utc))  # readers switch to the indexes now (an ops command: wall clock)
+    print(f"open tasks of {table}: {read} found outside the open index, {indexed} put in it")
+    guard.mark_indexes_ready(now, ("leads/by_name", "tasks/by_open"))  # readers switch to the indexes now
+    if not guard.index_ready(guard.PLANS_ON):
+        # A function of the previous release writes the bookkeeping item whole and would erase a
+        # plan on it: plans switch on only once none of them can still be running.
+        asked = guard.first_asked(guard.PLANS_ON, now)
+        if now - asked < PLANS_AFTER:
+            print(f"lead plans of {table}: switched on by `make reindex` from {asked + PLANS_AFTER:%Y-%m-%d %H:%M} UTC "
+                  "(functions of the previous release may run until then); meanwhile running enrollments keep "
+                  "their own items")
+            return 0
+        guard.mark_indexes_ready(now, (guard.PLANS_ON,))
+        time.sleep(PLANS_SETTLE_SECONDS)
+        print(f"lead plans of {table}: switched on")
+    if not guard.index_ready(guard.PLANS_DRAINED):
+        leads, moved, left = ctx.enrollments.move_into_plans()
+        print(f"enrollments of {table}: {moved} still running moved into the plans of {leads} leads"
+              + (f"; {left} changed meanwhile: run `make reindex` again" if left else ""))
+        if not left:  # the scheduler stops reading the old due index
+            guard.mark_indexes_ready(now, (guard.PLANS_DRAINED,))
     return 0
 
 

@@ -50,7 +50,12 @@ class GuardModel(Model):
 INDEXES = "indexes"
 # Indexes added to tables that live stacks already had: their readers keep the way they had
 # until `make reindex` has put the older items in (a fresh stack's tables are ready at birth).
-LATE_INDEXES = ("leads/by_name", "tasks/by_open", "leads/by_due")
+# Lead plans (store/plan.py) come in two marks: "leads/plans" once writers may put running
+# enrollments into plans (no function of an older release, which writes the bookkeeping item
+# whole, is left to erase one), "leads/by_due" once no running enrollment is left in an item of
+# its own (the scheduler stops reading the old due index).
+PLANS_ON, PLANS_DRAINED = "leads/plans", "leads/by_due"
+LATE_INDEXES = ("leads/by_name", "tasks/by_open", PLANS_ON, PLANS_DRAINED)
 _ready: set[str] = set()  # per process, and only once true: an index never stops being ready
 
 
@@ -69,6 +74,16 @@ def index_ready(name: str) -> bool:
 def mark_indexes_ready(now: datetime, names: tuple[str, ...] = LATE_INDEXES) -> None:
     for name in names:
         GuardModel(INDEXES, name, created_at=now.isoformat()).save()
+
+
+def first_asked(name: str, now: datetime) -> datetime:
+    """When a switch was first asked for (``now`` the first time): what waits out a deploy."""
+    key = f"{name}#asked"
+    try:
+        return datetime.fromisoformat(GuardModel.get(INDEXES, key, consistent_read=True).created_at)
+    except DoesNotExist:
+        GuardModel(INDEXES, key, created_at=now.isoformat()).save()
+        return now
 
 
 class HeldQuoteModel(Model):

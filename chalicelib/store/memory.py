@@ -365,7 +365,9 @@ class MemoryEnrollmentRepo:
             return datetime.fromisoformat(min(firsts)) if firsts else None
 
     def _stale(self, ws: WriteSet, lead_repo) -> bool:
-        """Whether the set was decided on an older plan, bookkeeping or item than what is held."""
+        """Whether the set was decided on an older plan, bookkeeping or item than what is held.
+        As DynamoDB's repository: a plan change is conditioned on the version of the lead as the
+        set read it (its ``lead`` or ``read``, when it carries the plan), else on the current one."""
         if ws.lead is not None and lead_repo is not None:
             try:
                 lead_repo._check_version(ws.lead)
@@ -373,17 +375,21 @@ class MemoryEnrollmentRepo:
                 return True
         for lead_id, es in ws.by_lead().items():
             current = self._contacts.get(lead_id) or {}
-            planned = {d["enrollment_id"] for d in _load(current.get("plan") or "[]")}
+            version = current.get("version")
+            if any(plan.moves(e) for e in es):
+                expected = {e["_version"] for e in es if e.get("_home") == PLANNED}
+                base = next((lead.get("_contact_version") for lead in (ws.lead, ws.read)
+                             if lead and lead.get("lead_id") == lead_id and "_plan" in lead
+                             and expected <= {lead.get("_contact_version")}), version)
+                planned = {d["enrollment_id"] for d in _load(current.get("plan") or "[]")}
+                if base != version or expected - {version} or any(
+                        e.get("_version") is None and e["enrollment_id"] in planned for e in es):
+                    return True
             for e in es:
-                if e.get("_home") == PLANNED:
-                    if e.get("_version") != current.get("version"):
-                        return True
-                    if is_live(e):
-                        continue
-                elif e.get("_version") is None and plan.moves(e) and e["enrollment_id"] in planned:
-                    return True  # new, yet already running
+                if e.get("_home") == PLANNED or is_live(e):
+                    continue  # the plan's version guards it
                 held = self._items.get((lead_id, e["enrollment_id"]))
-                expected = e.get("_version") if e.get("_home") != PLANNED else None
+                expected = e.get("_version")
                 if (expected is None and held is not None) or (expected is not None and (
                         held is None or held["version"] != expected)):
                     return True
@@ -417,8 +423,8 @@ class MemoryEnrollmentRepo:
                 self._write_plan(lead_id, es, bump=lead_id != written)
             for e in es:
                 key = (lead_id, e["enrollment_id"])
-                if not is_live(e):
-                    current = self._items.get(key)
+                if not is_live(e):  # out of the plan: its item replaced whatever it held (version 1)
+                    current = None if e.get("_home") == PLANNED else self._items.get(key)
                     self._items[key] = {"doc": _dump(_stored(e)), "version": (current["version"] + 1) if current else 1}
                 else:
                     self._items.pop(key, None)
@@ -460,8 +466,8 @@ class MemoryEnrollmentRepo:
                     self._apply(ws, lead_repo, *self._others)
         return failed
 
-    def move_into_plans(self) -> tuple[int, int]:
-        return 0, 0  # held in memory, no enrollment was ever written outside its lead's plan
+    def move_into_plans(self, passes: int = 3) -> tuple[int, int, int]:
+        return 0, 0, 0  # held in memory, no enrollment was ever written outside its lead's plan
 
 
 class MemoryTouchRepo:

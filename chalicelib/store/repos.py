@@ -507,7 +507,6 @@ ROTATION_KEPT = "rotation_kept"  # on the enrollment: its history is in the item
 
 _NOT_IN_DOC = ("_version", "_rotation", "_home", "rotation", "market")  # sequences.engine.TRANSIENT; a test holds them equal
 PLANNED = plan.HOME
-PLANS_INDEX = "leads/by_due"  # ready once no live enrollment is left in an item of its own (cli reindex)
 
 
 def _stored_doc(enrollment: dict) -> dict:
@@ -518,8 +517,11 @@ def _stored_doc(enrollment: dict) -> dict:
 
 
 def _enrollment_model(enrollment: dict) -> EnrollmentModel:
-    """The item of a finished enrollment: in no index (what runs is in its lead's plan)."""
-    model = EnrollmentModel(enrollment["lead_id"], enrollment["enrollment_id"], doc=_stored_doc(enrollment))
+    """The item of a finished enrollment, in no index; or, before a stack switches plans on, of a
+    running one, in the enrollments table's due index."""
+    due = enrollment.get("due_at") if is_live(enrollment) else None
+    model = EnrollmentModel(enrollment["lead_id"], enrollment["enrollment_id"], doc=_stored_doc(enrollment),
+                            due_shard=due_shard(enrollment) if due else None, due_at=due)
     if enrollment.get("_version") is not None and enrollment.get("_home") != PLANNED:
         model.version = enrollment["_version"]
     return model
@@ -577,10 +579,21 @@ def _write_rotations(models: list[RotationModel]) -> None:
         logger.exception("library history not written", extra={"enrollments": [m.enrollment_id for m in models]})
 
 
-def _plans_ready() -> bool:
-    from .guard import index_ready  # imported on first use: not every Lambda reads the due index
+def _plans(mark: str) -> bool:
+    from . import guard  # imported on first use: not every Lambda reads the due index
 
-    return index_ready(PLANS_INDEX)
+    return guard.index_ready(getattr(guard, mark))
+
+
+def _plans_on() -> bool:
+    """Whether running enrollments go into their leads' plans (a fresh stack: always; an upgraded
+    one once ``cli reindex`` has seen the last function of the older release gone)."""
+    return _plans("PLANS_ON")
+
+
+def _plans_drained() -> bool:
+    """Whether no running enrollment is left in an item of its own (the old due index is empty)."""
+    return _plans("PLANS_DRAINED")
 
 
 class _Stale(Exception):
@@ -591,12 +604,13 @@ class _Plans:
     """Each lead's plan as the write sets were decided on: (version, docs), from the lead dicts
     they carry when those were read with it, else read (consistently) in one BatchGetItem."""
 
-    def __init__(self, sets: list[WriteSet]):
+    def __init__(self, sets: list[WriteSet], on: bool):
+        self.on = on  # running enrollments go into plans (``_plans_on``)
         self._base: dict[str, tuple[int | None, list[dict]]] = {}
         wanted = set()
         for ws in sets:
             for lead_id, es in ws.by_lead().items():
-                if not any(plan.moves(e) for e in es):
+                if not any(self.holds(e) for e in es):
                     continue
                 expected = {e["_version"] for e in es if e.get("_home") == PLANNED}
                 for lead in (ws.lead, ws.read):
@@ -617,6 +631,11 @@ class _Plans:
 
     def get(self, lead_id: str) -> tuple[int | None, list[dict]]:
         return self._base.get(lead_id, (None, []))
+
+    def holds(self, e: dict) -> bool:
+        """Whether saving this enrollment changes its lead's plan: it ran from there, or it runs
+        and plans are on."""
+        return e.get("_home") == PLANNED or (self.on and is_live(e))
 
 
 def _actions(ws: WriteSet, lead_repo: "LeadRepo | None", plans: _Plans) -> list[tuple]:
@@ -645,7 +664,7 @@ def _actions(ws: WriteSet, lead_repo: "LeadRepo | None", plans: _Plans) -> list[
         if bookkeeping:
             updates.append(ContactModel.contact.set(contact_lead.contact))
             expected = lead.get("_contact_version")
-        if any(plan.moves(e) for e in es):
+        if any(plans.holds(e) for e in es):
             version, base = plans.get(lead_id)
             if bookkeeping and expected != version:  # the bookkeeping was read before the plan moved
                 raise _Stale(lead_id)
@@ -655,7 +674,7 @@ def _actions(ws: WriteSet, lead_repo: "LeadRepo | None", plans: _Plans) -> list[
                 raise _Stale(lead_id)
             expected = version
             for e in es:
-                if is_live(e):
+                if is_live(e) and plans.holds(e):
                     docs[e["enrollment_id"]] = {**_stored_doc(e), "lead_id": lead_id}
                 else:
                     docs.pop(e["enrollment_id"], None)
@@ -670,7 +689,11 @@ def _actions(ws: WriteSet, lead_repo: "LeadRepo | None", plans: _Plans) -> list[
                 model.version = expected
             out.append(("update", model, updates))
         for e in es:
-            if not is_live(e):
+            if e.get("_home") == PLANNED and not is_live(e):
+                # out of the plan into an item of its own; the plan's version is the guard (an item
+                # left under the same id, by an event processed again long after, is replaced)
+                out.append(("replace", _enrollment_model(e), None))
+            elif not plans.holds(e):  # finished, or running before plans are on: its own item
                 out.append(("save", _enrollment_model(e), None))
             elif e.get("_home") != PLANNED and e.get("_version") is not None:  # written before plans: moves in
                 gone = EnrollmentModel(lead_id, e["enrollment_id"])
@@ -727,7 +750,7 @@ class EnrollmentRepo:
         rotations = _rotations_for([(lead_id, d) for lead_id, _, d in found])
         out = [_enrollment_dict(d, version, rotations.get(d["enrollment_id"]), PLANNED) for _, version, d in found]
         nxt, read = result.last_evaluated_key, len(models)
-        if nxt is None and not _plans_ready():  # the plans are read: on to what is left in items
+        if nxt is None and not _plans_drained():  # the plans are read: on to what is left in items
             if read >= page_size:
                 return out, {LEGACY: None}
             more, nxt = self._legacy_due(now_iso, shard, page_size - read, None)
@@ -748,7 +771,7 @@ class EnrollmentRepo:
         """The earliest due time in the index (the local clock stops there)."""
         times = [datetime.fromisoformat(m.due_at) for shard in (URGENT_SHARD, DUE_SHARD)
                  for m in ContactModel.by_due.query(shard, limit=1, scan_index_forward=True)]
-        if not _plans_ready():
+        if not _plans_drained():
             times += [datetime.fromisoformat(m.due_at) for shard in (URGENT_SHARD, DUE_SHARD)
                       for m in EnrollmentModel.due.query(shard, limit=1, scan_index_forward=True)]
         return min(times) if times else None
@@ -767,7 +790,7 @@ class EnrollmentRepo:
         if ws.size(lead_repo) == 0:
             return
         try:
-            actions = _actions(ws, lead_repo, _Plans([ws]))
+            actions = _actions(ws, lead_repo, _Plans([ws], _plans_on()))
         except _Stale as exc:
             raise Conflict(str(exc)) from None
         if not actions:
@@ -787,7 +810,7 @@ class EnrollmentRepo:
         resubmitted; returns the indexes of the dropped sets (the scheduler retries them next
         minute). Each lead's writes stay all-or-nothing."""
         failed: set[int] = set()
-        plans = _Plans([ws for ws in sets if ws.size(lead_repo)])
+        plans = _Plans([ws for ws in sets if ws.size(lead_repo)], _plans_on())
         actions: dict[int, list] = {}
         for i, ws in enumerate(sets):
             if not ws.size(lead_repo):
@@ -796,7 +819,8 @@ class EnrollmentRepo:
                 actions[i] = _actions(ws, lead_repo, plans)
             except _Stale:
                 failed.add(i)
-        for chunk in _transactions([i for i in actions if actions[i]], lambda i: len(actions[i]), max_actions):
+        for chunk in _transactions([i for i in actions if actions[i]], lambda i: len(actions[i]), max_actions,
+                                   keys=lambda i: list(sets[i].by_lead()) + [(sets[i].lead or {}).get("lead_id")]):
             remaining = chunk
             for _ in range(4):
                 if not remaining:
@@ -819,51 +843,61 @@ class EnrollmentRepo:
         _write_rotations(_rotations_changed([e for i, ws in enumerate(sets) if i not in failed for e in ws.enrollments]))
         return failed
 
-    def move_into_plans(self) -> tuple[int, int]:
-        """Move every live enrollment still in an item of its own (written before plans) into its
-        lead's plan; returns (leads read, enrollments moved). A Scan, for ``cli reindex``; a lead
-        that changed meanwhile is read again."""
-        leads: set[str] = set()
-        for m in EnrollmentModel.scan(filter_condition=EnrollmentModel.doc.exists()):
-            if not m.enrollment_id.endswith(ROTATION_SUFFIX) and is_live(m.doc):
-                leads.add(m.lead_id)
-        moved = 0
-        for lead_id in sorted(leads):
-            for _ in range(5):
-                stray = [e for e in self.for_lead(lead_id) if is_live(e) and e.get("_home") != PLANNED]
-                try:
-                    self.save_all(stray)
-                except Conflict:
-                    continue
-                moved += len(stray)
-                break
-        return len(leads), moved
+    def move_into_plans(self, passes: int = 3) -> tuple[int, int, int]:
+        """Move every running enrollment still in an item of its own (written before plans) into
+        its lead's plan; returns (leads, enrollments moved, enrollments left). Scans, for ``cli
+        reindex``: a lead that keeps changing is read again, and a pass that moved anything is
+        followed by another, so "left" is what the last Scan still found."""
+        moved, leads_seen = 0, set()
+        for _ in range(passes):
+            stray = self._strays()
+            if not stray:
+                return len(leads_seen), moved, 0
+            leads_seen |= stray
+            for lead_id in sorted(stray):
+                for _ in range(5):
+                    running = [e for e in self.for_lead(lead_id) if is_live(e) and e.get("_home") != PLANNED]
+                    try:
+                        self.save_all(running)
+                    except Conflict:
+                        continue
+                    moved += len(running)
+                    break
+        left = self._strays()
+        return len(leads_seen), moved, len(left)
+
+    @staticmethod
+    def _strays() -> set[str]:
+        return {m.lead_id for m in EnrollmentModel.scan(filter_condition=EnrollmentModel.doc.exists())
+                if not m.enrollment_id.endswith(ROTATION_SUFFIX) and is_live(m.doc)}
 
 
 LEGACY = "items"  # a due cursor's key while it reads live enrollments still in items of their own
 
 
-def _transactions(items: list, size, max_actions: int = 100) -> list[list]:
+def _transactions(items: list, size, max_actions: int = 100, keys=None) -> list[list]:
     """``items`` in order, grouped so each group's ``size`` adds up to at most ``max_actions``
-    (TransactWriteItems takes 100 actions); an item larger than that goes alone."""
-    groups, current, used = [], [], 0
+    (TransactWriteItems takes 100 actions); an item larger than that goes alone. With ``keys``,
+    items sharing a key go to different groups (a transaction may not write one item twice)."""
+    groups, current, used, taken = [], [], 0, set()
     for item in items:
-        n = size(item)
-        if current and used + n > max_actions:
+        n, mine = size(item), set(keys(item)) if keys else set()
+        if current and (used + n > max_actions or mine & taken):
             groups.append(current)
-            current, used = [], 0
+            current, used, taken = [], 0, set()
         current.append(item)
         used += n
+        taken |= mine
     return groups + ([current] if current else [])
 
 
-_SENT_ORDER = ("delete", "save", "update")  # PynamoDB sends a transaction's deletes, then puts, then updates
+_SENT_ORDER = (("delete",), ("save",), ("update", "replace"))  # PynamoDB: deletes, then puts, then updates
 
 
 def _owners(actions: dict[int, list[tuple]]) -> list[int]:
     """Which write set each action of a transaction belongs to, in the order the request lists
     them (a cancellation's reasons come in that order)."""
-    return [i for kind in _SENT_ORDER for i, listed in actions.items() for k, _, _ in listed if k == kind]
+    return [i for kinds in _SENT_ORDER for i, listed in actions.items() for k, _, _ in listed if k in kinds]
 
 
 def _apply(tx, actions: list[tuple]) -> None:
@@ -871,6 +905,9 @@ def _apply(tx, actions: list[tuple]) -> None:
     for kind, model, arg in actions:
         if kind == "update":
             tx.update(model, actions=list(arg))  # a copy: PynamoDB appends the version to it
+        elif kind == "replace":  # the whole item, whatever version it had
+            tx.update(model, actions=[EnrollmentModel.doc.set(model.doc), EnrollmentModel.due_shard.remove(),
+                                      EnrollmentModel.due_at.remove()], add_version_condition=False)
         elif kind == "delete":
             tx.delete(model)
         else:

@@ -600,8 +600,9 @@ def _before_plans() -> None:
     own, so the scheduler reads their index too until ``make reindex`` has moved them."""
     from chalicelib.store import guard
 
-    guard.GuardModel(guard.INDEXES, "leads/by_due").delete()
-    guard._ready.discard("leads/by_due")
+    for name in (guard.PLANS_ON, guard.PLANS_DRAINED):
+        guard.GuardModel(guard.INDEXES, name).delete()
+        guard._ready.discard(name)
 
 
 def test_a_history_stored_inside_an_older_enrollment_moves_beside_it_on_its_next_save(aws):
@@ -688,10 +689,13 @@ def test_leads_and_open_tasks_written_before_their_index_are_put_into_it_by_rein
     assert repos.leads.rekey_all() == (2, 0) and repos.tasks.reindex_open() == (0, 0)
 
 
-def test_enrollments_running_in_items_of_their_own_are_due_until_reindex_moves_them_into_plans(aws, capsys):
-    """Upgrade path: a stack from before lead plans holds each live enrollment in its own item,
-    in the enrollments table's due index. Until ``make reindex`` has moved them, the scheduler
-    reads that index after the plans, and any save moves an enrollment into its lead's plan."""
+def test_enrollments_running_in_items_of_their_own_are_due_until_reindex_moves_them_into_plans(aws, capsys,
+                                                                                                monkeypatch):
+    """Upgrade path: a stack from before lead plans holds each running enrollment in its own item,
+    in the enrollments table's due index. Until ``make reindex`` switches plans on (at a run 6
+    minutes after the first, when no function of the older release, which writes the bookkeeping
+    item whole, can still run), enrollments keep their items and bookkeeping writes leave any plan
+    alone; then it moves them, and the scheduler reads the old index until none is left."""
     from chalicelib import cli
     from chalicelib.config import settings
     from chalicelib.services.context import Context
@@ -699,29 +703,65 @@ def test_enrollments_running_in_items_of_their_own_are_due_until_reindex_moves_t
     from chalicelib.store.models import EnrollmentModel
 
     _before_plans()
+    monkeypatch.setattr(cli, "PLANS_SETTLE_SECONDS", 0)
     repos = Context(settings())
     running = _enrollment("lead-001", 1, T0.isoformat())
     EnrollmentModel("lead-001", running["enrollment_id"], doc=running, due_shard="due", due_at=T0.isoformat()).save()
     paused = _enrollment("lead-001", 2, None, status="paused")
     EnrollmentModel("lead-001", paused["enrollment_id"], doc=paused).save()
-    later = _enrollment("lead-003", 1, T0.isoformat())
-    EnrollmentModel("lead-003", later["enrollment_id"], doc=later, due_shard="due", due_at=T0.isoformat()).save()
-    repos.enrollments.save_all([_enrollment("lead-002", 1, (T0 - timedelta(minutes=5)).isoformat())])
+    repos.enrollments.save_all([_enrollment("lead-002", 1, (T0 - timedelta(minutes=5)).isoformat())])  # switch off
     now = (T0 + timedelta(minutes=1)).isoformat()
-    page, start = repos.enrollments.due(now, page_size=2)
-    rest, end = repos.enrollments.due(now, page_size=2, start=start)
-    ids = [e["enrollment_id"] for e in page + rest]  # the plans first, then the items (ties in any order)
-    assert ids[0] == "lead-002.e1" and sorted(ids[1:]) == ["lead-001.e1", "lead-003.e1"] and end is None
-    assert repos.enrollments.next_due() == T0 - timedelta(minutes=5)
-    assert [e.get("_home") for e in repos.enrollments.for_lead("lead-001")] == [None, None]
-    [moved] = [e for e in rest if e["lead_id"] == "lead-003"]
-    repos.enrollments.save_all([{**moved, "step": "y"}])  # its next save moves it in
-    assert [(e["step"], e["_home"]) for e in repos.enrollments.for_lead("lead-003")] == [("y", "plan")]
-    assert EnrollmentModel.count("lead-003") == 0
+    [first], start = repos.enrollments.due(now, page_size=1)
+    rest, end = repos.enrollments.due(now, page_size=5, start=start)
+    assert first["enrollment_id"] == "lead-002.e1" and [e["enrollment_id"] for e in rest] == ["lead-001.e1"]
+    assert end is None and repos.enrollments.next_due() == T0 - timedelta(minutes=5)
+    repos.enrollments.save_all([{**first, "step": "y"}])  # still its own item while the switch is off
+    assert [(e["step"], e.get("_home")) for e in repos.enrollments.for_lead("lead-002")] == [("y", None)]
+
+    assert cli.main(["reindex", "--stage", "local"]) == 0  # right after the deploy: asked, not yet on
+    assert "switched on by `make reindex` from" in capsys.readouterr().out and not repos.enrollments.for_lead(
+        "lead-001")[0].get("_home")
+    monkeypatch.setattr(cli, "PLANS_AFTER", timedelta(0))  # as if run again 6 minutes later
     assert cli.main(["reindex", "--stage", "local"]) == 0
-    assert "2 still running moved into the plans of 1 leads" in capsys.readouterr().out
+    out = capsys.readouterr().out
+    assert "switched on" in out and "3 still running moved into the plans of 2 leads" in out
     assert [e["_home"] for e in repos.enrollments.for_lead("lead-001")] == ["plan", "plan"]
-    assert EnrollmentModel.count("lead-001") == 0 and guard.index_ready("leads/by_due")
+    assert EnrollmentModel.count("lead-001") == 0 and guard.index_ready(guard.PLANS_DRAINED)
     page, end = repos.enrollments.due(now)
-    assert sorted(e["enrollment_id"] for e in page) == ["lead-001.e1", "lead-002.e1", "lead-003.e1"] and end is None
-    assert repos.enrollments.move_into_plans() == (0, 0)
+    assert sorted(e["enrollment_id"] for e in page) == ["lead-001.e1", "lead-002.e1"] and end is None
+    assert repos.enrollments.move_into_plans() == (0, 0, 0)
+    lead = repos.leads.create(_lead(3))  # a bookkeeping write is an update: the plan beside it stays
+    repos.enrollments.save_all([_enrollment("lead-003", 1, now)])
+    repos.leads.save({**repos.leads.get("lead-003"), "last_contact_at": now})
+    assert [e["enrollment_id"] for e in repos.enrollments.for_lead("lead-003")] == ["lead-003.e1"] and lead
+
+
+def test_an_enrollment_leaving_its_plan_replaces_an_item_left_under_its_id(repos):
+    """An event processed again long after (its id beyond the lead's recent ones) makes an
+    enrollment whose id an earlier, finished one still holds: it runs, and when it finishes its
+    item replaces the old one instead of failing on it for good."""
+    repos.enrollments.save_all([_enrollment("lead-001", 1, None, status="completed")])
+    repos.enrollments.save_all([_enrollment("lead-001", 1, T0.isoformat())])
+    [again] = [e for e in repos.enrollments.for_lead("lead-001") if e.get("_home") == "plan"]
+    repos.enrollments.save_all([{**again, "status": "exited", "due_at": None}])
+    assert [(e["status"], e["_version"]) for e in repos.enrollments.for_lead("lead-001")] == [("exited", 1)]
+
+
+def test_a_new_enrollment_saved_with_the_lead_as_read_conflicts_when_another_came_first(repos):
+    """The plan a set is written into is the one its lead was read with: a writer that read the
+    lead before someone else enrolled it does not add a second enrollment beside theirs."""
+    lead = repos.leads.create(_lead(1))
+    repos.enrollments.save_all([_enrollment("lead-001", 1, T0.isoformat())])  # someone else, first
+    with pytest.raises(Conflict):
+        repos.enrollments.save_all([_enrollment("lead-001", 2, T0.isoformat())], {**lead, "stage": "x"}, repos.leads)
+    assert [e["enrollment_id"] for e in repos.enrollments.for_lead("lead-001")] == ["lead-001.e1"]
+
+
+def test_two_write_sets_of_one_lead_in_one_go_are_written_one_after_the_other(repos):
+    """Both go to the lead's one bookkeeping item, which a transaction may not write twice: the
+    first is written, the second (decided on what the first changed) is dropped for a retry."""
+    lead = repos.leads.create(_lead(1))
+    sets = [WriteSet([_enrollment("lead-001", n, T0.isoformat())], {**lead, "last_touch_at": T0.isoformat()})
+            for n in (1, 2)]
+    assert repos.enrollments.save_many(sets, repos.leads) == {1}
+    assert [e["enrollment_id"] for e in repos.enrollments.for_lead("lead-001")] == ["lead-001.e1"]
