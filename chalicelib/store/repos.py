@@ -820,7 +820,7 @@ class EnrollmentRepo:
             except _Stale:
                 failed.add(i)
         for chunk in _transactions([i for i in actions if actions[i]], lambda i: len(actions[i]), max_actions,
-                                   keys=lambda i: list(sets[i].by_lead()) + [(sets[i].lead or {}).get("lead_id")]):
+                                   keys=lambda i: _leads_of(sets[i])):
             remaining = chunk
             for _ in range(4):
                 if not remaining:
@@ -889,6 +889,11 @@ def _transactions(items: list, size, max_actions: int = 100, keys=None) -> list[
         used += n
         taken |= mine
     return groups + ([current] if current else [])
+
+
+def _leads_of(ws: WriteSet) -> set[str]:
+    """The leads whose bookkeeping item a write set may write."""
+    return set(ws.by_lead()) | ({ws.lead["lead_id"]} if ws.lead else set())
 
 
 _SENT_ORDER = (("delete",), ("save",), ("update", "replace"))  # PynamoDB: deletes, then puts, then updates

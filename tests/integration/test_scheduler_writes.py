@@ -30,3 +30,16 @@ def test_sets_are_split_across_transactions_without_splitting_a_lead(api, auth, 
             for i in ids]
     assert ctx.enrollments.save_many(sets, ctx.leads, max_actions=4) == set()
     assert all(ctx.leads.get(i)["marker"] == 2 for i in ids)
+
+
+def test_leads_whose_bookkeeping_did_not_change_share_one_transaction(ctx, monkeypatch):
+    """A lead's sets never share a transaction (they would write its bookkeeping item twice), but
+    sets of different leads do, whether or not their bookkeeping changed (an LO task's does not)."""
+    from pynamodb.transactions import TransactWrite
+
+    commits = []
+    real = TransactWrite._commit
+    monkeypatch.setattr(TransactWrite, "_commit", lambda self: commits.append(1) or real(self))
+    sets = [WriteSet([{"enrollment_id": f"t{i}.e1", "lead_id": f"t{i}", "sequence": "lead_nurture",
+                       "status": "active", "due_at": "2026-01-01T00:00:00+00:00"}]) for i in range(5)]
+    assert ctx.enrollments.save_many(sets, ctx.leads) == set() and len(commits) == 1
