@@ -20,7 +20,7 @@ from ..domain.lead import email_key
 from .errors import Conflict, Duplicate
 from . import plan
 from .repos import (DUE_SHARD, INDEX_KEYS, PLANNED, RETRYABLE, URGENT_SHARD, _decode_cursor, _encode_cursor, _history,
-                    _identities, _touch_doc, due_shard, index_keys, is_live, timeline_key)
+                    _identities, _touch_doc, index_keys, is_live, timeline_key)
 from .split import changes, digest, merged, split_lead
 from .writeset import WriteSet
 
