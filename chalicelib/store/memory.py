@@ -19,8 +19,9 @@ from datetime import datetime, timedelta
 from ..domain.lead import email_key
 from .errors import Conflict, Duplicate
 from . import plan
-from .repos import (DUE_SHARD, INDEX_KEYS, PLANNED, RETRYABLE, URGENT_SHARD, _decode_cursor, _encode_cursor, _history,
-                    _identities, _touch_doc, index_keys, is_live, timeline_key)
+from .plan import DUE_SHARD, HOME, URGENT_SHARD, from_plan, is_live
+from .repos import (INDEX_KEYS, RETRYABLE, _decode_cursor, _encode_cursor, _history, _identities, _touch_doc, index_keys,
+                    timeline_key)
 from .split import changes, digest, merged, split_lead
 from .writeset import WriteSet
 
@@ -334,13 +335,13 @@ class MemoryEnrollmentRepo:
         contact = self._contacts.get(lead_id)
         if not contact or not contact.get("plan"):
             return []
-        return [{**d, "_version": contact["version"], "_home": PLANNED} for d in _load(contact["plan"])]
+        return [{**d, "_version": contact["version"], "_home": HOME} for d in _load(contact["plan"])]
 
     def for_lead(self, lead_id: str, lead: dict | None = None) -> list[dict]:
         with _lock:
             planned = self._planned(lead_id)
             if lead is not None and "_plan" in lead:  # as read with the lead
-                planned = [{**d, "_version": lead.get("_contact_version"), "_home": PLANNED} for d in lead["_plan"]]
+                planned = [{**d, "_version": lead.get("_contact_version"), "_home": HOME} for d in lead["_plan"]]
             items = [self._dict(self._items[k]) for k in self._items if k[0] == lead_id]
             return sorted(planned + items, key=lambda e: e["enrollment_id"])
 
@@ -377,16 +378,14 @@ class MemoryEnrollmentRepo:
             current = self._contacts.get(lead_id) or {}
             version = current.get("version")
             if any(plan.moves(e) for e in es):
-                expected = {e["_version"] for e in es if e.get("_home") == PLANNED}
-                base = next((lead.get("_contact_version") for lead in (ws.lead, ws.read)
-                             if lead and lead.get("lead_id") == lead_id and "_plan" in lead
-                             and expected <= {lead.get("_contact_version")}), version)
+                read = ws.as_read(lead_id, es)
+                base = read.get("_contact_version") if read is not None else version
                 planned = {d["enrollment_id"] for d in _load(current.get("plan") or "[]")}
-                if base != version or expected - {version} or any(
+                if base != version or any(from_plan(e) and e["_version"] != version for e in es) or any(
                         e.get("_version") is None and e["enrollment_id"] in planned for e in es):
                     return True
             for e in es:
-                if e.get("_home") == PLANNED or is_live(e):
+                if from_plan(e) or is_live(e):
                     continue  # the plan's version guards it
                 held = self._items.get((lead_id, e["enrollment_id"]))
                 expected = e.get("_version")
@@ -424,7 +423,7 @@ class MemoryEnrollmentRepo:
             for e in es:
                 key = (lead_id, e["enrollment_id"])
                 if not is_live(e):  # out of the plan: its item replaced whatever it held (version 1)
-                    current = None if e.get("_home") == PLANNED else self._items.get(key)
+                    current = None if from_plan(e) else self._items.get(key)
                     self._items[key] = {"doc": _dump(_stored(e)), "version": (current["version"] + 1) if current else 1}
                 else:
                     self._items.pop(key, None)

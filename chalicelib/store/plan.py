@@ -26,9 +26,14 @@ def is_live(enrollment: dict) -> bool:
     return enrollment.get("status") in LIVE
 
 
+def from_plan(enrollment: dict) -> bool:
+    """Whether the enrollment was read from its lead's plan (its version is the plan's)."""
+    return enrollment.get("_home") == HOME
+
+
 def moves(enrollment: dict) -> bool:
     """Whether saving this enrollment changes its lead's plan: it runs, or it ran from there."""
-    return is_live(enrollment) or enrollment.get("_home") == HOME
+    return is_live(enrollment) or from_plan(enrollment)
 
 
 def due_shard(enrollment: dict) -> str | None:

@@ -17,7 +17,7 @@ from ..domain.sweeps import sweep_keys
 from .errors import Conflict, Duplicate  # noqa: F401  (raised here, re-exported)
 from . import plan
 from .history import pack as pack_history, unpack as unpack_history
-from .plan import DUE_SHARD, URGENT_SHARD, due_shard, is_live  # noqa: F401  (re-exported)
+from .plan import DUE_SHARD, URGENT_SHARD, due_shard, is_live
 from .writeset import WriteSet  # noqa: F401  (re-exported: the scheduler builds them)
 from .models import (ContactModel, EnrollmentModel, IdentityModel, LeadModel, RateModel, RotationModel, StatModel,
                      TaskModel, TimelineModel, TouchModel)
@@ -506,7 +506,6 @@ ROTATION_KEPT = "rotation_kept"  # on the enrollment: its history is in the item
 
 
 _NOT_IN_DOC = ("_version", "_rotation", "_home", "rotation", "market")  # sequences.engine.TRANSIENT; a test holds them equal
-PLANNED = plan.HOME
 
 
 def _stored_doc(enrollment: dict) -> dict:
@@ -522,7 +521,7 @@ def _enrollment_model(enrollment: dict) -> EnrollmentModel:
     due = enrollment.get("due_at") if is_live(enrollment) else None
     model = EnrollmentModel(enrollment["lead_id"], enrollment["enrollment_id"], doc=_stored_doc(enrollment),
                             due_shard=due_shard(enrollment) if due else None, due_at=due)
-    if enrollment.get("_version") is not None and enrollment.get("_home") != PLANNED:
+    if enrollment.get("_version") is not None and not plan.from_plan(enrollment):
         model.version = enrollment["_version"]
     return model
 
@@ -539,8 +538,8 @@ def _enrollment_dict(doc: dict, version: int | None, rotation: list | None = Non
     return out
 
 
-def _planned(lead_id: str, version: int | None, docs: list[dict], rotations: dict) -> list[dict]:
-    return [_enrollment_dict(d, version, rotations.get(d["enrollment_id"]), PLANNED) for d in docs]
+def _planned(version: int | None, docs: list[dict], rotations: dict) -> list[dict]:
+    return [_enrollment_dict(d, version, rotations.get(d["enrollment_id"]), plan.HOME) for d in docs]
 
 
 def _rotations_for(docs: list[tuple[str, dict]]) -> dict[str, list]:
@@ -579,21 +578,19 @@ def _write_rotations(models: list[RotationModel]) -> None:
         logger.exception("library history not written", extra={"enrollments": [m.enrollment_id for m in models]})
 
 
-def _plans(mark: str) -> bool:
-    from . import guard  # imported on first use: not every Lambda reads the due index
-
-    return guard.index_ready(getattr(guard, mark))
-
-
 def _plans_on() -> bool:
     """Whether running enrollments go into their leads' plans (a fresh stack: always; an upgraded
     one once ``cli reindex`` has seen the last function of the older release gone)."""
-    return _plans("PLANS_ON")
+    from .guard import PLANS_ON, index_ready  # imported on first use: not every Lambda writes enrollments
+
+    return index_ready(PLANS_ON)
 
 
 def _plans_drained() -> bool:
     """Whether no running enrollment is left in an item of its own (the old due index is empty)."""
-    return _plans("PLANS_DRAINED")
+    from .guard import PLANS_DRAINED, index_ready
+
+    return index_ready(PLANS_DRAINED)
 
 
 class _Stale(Exception):
@@ -612,12 +609,9 @@ class _Plans:
             for lead_id, es in ws.by_lead().items():
                 if not any(self.holds(e) for e in es):
                     continue
-                expected = {e["_version"] for e in es if e.get("_home") == PLANNED}
-                for lead in (ws.lead, ws.read):
-                    if lead and lead.get("lead_id") == lead_id and "_plan" in lead and \
-                            expected <= {lead.get("_contact_version")}:
-                        self._base.setdefault(lead_id, (lead.get("_contact_version"), lead["_plan"]))
-                        break
+                lead = ws.as_read(lead_id, es)
+                if lead is not None:
+                    self._base.setdefault(lead_id, (lead.get("_contact_version"), lead["_plan"]))
                 else:
                     wanted.add(lead_id)
         wanted -= set(self._base)
@@ -635,7 +629,7 @@ class _Plans:
     def holds(self, e: dict) -> bool:
         """Whether saving this enrollment changes its lead's plan: it ran from there, or it runs
         and plans are on."""
-        return e.get("_home") == PLANNED or (self.on and is_live(e))
+        return plan.from_plan(e) or (self.on and is_live(e))
 
 
 def _actions(ws: WriteSet, lead_repo: "LeadRepo | None", plans: _Plans) -> list[tuple]:
@@ -669,7 +663,7 @@ def _actions(ws: WriteSet, lead_repo: "LeadRepo | None", plans: _Plans) -> list[
             if bookkeeping and expected != version:  # the bookkeeping was read before the plan moved
                 raise _Stale(lead_id)
             docs = {d["enrollment_id"]: d for d in base}
-            if any(e.get("_home") == PLANNED and e.get("_version") != version for e in es) or any(
+            if any(plan.from_plan(e) and e.get("_version") != version for e in es) or any(
                     e.get("_version") is None and e["enrollment_id"] in docs for e in es):  # new, yet there
                 raise _Stale(lead_id)
             expected = version
@@ -689,13 +683,13 @@ def _actions(ws: WriteSet, lead_repo: "LeadRepo | None", plans: _Plans) -> list[
                 model.version = expected
             out.append(("update", model, updates))
         for e in es:
-            if e.get("_home") == PLANNED and not is_live(e):
+            if plan.from_plan(e) and not is_live(e):
                 # out of the plan into an item of its own; the plan's version is the guard (an item
                 # left under the same id, by an event processed again long after, is replaced)
                 out.append(("replace", _enrollment_model(e), None))
             elif not plans.holds(e):  # finished, or running before plans are on: its own item
                 out.append(("save", _enrollment_model(e), None))
-            elif e.get("_home") != PLANNED and e.get("_version") is not None:  # written before plans: moves in
+            elif not plan.from_plan(e) and e.get("_version") is not None:  # written before plans: moves in
                 gone = EnrollmentModel(lead_id, e["enrollment_id"])
                 gone.version = e["_version"]
                 out.append(("delete", gone, None))
@@ -726,7 +720,7 @@ class EnrollmentRepo:
                 version, docs = contact.version, plan.unpack(contact.plan, lead_id)
             except DoesNotExist:
                 version, docs = None, []
-        planned = _planned(lead_id, version, docs, rotations)
+        planned = _planned(version, docs, rotations)
         ids = {e["enrollment_id"] for e in planned}
         items = [_enrollment_dict(m.doc, m.version, rotations.get(m.enrollment_id)) for m in models
                  if not m.enrollment_id.endswith(ROTATION_SUFFIX) and m.enrollment_id not in ids]
@@ -748,7 +742,7 @@ class EnrollmentRepo:
             lead_id = m.lead_id[:-len(CONTACT_SUFFIX)]
             found += [(lead_id, m.version, d) for d in plan.due_by(plan.unpack(m.plan, lead_id), now_iso)]
         rotations = _rotations_for([(lead_id, d) for lead_id, _, d in found])
-        out = [_enrollment_dict(d, version, rotations.get(d["enrollment_id"]), PLANNED) for _, version, d in found]
+        out = [e for _, version, d in found for e in _planned(version, [d], rotations)]
         nxt, read = result.last_evaluated_key, len(models)
         if nxt is None and not _plans_drained():  # the plans are read: on to what is left in items
             if read >= page_size:
@@ -856,7 +850,7 @@ class EnrollmentRepo:
             leads_seen |= stray
             for lead_id in sorted(stray):
                 for _ in range(5):
-                    running = [e for e in self.for_lead(lead_id) if is_live(e) and e.get("_home") != PLANNED]
+                    running = [e for e in self.for_lead(lead_id) if is_live(e) and not plan.from_plan(e)]
                     try:
                         self.save_all(running)
                     except Conflict:

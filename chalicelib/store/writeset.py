@@ -3,6 +3,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from .plan import from_plan
+
 
 @dataclass
 class WriteSet:
@@ -27,6 +29,16 @@ class WriteSet:
         for e in self.enrollments:
             out.setdefault(e["lead_id"], []).append(e)
         return out
+
+    def as_read(self, lead_id: str, enrollments: list[dict]) -> dict | None:
+        """The lead as this set read it, carrying its plan (``_plan``) at the version the
+        enrollments read from that plan had; None when the set holds no such lead."""
+        expected = {e["_version"] for e in enrollments if from_plan(e)}
+        for lead in (self.lead, self.read):
+            if lead and lead.get("lead_id") == lead_id and "_plan" in lead and \
+                    expected <= {lead.get("_contact_version")}:
+                return lead
+        return None
 
     @property
     def lead_id(self) -> str | None:
