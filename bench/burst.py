@@ -75,16 +75,17 @@ def _probe_due_paging() -> bool:
     index. DynamoDB continues from that key's position; a stand-in that looks the key up and
     finds nothing ends the run after one page. (The scheduler now reads every page before it
     writes, so the burst does not depend on it; reported as a gap in the contract suite.)"""
-    from chalicelib.store.memory import MemoryEnrollmentRepo, MemoryTaskRepo, MemoryTimelineRepo, MemoryTouchRepo
+    from chalicelib.store.memory import MemoryStore
+    from chalicelib.store.writeset import WriteSet
 
-    repo = MemoryEnrollmentRepo()
-    repo.bind(MemoryTouchRepo(), MemoryTimelineRepo(), MemoryTaskRepo())
+    store = MemoryStore({})
     at = DUE.isoformat()
     for i in range(3):
-        repo.save_all([{"enrollment_id": f"probe{i}", "lead_id": f"probe{i}", "status": "active", "due_at": at}])
-    first, start = repo.due(at, 1)
-    repo.save_all([{**first[0], "due_at": (DUE + timedelta(days=1)).isoformat()}])
-    second, _ = repo.due(at, 1, start)
+        store.uow.commit(WriteSet([{"enrollment_id": f"probe{i}", "lead_id": f"probe{i}", "status": "active",
+                                    "due_at": at}]))
+    first, start = store.enrollments.due(at, 1)
+    store.uow.commit(WriteSet([{**first[0], "due_at": (DUE + timedelta(days=1)).isoformat()}]))
+    second, _ = store.enrollments.due(at, 1, start)
     return bool(second) and second[0]["enrollment_id"] == "probe1"
 
 
@@ -93,6 +94,7 @@ def _population(ctx, n: int) -> dict[str, str]:
     from chalicelib.domain.lead import validate_lead
     from chalicelib.sequences import engine
     from chalicelib.sequences.catalog import SEQUENCES
+    from chalicelib.store.writeset import WriteSet
 
     team = ctx.settings.team
     lo_ids = tuple(lo.id for lo in team.los)
@@ -116,7 +118,7 @@ def _population(ctx, n: int) -> dict[str, str]:
         seq = SEQUENCES["pipeline_progression" if transactional else "annual_review"]
         out = engine.enroll(seq, lead, enrolled_at, f"{seq.id}.burst{i}", "bench burst")
         out.enrollment["due_at"] = DUE.isoformat()   # the whole population falls due in one minute
-        ctx.enrollments.save_all([out.enrollment])
+        ctx.uow.commit(WriteSet([out.enrollment]))
         kinds[lead["lead_id"]] = "transactional" if transactional else "marketing"
     return kinds
 

@@ -237,6 +237,7 @@ def _program(ctx, schedule, drain) -> dict:
     from chalicelib.sequences import engine
     from chalicelib.sequences.catalog import SEQUENCES
     from chalicelib.sequences.rotation import items
+    from chalicelib.store.writeset import WriteSet
 
     seq = SEQUENCES["long_term_nurture"]
     ids = [i.id for i in items(seq.library)]
@@ -257,7 +258,7 @@ def _program(ctx, schedule, drain) -> dict:
         enrollments.append({**out.enrollment, "due_at": now.isoformat(), "rotation": history, "tier": "engaged",
                             "pace": 1, "entered_at": (now - timedelta(days=400)).isoformat()})
     for start in range(0, len(enrollments), 50):  # a transaction holds 100 actions
-        ctx.enrollments.save_all(enrollments[start:start + 50])
+        ctx.uow.commit(WriteSet(enrollments[start:start + 50]))
     return {"scheduled": schedule("program.schedule"), "drained": drain("program.esm", "program.deliver",
                                                                          "program.evaluate"),
             "history_items": PROGRAM_HISTORY}

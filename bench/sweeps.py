@@ -97,7 +97,7 @@ def _write_leads(ctx, bodies: list[dict], now: datetime) -> None:
     per transaction, which made 2,200 saves take a quarter of an hour. Only the sweeps' reads
     are measured."""
     from chalicelib.domain.lead import validate_lead
-    from chalicelib.store import repos
+    from chalicelib.store.leads import lead_writes
     from chalicelib.store.models import LeadModel
 
     team = ctx.settings.team
@@ -112,7 +112,7 @@ def _write_leads(ctx, bodies: list[dict], now: datetime) -> None:
                     "created_at": at.isoformat(), "updated_at": at.isoformat(), "stage_changed_at": at.isoformat(),
                     "last_contact_at": at.isoformat(), "consent_records": fields.get("consent_records", []),
                     "suppressed": {}}
-            for model in repos._lead_writes(lead, ctx.leads._team, rekey=True):
+            for model in lead_writes(lead, {"no_contact_days": team.no_contact_days}, rekey=True):
                 model.version = 1   # what a first save leaves
                 batch.save(model)
 

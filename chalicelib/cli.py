@@ -3,23 +3,10 @@
     python -m chalicelib.cli import FILE [--api URL] [--token T] [--mapping JSON|@file.json] [--json]
     make import FILE=export.csv [API=https://... TOKEN=...]
     python -m chalicelib.cli recount-book --stage TEAM     (make recount-book STAGE=<team>; AWS credentials)
-    python -m chalicelib.cli reindex --stage TEAM          (make reindex STAGE=<team>; AWS credentials)
 
 ``recount-book`` sets the mass-send breaker's book counter to the leads the team has, counted
-from the leads table's by_stage index (a COUNT Query per stage, no Scan). A stack deployed before
-the counter existed counts only the leads created since; ``make deploy`` runs it after each deploy.
-
-``reindex`` puts what was written before an index into it: lead records whose index keys are
-not what the lead gives now (the console's name search, ``by_name``) and open tasks without
-their LO on the open-task index (``by_open``, the console's Today), and enrollments still
-running in items of their own, written before each lead's plan held them (store/plan.py: the
-scheduler reads both due indexes until then). Plans switch on only at a run 6 minutes or more
-after the first (the previous release's functions write the bookkeeping item whole and would
-erase a plan): run it again after an upgrade. ``make deploy`` runs it. It
-reads the leads and tasks tables once (Scans: an operator's command, never a request path) and
-writes only what is stale, so a second run writes nothing. Until it has run once, the console
-keeps its old ways (Today from the LO's tasks, names among the newest leads), so an upgrade
-never hides a lead or a task.
+from the leads table's by_stage index (a COUNT Query per stage, no Scan): for an operator who
+wants the counter checked against the leads (the counter itself moves with every create).
 
 ``import`` sends an LOS or CRM export to ``POST /imports``, follows ``GET /imports/{id}`` with a
 progress bar (on a terminal only) and prints the report: the counts, every rejected row with its
@@ -37,7 +24,6 @@ import urllib.error
 import urllib.parse
 import urllib.request
 from collections import Counter
-from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 SHOWN = 50  # rejected rows and warnings printed before "and N more"
@@ -148,13 +134,9 @@ def main(argv: list[str] | None = None) -> int:
     imp.add_argument("--timeout", type=float, default=1800, help="give up waiting after this many seconds")
     book = commands.add_parser("recount-book", help="count the team's book for the mass-send breaker")
     book.add_argument("--stage", required=True, help="the team stage (tables touchengine-<stage>-*)")
-    again = commands.add_parser("reindex", help="put leads and open tasks written before an index into it")
-    again.add_argument("--stage", required=True, help="the team stage (tables touchengine-<stage>-*)")
     args = parser.parse_args(argv)
     if args.command == "recount-book":
         return recount_book(args.stage)
-    if args.command == "reindex":
-        return reindex(args.stage)
     args.token = args.token or settings().api_token or ""
     return import_file(args)
 
@@ -175,44 +157,6 @@ def _team_stack(stage: str):
 
     settings.cache_clear()
     return Context(settings())
-
-
-PLANS_AFTER = timedelta(minutes=6)  # the previous release's functions run at most 5 minutes after a deploy
-PLANS_SETTLE_SECONDS = 2  # a writer that read the switch off just before it turned finishes meanwhile
-
-
-def reindex(stage: str) -> int:
-    from .config import settings
-
-    ctx = _team_stack(stage)
-    from .store import guard  # after _team_stack: the tables are the stage's
-
-    now = datetime.now(timezone.utc)  # an ops command: the wall clock
-    table = settings().table_prefix
-    read, rewritten = ctx.leads.rekey_all()
-    print(f"leads of {table}: {read} read, {rewritten} re-keyed")
-    read, indexed = ctx.tasks.reindex_open()
-    print(f"open tasks of {table}: {read} found outside the open index, {indexed} put in it")
-    guard.mark_indexes_ready(now, ("leads/by_name", "tasks/by_open"))  # readers switch to the indexes now
-    if not guard.index_ready(guard.PLANS_ON):
-        # A function of the previous release writes the bookkeeping item whole and would erase a
-        # plan on it: plans switch on only once none of them can still be running.
-        asked = guard.first_asked(guard.PLANS_ON, now)
-        if now - asked < PLANS_AFTER:
-            print(f"lead plans of {table}: switched on by `make reindex` from {asked + PLANS_AFTER:%Y-%m-%d %H:%M} UTC "
-                  "(functions of the previous release may run until then); meanwhile running enrollments keep "
-                  "their own items")
-            return 0
-        guard.mark_indexes_ready(now, (guard.PLANS_ON,))
-        time.sleep(PLANS_SETTLE_SECONDS)
-        print(f"lead plans of {table}: switched on")
-    if not guard.index_ready(guard.PLANS_DRAINED):
-        leads, moved, left = ctx.enrollments.move_into_plans()
-        print(f"enrollments of {table}: {moved} still running moved into the plans of {leads} leads"
-              + (f"; {left} changed meanwhile: run `make reindex` again" if left else ""))
-        if not left:  # the scheduler stops reading the old due index
-            guard.mark_indexes_ready(now, (guard.PLANS_DRAINED,))
-    return 0
 
 
 def recount_book(stage: str) -> int:

@@ -138,40 +138,32 @@ def find_leads(ctx: Context, q: str, lo_id: str | None, stage: str | None, curso
         return _lead_rows(ctx, found, q, lo_id, stage, None, searched="exact")
     if q:
         ids = _by_name(ctx, q, lo_id, stage)
-        if ids is not None:
-            found = ctx.leads.get_many(ids) if ids else {}
-            leads = [found[i] for i in ids if i in found]
-            one_word = len(name_fold(q).split()) == 1  # it may be a first name: the index sorts by last
-            if one_word and len(leads) < NAME_HITS:
-                leads += [lead for lead in _page_matches(ctx, q, lo_id, stage) if lead["lead_id"] not in found]
-            return _lead_rows(ctx, leads[:NAME_HITS], q, lo_id, stage, None, searched="name",
-                              more=len(leads) >= NAME_HITS, first_name=one_word)
+        found = ctx.leads.get_many(ids) if ids else {}
+        leads = [found[i] for i in ids if i in found]
+        one_word = len(name_fold(q).split()) == 1  # it may be a first name: the index sorts by last
+        if one_word and len(leads) < NAME_HITS:
+            leads += [lead for lead in _page_matches(ctx, q, lo_id, stage) if lead["lead_id"] not in found]
+        return _lead_rows(ctx, leads[:NAME_HITS], q, lo_id, stage, None, searched="name",
+                          more=len(leads) >= NAME_HITS, first_name=one_word)
     items, nxt = _listing(ctx, lo_id, stage, cursor)
-    if q:  # a stack upgrading to the name index: names among the newest leads until it is ready
-        needle = name_fold(q)
-        items = [lead for lead in items if needle in name_fold(_name(lead))]
-    return _lead_rows(ctx, items, q, lo_id, stage, nxt, searched="page" if q else "")
+    return _lead_rows(ctx, items, q, lo_id, stage, nxt, searched="")
 
 
 NAME_HITS = 50
 
 
-def _by_name(ctx: Context, q: str, lo_id: str | None, stage: str | None) -> list[str] | None:
+def _by_name(ctx: Context, q: str, lo_id: str | None, stage: str | None) -> list[str]:
     """The leads whose name matches ``q`` across the whole book, in name order, of the LO and
     stage when given: typed last name first ("garcia", "garcia ma"), or first name first
     ("maria garcia", "jose garcia nunez": each way of cutting the words into first and last
     name, read as "last first"); then, when that finds few, a last name typed in part ("jose
     garcia" for José García-Núñez: the last names starting "garcia", the first 500 of them,
-    holding the first name). One Query per reading, at most four words. None while the name
-    index is not ready (an upgrading stack before ``make reindex``)."""
+    holding the first name). One Query per reading, at most four words."""
     words = name_fold(q).split()[:4]
     cuts = range(1, len(words))
     ids: list[str] = []
     for prefix in [" ".join(words)] + [" ".join(words[cut:] + words[:cut]) for cut in cuts]:
-        hits = ctx.leads.names(prefix, NAME_HITS, lo_id, stage)
-        if hits is None:
-            return None
-        ids += [lead_id for lead_id, _ in hits]
+        ids += [lead_id for lead_id, _ in ctx.leads.names(prefix, NAME_HITS, lo_id, stage)]
     for cut in cuts:
         if len(set(ids)) >= NAME_HITS:
             break

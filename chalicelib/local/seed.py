@@ -4,7 +4,7 @@ from __future__ import annotations
 from ..clock import now
 from ..services import leads as svc
 from ..services.context import context
-from ..store.repos import Duplicate
+from ..store.errors import Duplicate
 
 DEMO = [
     {"first_name": "Maria", "last_name": "Lopez", "email": "maria.lopez@example.com", "phone": "+15125550123",

@@ -60,10 +60,6 @@ def create_resources(stage: str = "local") -> dict:
         ses.create_configuration_set(ConfigurationSetName=team.ses_configuration_set)
     except ses.exceptions.AlreadyExistsException:
         pass
-    from ..clock import clock
-    from ..store.guard import mark_indexes_ready
-
-    mark_indexes_ready(clock.now())  # new tables: nothing was written before their indexes
     return {o["OutputKey"]: o["OutputValue"] for o in stack.get("Outputs", [])}
 
 

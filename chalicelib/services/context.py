@@ -10,7 +10,8 @@ from ..config import Settings, settings
 @dataclass
 class Context:
     settings: Settings
-    # An in-memory store (chalicelib/store/memory.py: the fast simulator, fakes); None is DynamoDB.
+    # An in-memory store (chalicelib/store/memory/: the fast simulator, fakes); None is DynamoDB.
+    # Either way every repository is the Protocol of store/ports.py.
     store: object | None = None
 
     def _memory(self, name: str):
@@ -18,37 +19,48 @@ class Context:
 
     @cached_property
     def leads(self):
-        from ..store.repos import LeadRepo
+        from ..store.leads import LeadRepo
 
-        return self._memory("leads") or LeadRepo({"no_contact_days": self.settings.team.no_contact_days})
+        return self._memory("leads") or LeadRepo(self._team_keys)
 
     @cached_property
     def timeline(self):
-        from ..store.repos import TimelineRepo
+        from ..store.timeline import TimelineRepo
 
         return self._memory("timeline") or TimelineRepo()
 
     @cached_property
     def tasks(self):
-        from ..store.repos import TaskRepo
+        from ..store.tasks import TaskRepo
 
         return self._memory("tasks") or TaskRepo()
 
     @cached_property
     def enrollments(self):
-        from ..store.repos import EnrollmentRepo
+        from ..store.enrollments import EnrollmentRepo
 
         return self._memory("enrollments") or EnrollmentRepo()
 
     @cached_property
+    def uow(self):
+        """The unit of work: what one decision changed, written all-or-nothing (store/ports.py)."""
+        from ..store.unit_of_work import UnitOfWork
+
+        return self._memory("uow") or UnitOfWork(self._team_keys)
+
+    @property
+    def _team_keys(self) -> dict:
+        return {"no_contact_days": self.settings.team.no_contact_days}  # what a lead's index keys depend on
+
+    @cached_property
     def touches(self):
-        from ..store.repos import TouchRepo
+        from ..store.touches import TouchRepo
 
         return self._memory("touches") or TouchRepo()
 
     @cached_property
     def stats(self):
-        from ..store.repos import StatsRepo
+        from ..store.stats import StatsRepo
 
         return self._memory("stats") or StatsRepo()
 
@@ -66,7 +78,7 @@ class Context:
 
     @cached_property
     def rates(self):
-        from ..store.repos import RateRepo
+        from ..store.rates import RateRepo
 
         return self._memory("rates") or RateRepo()
 

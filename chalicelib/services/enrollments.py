@@ -12,6 +12,7 @@ from ..domain.lead import ValidationError
 from ..sequences import engine
 from ..sequences.catalog import SEQUENCES
 from ..store.errors import Conflict
+from ..store.writeset import WriteSet
 from .context import Context
 
 ACTIONS = ("pause", "resume", "exit")
@@ -40,7 +41,7 @@ def change(ctx: Context, lead_id: str, enrollment_id: str, action: str, now: dat
         else:
             out = engine.exit_(e, now, REASON)
         try:
-            ctx.enrollments.save_all([out.enrollment], timeline=[(i, None) for i in out.timeline])
+            ctx.uow.commit(WriteSet([out.enrollment], timeline=[(i, None) for i in out.timeline]))
         except Conflict:
             continue
         counters = analytics.from_enrollment_items(out.timeline, {enrollment_id: e.get("step")})

@@ -7,6 +7,7 @@ from ..domain import analytics
 from ..domain.events import apply_event
 from ..observability import logger, metrics
 from ..store.errors import Conflict
+from ..store.writeset import WriteSet
 from .context import Context
 from .engine_runner import run_triggers
 from .inbound import RESOLVERS, classify_inbound
@@ -121,9 +122,9 @@ def handle_event(ctx: Context, event: dict, now: datetime) -> str:
         counters = analytics.from_event(event["type"], event.get("data") or {}, live) + \
             analytics.from_enrollment_items(result.timeline, {e["enrollment_id"]: e.get("step") for e in enrollments})
         try:
-            ctx.enrollments.save_all(result.enrollments, lead=result.lead, lead_repo=ctx.leads,
-                                     timeline=[(item, event["event_id"])] + [(i, None) for i in result.timeline],
-                                     tasks=result.tasks)
+            ctx.uow.commit(WriteSet(result.enrollments, result.lead,
+                                    timeline=[(item, event["event_id"])] + [(i, None) for i in result.timeline],
+                                    tasks=result.tasks))
         except Conflict:
             continue
         if counters:

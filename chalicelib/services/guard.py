@@ -231,6 +231,7 @@ def _settle_lead(ctx: Context, lead_id: str, batch: dict, now: datetime) -> int:
     from ..sequences import engine
     from ..sequences.catalog import SEQUENCES
     from ..store.errors import Conflict
+    from ..store.writeset import WriteSet
 
     for _ in range(3):
         mine = [e for e in ctx.enrollments.for_lead(lead_id)
@@ -250,8 +251,7 @@ def _settle_lead(ctx: Context, lead_id: str, batch: dict, now: datetime) -> int:
         items = [(i, f"{batch['batch_id']}:{batch['status']}:{o.enrollment['enrollment_id']}")
                  for o in outs for i in o.timeline]
         try:
-            ctx.enrollments.save_all([o.enrollment for o in outs], lead=changed_lead, lead_repo=ctx.leads,
-                                     timeline=items)
+            ctx.uow.commit(WriteSet([o.enrollment for o in outs], changed_lead, timeline=items))
         except Conflict:
             continue
         counters = analytics.from_enrollment_items([i for i, _ in items], {})

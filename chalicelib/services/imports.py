@@ -200,7 +200,7 @@ def process_chunk(ctx: Context, import_id: str, n: int, now: datetime) -> str:
             if row is not None:
                 taken.add(row.lead_id)
                 writes.append(row)
-        failed_rows = {id(writes[k]) for k in ctx.enrollments.save_many(writes, ctx.leads)} if writes else set()
+        failed_rows = {id(writes[k]) for k in ctx.uow.commit_many(writes)} if writes else set()
         retry = later
         for i, outcome, row, warnings in decided:
             if row is not None and id(row) in failed_rows:

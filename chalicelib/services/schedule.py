@@ -200,7 +200,7 @@ def schedule_due(ctx: Context, now: datetime, page_size: int = 100, max_pages: i
                      [d for o in outcomes for d in o.decisions],
                      [(i, None) for o in outcomes for i in o.timeline], read=lead)
             for lead, new_lead, outcomes in plans]
-    dropped = ctx.enrollments.save_many(sets, ctx.leads)
+    dropped = ctx.uow.commit_many(sets)
     counts["conflicts"] += len(dropped)  # changed under us (an exit, a pause): next minute re-reads
     orders, page_counters = [], []
     for n, (lead, new_lead, outcomes) in enumerate(plans):

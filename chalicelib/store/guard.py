@@ -5,7 +5,6 @@ The ``guard`` table (pk, sk):
   pk "batches",            sk <batch_id>  one per (run, sequence): leads counted, status, reason
   pk "members#<batch_id>", sk <lead_id>   the leads of a held batch (release walks them)
   pk "book",               sk "leads"     the team's book: leads created, an ADD per create
-  pk "indexes",            sk <table/index> an index that holds everything written before it
 Held rate quotes live beside the rates they would replace: the rates table's "#held" partition,
 one item per product (the sweeps read "#latest" and product partitions, never this one).
 """
@@ -47,45 +46,6 @@ class GuardModel(Model):
     expires_at = NumberAttribute(null=True)   # TTL, on batches that never tripped
 
 
-INDEXES = "indexes"
-# Indexes added to tables that live stacks already had: their readers keep the way they had
-# until `make reindex` has put the older items in (a fresh stack's tables are ready at birth).
-# Lead plans (store/plan.py) come in two marks: "leads/plans" once writers may put running
-# enrollments into plans (no function of an older release, which writes the bookkeeping item
-# whole, is left to erase one), "leads/by_due" once no running enrollment is left in an item of
-# its own (the scheduler stops reading the old due index).
-PLANS_ON, PLANS_DRAINED = "leads/plans", "leads/by_due"
-LATE_INDEXES = ("leads/by_name", "tasks/by_open", PLANS_ON, PLANS_DRAINED)
-_ready: set[str] = set()  # per process, and only once true: an index never stops being ready
-
-
-def index_ready(name: str) -> bool:
-    """Whether ``make reindex`` (or a fresh stack) has marked index ``name`` complete."""
-    if name in _ready:
-        return True
-    try:
-        GuardModel.get(INDEXES, name)
-    except DoesNotExist:
-        return False
-    _ready.add(name)
-    return True
-
-
-def mark_indexes_ready(now: datetime, names: tuple[str, ...] = LATE_INDEXES) -> None:
-    for name in names:
-        GuardModel(INDEXES, name, created_at=now.isoformat()).save()
-
-
-def first_asked(name: str, now: datetime) -> datetime:
-    """When a switch was first asked for (``now`` the first time): what waits out a deploy."""
-    key = f"{name}#asked"
-    try:
-        return datetime.fromisoformat(GuardModel.get(INDEXES, key, consistent_read=True).created_at)
-    except DoesNotExist:
-        GuardModel(INDEXES, key, created_at=now.isoformat()).save()
-        return now
-
-
 class HeldQuoteModel(Model):
     Meta = _meta("rates")
     product = UnicodeAttribute(hash_key=True)  # always HELD
@@ -111,8 +71,7 @@ class BookRepo:
         return self.state()[0]
 
     def state(self) -> tuple[int, str | None]:
-        """(leads counted, when the book was last recounted; None: only ADDs since the counter
-        began, so a stack older than the counter sees only the leads created since)."""
+        """(leads counted, when the book was last recounted from the leads; None: never, only ADDs)."""
         try:
             m = GuardModel.get(BOOK, "leads")
         except DoesNotExist:

@@ -7,7 +7,7 @@ items when it is read, so a chunk processed twice (SQS is at-least-once) is coun
 LOS milestone counters live in the ``los`` partition. Items expire (TTL) after 90 days.
 
 The borrowers of a chunk become leads in as few TransactWriteItems calls as fit (100 actions
-each, ``EnrollmentRepo.save_many``): per lead its item, its identity claims (e-mail, phone and
+each, ``UnitOfWork.commit_many``): per lead its item, its identity claims (e-mail, phone and
 ``loan#<number>``, the same table and claims as ``LeadRepo.create``), its timeline item and any
 enrollment, all-or-nothing (``RowWrite``).
 """
@@ -24,7 +24,8 @@ from pynamodb.models import Model
 from pynamodb.transactions import TransactWrite
 
 from .models import IdentityModel, _meta
-from .repos import WriteSet, _connection, _is_conditional
+from .ddb import connection, is_conditional
+from .writeset import WriteSet
 
 PIECE_BYTES = 350_000       # under DynamoDB's 400 KB item limit
 KEEP_DAYS = 90
@@ -61,18 +62,15 @@ def _unpack(data: bytes | None):
 class RowWrite(WriteSet):
     """What one borrower writes: its lead's WriteSet, plus the identities it claims (e-mail,
     phone, loan numbers), conditioned on being free or already its own. It goes through
-    ``EnrollmentRepo.save_many`` like any lead's write set: many per transaction, all-or-nothing each."""
+    ``UnitOfWork.commit_many`` like any lead's write set: many per transaction, all-or-nothing each."""
     claims: list[tuple[str, str]] = field(default_factory=list)
 
     @property
     def lead_id(self) -> str:
         return (self.lead or {}).get("lead_id", "")
 
-    def size(self, lead_repo) -> int:
-        return super().size(lead_repo) + len(self.claims)
-
     def extra_actions(self) -> list[tuple]:
-        """The identity claims, after the lead's own writes (store.repos._actions adds them)."""
+        """The identity claims, after the lead's own writes (store/unit_of_work.py adds them)."""
         mine = IdentityModel.lead_id == self.lead_id
         return [("save", IdentityModel(identity_key(kind, value), lead_id=self.lead_id),
                  IdentityModel.identity.does_not_exist() | mine) for kind, value in self.claims]
@@ -149,14 +147,14 @@ class ImportRepo:
     def finish_chunk(self, import_id: str, n: int, report: dict) -> bool:
         """Record a chunk's report once (and drop its borrowers); False if it was already done."""
         try:
-            with TransactWrite(connection=_connection()) as tx:
+            with TransactWrite(connection=connection()) as tx:
                 tx.update(ImportModel(import_id, f"chunk#{n:05d}"),
                           actions=[ImportModel.status.set("done"), ImportModel.doc.set(report),
                                    ImportModel.data.remove()],
                           condition=ImportModel.status == "pending")
                 tx.update(ImportModel(import_id, "job"), actions=[ImportModel.chunks_done.add(1)])
         except TransactWriteError as exc:
-            if _is_conditional(exc):
+            if is_conditional(exc):
                 return False
             raise
         return True
@@ -182,7 +180,7 @@ class ImportRepo:
             IdentityModel(identity_key(kind, value), lead_id=lead_id).save(
                 IdentityModel.identity.does_not_exist() | (IdentityModel.lead_id == lead_id))
         except PutError as exc:
-            if _is_conditional(exc):
+            if is_conditional(exc):
                 return False
             raise
         return True

@@ -23,16 +23,6 @@ def _index(name: str, projection=AllProjection) -> type:
     return type("Meta", (), {"index_name": name, "projection": projection()})
 
 
-class LeadByEmail(GlobalSecondaryIndex):
-    Meta = _index("by_email", KeysOnlyProjection)
-    email_key = UnicodeAttribute(hash_key=True)
-
-
-class LeadByPhone(GlobalSecondaryIndex):
-    Meta = _index("by_phone", KeysOnlyProjection)
-    phone = UnicodeAttribute(hash_key=True)
-
-
 class LeadByRealtorEmail(GlobalSecondaryIndex):
     Meta = _index("by_realtor_email", KeysOnlyProjection)
     realtor_email_key = UnicodeAttribute(hash_key=True)
@@ -95,9 +85,6 @@ class LeadModel(Model):
     lead_id = UnicodeAttribute(hash_key=True)
     # The lead as the API knows it (names, contact, loan, realtor, consent history...).
     doc = JSONAttribute()
-    # Kept for leads written before the identities table (see LeadRepo.find_duplicate).
-    email_key = UnicodeAttribute(null=True)
-    phone = UnicodeAttribute(null=True)
     realtor_email_key = UnicodeAttribute(null=True)
     lo_id = UnicodeAttribute()
     stage = UnicodeAttribute()
@@ -115,8 +102,6 @@ class LeadModel(Model):
     contact = JSONAttribute(null=True)
     plan = BinaryAttribute(null=True, legacy_encoding=False)  # the live enrollments (store/plan.py)
 
-    by_email = LeadByEmail()
-    by_phone = LeadByPhone()
     by_realtor_email = LeadByRealtorEmail()
     by_lo = LeadByLo()
     by_stage = LeadByStage()
@@ -152,35 +137,26 @@ class IdentityModel(Model):
     lead_id = UnicodeAttribute()
 
 
-class EnrollmentDue(GlobalSecondaryIndex):
-    Meta = _index("due")
-    due_shard = UnicodeAttribute(hash_key=True)
-    due_at = UnicodeAttribute(range_key=True)
-
-
 class EnrollmentModel(Model):
+    """A finished enrollment (the running ones live in their lead's plan, store/plan.py), read
+    with the lead's timeline."""
     Meta = _meta("enrollments")
     lead_id = UnicodeAttribute(hash_key=True)
     enrollment_id = UnicodeAttribute(range_key=True)
     doc = JSONAttribute()
-    # Sparse "due" index: only enrollments with a step to run carry these two.
-    due_shard = UnicodeAttribute(null=True)
-    due_at = UnicodeAttribute(null=True)
     version = VersionAttribute()
-    due = EnrollmentDue()
     history = BinaryAttribute(null=True, legacy_encoding=False)  # only on "#rotation" items: a Query of the lead reads both
 
 
 class RotationModel(Model):
     """A program enrollment's library history (sequences/rotation.py), beside its enrollment
     under "<enrollment_id>#rotation": in no index, written apart from the enrollment's
-    transaction (store/repos.py EnrollmentRepo), because it grows to a few KB in a year and
+    transaction (store/unit_of_work.py), because it grows to a few KB in a year and
     every write of the enrollment and its due index entry would pay for all of it."""
     Meta = _meta("enrollments")
     lead_id = UnicodeAttribute(hash_key=True)
     enrollment_id = UnicodeAttribute(range_key=True)
     history = BinaryAttribute(null=True, legacy_encoding=False)  # store/history.py pack(): ~850 bytes a year in
-    doc = JSONAttribute(null=True)  # the history as a JSON list, as written before it was packed
 
 
 class TouchModel(Model):

@@ -1,4 +1,4 @@
-"""One lead's decision, written all-or-nothing: shared by the DynamoDB and in-memory stores."""
+"""One lead's decision, written all-or-nothing by a unit of work (DynamoDB's or memory's)."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -17,11 +17,6 @@ class WriteSet:
     timeline: list[tuple[dict, str | None]] = field(default_factory=list)
     tasks: list[dict] = field(default_factory=list)
     read: dict | None = None  # the lead as read, when ``lead`` is None (unchanged): its plan is the base
-
-    def size(self, lead_repo) -> int:
-        """Actions in a transaction (the lead's changed parts, when a lead repository writes it)."""
-        return (len(self.enrollments) + (lead_repo.lead_actions(self.lead) if self.lead is not None and lead_repo else 0)
-                + len(self.touches) + len(self.timeline) + len(self.tasks))
 
     def by_lead(self) -> dict[str, list[dict]]:
         """The enrollments per lead, in order."""

@@ -69,24 +69,6 @@ def test_a_losing_create_leaves_nothing_behind(ctx):
         "email#maria@example.com": "a", "phone#+15125550123": "a"}
 
 
-def test_leads_from_before_the_identities_table_are_still_found_and_claimed(api, auth, ctx):
-    """A lead written without identity items (before the table existed) is found through the
-    e-mail/phone index, and the lookup claims it; its e-mail can still change."""
-    from chalicelib.store.models import IdentityModel, LeadModel
-    from chalicelib.store.repos import _lead_model
-
-    legacy = {"lead_id": "old", "stage": "funded", "lo_id": "lo-1", "created_at": "2024-01-02T00:00:00+00:00",
-              "first_name": "Ruth", "email": "ruth@example.com", "phone": "+15125550177"}
-    _lead_model(legacy, {}).save()
-    assert IdentityModel.count() == 0
-    assert ctx.leads.find_duplicate(None, "+15125550177") == "old"  # an inbound text finds her
-    dup = post(api, "/leads", {"first_name": "R", "email": "RUTH@example.com"}, auth)
-    assert dup.status_code == 409 and body(dup)["lead_id"] == "old"
-    assert {i.identity for i in IdentityModel.scan()} == {"phone#+15125550177", "email#ruth@example.com"}
-    moved = api.http.patch("/leads/old", body=json.dumps({"email": "ruth.k@example.com"}), headers=auth)
-    assert moved.status_code == 200 and LeadModel.get("old").doc["email"] == "ruth.k@example.com"
-
-
 def test_patch_moves_the_claim_and_refuses_a_taken_address(api, auth, monkeypatch):
     first = body(post(api, "/leads", MARIA, auth))["lead_id"]
     other = body(post(api, "/leads", {"first_name": "Sam", "email": "sam@example.com"}, auth))["lead_id"]
@@ -97,7 +79,7 @@ def test_patch_moves_the_claim_and_refuses_a_taken_address(api, auth, monkeypatc
     assert body(post(api, "/leads", {"first_name": "X", "email": "maria.l@example.com"}, auth))["lead_id"] == first
 
     # A create that lands between the patch's check and its write: the write itself refuses.
-    from chalicelib.store.repos import LeadRepo
+    from chalicelib.store.leads import LeadRepo
 
     real, calls = LeadRepo.find_duplicate, []
 

@@ -16,6 +16,7 @@ from chalicelib.sequences import engine
 from chalicelib.sequences.catalog import SEQUENCES
 from chalicelib.services.context import Context
 from chalicelib.services.schedule import schedule_due
+from chalicelib.store.writeset import WriteSet
 from tests.helpers import CLOCK_START
 
 
@@ -38,7 +39,7 @@ def _due_lead(ctx, n: int, due, hot: bool = False) -> None:
     out = engine.enroll(seq, lead, due, f"e-{n:03d}", "test", hot=hot, start_step="how_rates_are_set")
     enrollment = {**out.enrollment, "due_at": due.isoformat()}
     enrollment["next_touch"] = engine._next_touch_preview(enrollment, seq)
-    ctx.enrollments.save_all([enrollment])
+    ctx.uow.commit(WriteSet([enrollment]))
 
 
 from chalicelib.api.workers import touch_orders  # noqa: E402

@@ -9,6 +9,7 @@ from datetime import datetime, timedelta, timezone
 import pytest
 
 from chalicelib.store.errors import Conflict, Duplicate
+from chalicelib.store.split import changes
 from chalicelib.store.writeset import WriteSet
 
 T0 = datetime(2027, 4, 13, 15, 0, tzinfo=timezone.utc)
@@ -131,8 +132,8 @@ def test_a_touch_writes_the_bookkeeping_and_leaves_the_record_alone(repos):
     lead = repos.leads.create(_lead(1, stage="new_lead"))
     touched = {**lead, "last_touch_at": T0.isoformat(), "last_contact_at": T0.isoformat(),
                "recent_solicitations": [T0.isoformat()]}
-    assert repos.leads.lead_actions(touched) == 1
-    repos.enrollments.save_all([_enrollment("lead-001", 1, None)], touched, repos.leads)
+    assert changes(touched) == (False, True)  # the bookkeeping only
+    repos.uow.commit(WriteSet([_enrollment("lead-001", 1, None)], touched))
     after = repos.leads.get("lead-001")
     assert after["_version"] == lead["_version"] and after["last_contact_at"] == T0.isoformat()
     assert after["recent_solicitations"] == [T0.isoformat()]
@@ -141,11 +142,11 @@ def test_a_touch_writes_the_bookkeeping_and_leaves_the_record_alone(repos):
     assert renamed["_version"] == lead["_version"] + 1
     assert repos.leads.get("lead-001")["last_touch_at"] == T0.isoformat()
     again = {**after, "last_touch_at": (T0 + timedelta(days=2)).isoformat()}
-    repos.enrollments.save_all([], again, repos.leads)
+    repos.uow.commit(WriteSet([], again))
     assert repos.leads.get("lead-001")["first_name"] == "Renamed"
     with pytest.raises(Conflict):  # the same bookkeeping read twice: the second write loses
-        repos.enrollments.save_all([], {**after, "last_touch_at": (T0 + timedelta(days=3)).isoformat()}, repos.leads)
-    assert repos.leads.lead_actions(repos.leads.get("lead-001")) == 0
+        repos.uow.commit(WriteSet([], {**after, "last_touch_at": (T0 + timedelta(days=3)).isoformat()}))
+    assert changes(repos.leads.get("lead-001")) == (False, False)
 
 
 def test_the_wake_up_key_moves_only_when_the_record_is_written(repos):
@@ -153,7 +154,7 @@ def test_the_wake_up_key_moves_only_when_the_record_is_written(repos):
     ids = lambda key: [x["lead_id"] for x in repos.leads.query_index("by_wake_day", key)[0]]  # noqa: E731
     assert ids("2027-03-31") == ["lead-001"]
     touched = {**lead, "last_contact_at": "2027-03-20T15:00:00+00:00"}
-    repos.enrollments.save_all([], touched, repos.leads)
+    repos.uow.commit(WriteSet([], touched))
     stale = repos.leads.query_index("by_wake_day", "2027-03-31")[0]
     assert [x["last_contact_at"] for x in stale] == ["2027-03-20T15:00:00+00:00"]  # found early, read true
     repos.leads.save(stale[0])  # nothing else changed: re-keyed all the same
@@ -164,8 +165,8 @@ def test_the_wake_up_key_moves_only_when_the_record_is_written(repos):
 
 def test_only_enrollments_with_a_step_to_run_are_due(repos):
     early, late = T0.isoformat(), (T0 + timedelta(hours=2)).isoformat()
-    repos.enrollments.save_all([_enrollment("lead-001", 1, late), _enrollment("lead-001", 2, None, status="completed"),
-                                _enrollment("lead-002", 1, early)])
+    repos.uow.commit(WriteSet([_enrollment("lead-001", 1, late), _enrollment("lead-001", 2, None, status="completed"),
+                                _enrollment("lead-002", 1, early)]))
     assert [e["enrollment_id"] for e in repos.enrollments.due((T0 + timedelta(hours=1)).isoformat())[0]] == \
         ["lead-002.e1"]
     assert repos.enrollments.next_due() == T0
@@ -175,7 +176,7 @@ def test_only_enrollments_with_a_step_to_run_are_due(repos):
     assert [e["enrollment_id"] for e in due + rest] == ["lead-002.e1", "lead-001.e1"]
     first = repos.enrollments.for_lead("lead-001")[0]
     assert first["_version"] == 1
-    repos.enrollments.save_all([{**first, "due_at": None, "status": "completed"}])
+    repos.uow.commit(WriteSet([{**first, "due_at": None, "status": "completed"}]))
     assert [e["enrollment_id"] for e in repos.enrollments.due(late)[0]] == ["lead-002.e1"]
 
 
@@ -183,21 +184,20 @@ def test_a_leads_running_enrollments_share_its_version_and_a_stale_write_to_eith
     """The live enrollments sit in the lead's plan, on its bookkeeping item: one version for all
     of them and the bookkeeping, so two writers deciding on the same lead never both win."""
     lead = repos.leads.create(_lead(1))
-    repos.enrollments.save_all([_enrollment("lead-001", 1, T0.isoformat()), _enrollment("lead-001", 2, None)])
+    repos.uow.commit(WriteSet([_enrollment("lead-001", 1, T0.isoformat()), _enrollment("lead-001", 2, None)]))
     first, second = repos.enrollments.for_lead("lead-001")
     assert first["_version"] == second["_version"] == repos.leads.get("lead-001")["_contact_version"]
-    repos.enrollments.save_all([{**first, "step": "next"}])
+    repos.uow.commit(WriteSet([{**first, "step": "next"}]))
     with pytest.raises(Conflict):  # read before the other enrollment moved
-        repos.enrollments.save_all([{**second, "status": "paused"}])
+        repos.uow.commit(WriteSet([{**second, "status": "paused"}]))
     with pytest.raises(Conflict):  # the bookkeeping read before it too
-        repos.enrollments.save_all([], {**lead, "_contact_version": first["_version"],
-                                        "last_touch_at": T0.isoformat()}, repos.leads)
+        repos.uow.commit(WriteSet([], {**lead, "_contact_version": first["_version"],
+                                        "last_touch_at": T0.isoformat()}))
     saved = repos.leads.save({**repos.leads.get("lead-001"), "last_contact_at": T0.isoformat()})
     after = repos.enrollments.for_lead("lead-001")  # a bookkeeping write keeps the plan beside it
     assert [(e["enrollment_id"], e["step"]) for e in after] == [("lead-001.e1", "next"), ("lead-001.e2", "x")]
     assert {e["_version"] for e in after} == {saved["_contact_version"]}
-    repos.enrollments.save_all([{**after[1], "status": "paused"}], {**saved, "last_touch_at": T0.isoformat()},
-                               repos.leads)  # both on one item: one step of its version
+    repos.uow.commit(WriteSet([{**after[1], "status": "paused"}], {**saved, "last_touch_at": T0.isoformat()}))  # both on one item: one step of its version
     assert repos.leads.get("lead-001")["_contact_version"] == saved["_contact_version"] + 1
     assert [e["status"] for e in repos.enrollments.for_lead("lead-001")] == ["active", "paused"]
 
@@ -205,8 +205,8 @@ def test_a_leads_running_enrollments_share_its_version_and_a_stale_write_to_eith
 def test_a_lead_is_due_once_at_its_earliest_step_and_read_first_when_any_step_is_urgent(repos):
     soon, later = T0.isoformat(), (T0 + timedelta(hours=3)).isoformat()
     urgent = {"touch_id": "t", "step": "x", "channel": "email", "to_role": "borrower", "urgent": True}
-    repos.enrollments.save_all([_enrollment("lead-001", 1, soon), _enrollment("lead-001", 2, later, next_touch=urgent),
-                                _enrollment("lead-002", 1, soon)])
+    repos.uow.commit(WriteSet([_enrollment("lead-001", 1, soon), _enrollment("lead-001", 2, later, next_touch=urgent),
+                                _enrollment("lead-002", 1, soon)]))
     now = (T0 + timedelta(minutes=1)).isoformat()
     assert [e["enrollment_id"] for e in repos.enrollments.due(now, urgent=True)[0]] == ["lead-001.e1"]
     assert [e["enrollment_id"] for e in repos.enrollments.due(now)[0]] == ["lead-002.e1"]
@@ -214,29 +214,29 @@ def test_a_lead_is_due_once_at_its_earliest_step_and_read_first_when_any_step_is
     assert [e["enrollment_id"] for e in both] == ["lead-001.e1", "lead-001.e2"]
     assert repos.enrollments.next_due() == T0
     done = [{**e, "status": "completed", "due_at": None} for e in repos.enrollments.for_lead("lead-001")]
-    repos.enrollments.save_all(done)  # finished: out of the plan, into items of their own
+    repos.uow.commit(WriteSet(done))  # finished: out of the plan, into items of their own
     assert repos.enrollments.due((T0 + timedelta(hours=4)).isoformat(), urgent=True)[0] == []
     assert [(e["status"], "_home" in e) for e in repos.enrollments.for_lead("lead-001")] == [("completed", False)] * 2
     with pytest.raises(Conflict):  # a finished enrollment's item is versioned on its own
-        repos.enrollments.save_all([{**done[0], "status": "exited"}])
+        repos.uow.commit(WriteSet([{**done[0], "status": "exited"}]))
 
 
 def test_a_transaction_is_all_or_nothing(repos):
     lead = repos.leads.create(_lead(1))
-    repos.enrollments.save_all([_enrollment("lead-001", 1, T0.isoformat())])
+    repos.uow.commit(WriteSet([_enrollment("lead-001", 1, T0.isoformat())]))
     stale = repos.enrollments.for_lead("lead-001")[0]
-    repos.enrollments.save_all([{**stale, "step": "moved"}])
+    repos.uow.commit(WriteSet([{**stale, "step": "moved"}]))
     touch = {"lead_id": "lead-001", "touch_id": "lead-001.e1.1", "status": "deferred", "at": T0.isoformat(),
              "reason": "cap"}
     item = ({"at": T0.isoformat(), "kind": "enrollment", "action": "paused"}, None)
     with pytest.raises(Conflict):
-        repos.enrollments.save_all([{**stale, "step": "lost"}], {**lead, "first_name": "Lost"}, repos.leads,
-                                   touches=[touch], timeline=[item])
+        repos.uow.commit(WriteSet([{**stale, "step": "lost"}], {**lead, "first_name": "Lost"},
+                                   touches=[touch], timeline=[item]))
     assert repos.enrollments.for_lead("lead-001")[0]["step"] == "moved"
     assert repos.leads.get("lead-001")["first_name"] == "B1"
     assert repos.touches.get("lead-001", "lead-001.e1.1") is None and repos.timeline.list("lead-001") == []
     with pytest.raises(Conflict):  # a new enrollment that already exists
-        repos.enrollments.save_all([_enrollment("lead-001", 1, None)])
+        repos.uow.commit(WriteSet([_enrollment("lead-001", 1, None)]))
 
 
 def test_many_leads_in_one_go_drop_only_the_one_that_changed(repos):
@@ -245,7 +245,7 @@ def test_many_leads_in_one_go_drop_only_the_one_that_changed(repos):
     sets = [WriteSet([_enrollment(lead["lead_id"], 1, T0.isoformat())], {**lead, "last_touch_at": T0.isoformat()},
                      timeline=[({"at": T0.isoformat(), "kind": "enrollment", "action": "enrolled"}, None)])
             for lead in leads]
-    assert repos.enrollments.save_many(sets, repos.leads) == {1}
+    assert repos.uow.commit_many(sets) == {1}
     assert repos.leads.get("lead-000")["last_touch_at"] == T0.isoformat()
     assert "last_touch_at" not in repos.leads.get("lead-001")
     assert repos.enrollments.for_lead("lead-001") == [] and repos.timeline.list("lead-001") == []
@@ -335,16 +335,16 @@ def test_timeline_items_of_one_second_read_back_in_the_order_they_were_written(r
     for n in range(3):
         repos.timeline.append("lead-001", {"at": at, "kind": "event", "type": f"milestone-{n}"})
     repos.timeline.append_many("lead-001", [{"at": at, "kind": "event", "type": f"batch-{n}"} for n in range(3)])
-    repos.enrollments.save_all([], timeline=[({"at": at, "kind": "enrollment", "lead_id": "lead-001",
-                                               "action": f"step-{n}"}, None) for n in range(3)])
+    repos.uow.commit(WriteSet([], timeline=[({"at": at, "kind": "enrollment", "lead_id": "lead-001",
+                                               "action": f"step-{n}"}, None) for n in range(3)]))
     assert [i.get("type") or i["action"] for i in repos.timeline.list("lead-001")] == [
         "milestone-0", "milestone-1", "milestone-2", "batch-0", "batch-1", "batch-2", "step-0", "step-1", "step-2"]
     # an event (its own id: any hex) and what it led to, in one write set: the event first
     for event_id in ("ffffffff", "00000000"):
-        repos.enrollments.save_all([], timeline=[({"at": at, "kind": "event", "lead_id": "lead-002", "type": event_id},
+        repos.uow.commit(WriteSet([], timeline=[({"at": at, "kind": "event", "lead_id": "lead-002", "type": event_id},
                                                   event_id),
                                                  ({"at": at, "kind": "enrollment", "lead_id": "lead-002",
-                                                   "action": "after-" + event_id}, None)])
+                                                   "action": "after-" + event_id}, None)]))
     assert [i.get("type") or i["action"] for i in repos.timeline.list("lead-002")] == [
         "00000000", "ffffffff", "after-ffffffff", "after-00000000"]
 
@@ -444,7 +444,7 @@ def test_a_roll_up_that_meets_another_skips_only_the_sequence_it_moved(aws, monk
     from chalicelib.config import settings
     from chalicelib.services.context import Context
     from chalicelib.store.models import StatModel
-    from chalicelib.store.repos import StatsRepo
+    from chalicelib.store.stats import StatsRepo
 
     repos = Context(settings())
     clock.start_at(T0)
@@ -471,7 +471,7 @@ def test_a_total_read_while_a_roll_up_commits_counts_each_day_once(aws, monkeypa
     from chalicelib.clock import clock
     from chalicelib.config import settings
     from chalicelib.services.context import Context
-    from chalicelib.store.repos import StatsRepo
+    from chalicelib.store.stats import StatsRepo
 
     repos = Context(settings())
     clock.start_at(T0)
@@ -489,34 +489,6 @@ def test_a_total_read_while_a_roll_up_commits_counts_each_day_once(aws, monkeypa
     monkeypatch.setattr(StatsRepo, "_marks", marks_then_a_roll_up_commits)
     assert [r["sent"] for r in repos.stats.rows(["birthday"])] == [5]
     assert len(reads) == 5  # the rows read again once the marks had moved: 1, (roll-up), 3, then 4 and 5
-
-
-def test_counters_written_before_the_live_daily_items_still_count_once(aws):
-    """A stack from before: each ADD went to an all-time item and a day item. Those are frozen
-    and read beside the live items and the roll-up's totals, so totals and date ranges stay
-    exact; an ADD now writes one item, not two."""
-    from chalicelib.clock import clock
-    from chalicelib.config import settings
-    from chalicelib.services.context import Context
-    from chalicelib.store.models import StatModel
-
-    day0, day2, day3 = (T0.date().isoformat(), (T0 + timedelta(days=2)).date().isoformat(),
-                        (T0 + timedelta(days=3)).date().isoformat())
-    StatModel("seq#birthday", "card").update(actions=[StatModel.sent.add(5), StatModel.opened.add(2)])
-    StatModel("day#birthday", f"{day0}#card").update(actions=[StatModel.sent.add(2), StatModel.opened.add(2)])
-    repos = Context(settings())
-    clock.start_at(T0 + timedelta(days=2))
-    before = sum(1 for _ in StatModel.scan())
-    repos.stats.add("birthday", "card", {"sent": 1, "deferred_cap": 1})
-    assert sum(1 for _ in StatModel.scan()) == before + 1
-    [total] = repos.stats.rows(["birthday"])
-    assert (total["sent"], total["opened"], total["deferred_cap"]) == (6, 2, 1)
-    assert [(r["step"], r["sent"]) for r in repos.stats.rows()] == [("card", 6)]
-    assert [r["sent"] for r in repos.stats.rows_between(["birthday"], day0, day0)] == [2]
-    assert [r["sent"] for r in repos.stats.rows_between(["birthday"], day2, day2)] == [1]
-    assert [r["sent"] for r in repos.stats.rows_between(["birthday"], day0, day2)] == [3]
-    repos.stats.roll_up(["birthday"], day3)
-    assert [(r["sent"], r["opened"], r["deferred_cap"]) for r in repos.stats.rows(["birthday"])] == [(6, 2, 1)]
 
 
 def test_recent_tasks_and_sequence_switches(repos):
@@ -570,180 +542,39 @@ def test_the_book_counts_and_held_quotes_keep_one_per_product(repos):
 
 def test_a_program_enrollment_reads_back_with_its_library_history(repos):
     history = [[f"article_{n:03d}", (T0 - timedelta(days=n)).date().isoformat(), None] for n in range(60)]
-    repos.enrollments.save_all([_enrollment("lead-001", 1, T0.isoformat(), sequence="past_client_program",
-                                            rotation=history)])
+    repos.uow.commit(WriteSet([_enrollment("lead-001", 1, T0.isoformat(), sequence="past_client_program",
+                                            rotation=history)]))
     [got] = repos.enrollments.for_lead("lead-001")
     assert got["rotation"] == history and "rotation_kept" not in got
     [due], _ = repos.enrollments.due((T0 + timedelta(minutes=1)).isoformat())
     assert due["rotation"] == history
     later = history + [["market_update", T0.date().isoformat(), "2027-04-12"]]
-    repos.enrollments.save_all([{**due, "rotation": later, "due_at": (T0 + timedelta(days=13)).isoformat()}])
+    repos.uow.commit(WriteSet([{**due, "rotation": later, "due_at": (T0 + timedelta(days=13)).isoformat()}]))
     [got] = repos.enrollments.for_lead("lead-001")
     assert got["rotation"] == later and got["due_at"] == (T0 + timedelta(days=13)).isoformat()
-    repos.enrollments.save_all([{**got, "status": "paused"}])  # the history unchanged: read back as it was
+    repos.uow.commit(WriteSet([{**got, "status": "paused"}]))  # the history unchanged: read back as it was
     assert repos.enrollments.for_lead("lead-001")[0]["rotation"] == later
 
 
 def test_a_due_page_goes_on_after_its_start_even_when_that_enrollment_has_moved(repos):
-    repos.enrollments.save_all([_enrollment(f"lead-{n:03d}", 1, (T0 + timedelta(minutes=n)).isoformat())
-                                for n in range(4)])
+    repos.uow.commit(WriteSet([_enrollment(f"lead-{n:03d}", 1, (T0 + timedelta(minutes=n)).isoformat())
+                                for n in range(4)]))
     first, start = repos.enrollments.due((T0 + timedelta(hours=1)).isoformat(), page_size=2)
     moved = repos.enrollments.for_lead("lead-001")[0]
-    repos.enrollments.save_all([{**moved, "due_at": None, "status": "completed"}])  # the start key leaves
+    repos.uow.commit(WriteSet([{**moved, "due_at": None, "status": "completed"}]))  # the start key leaves
     rest, _ = repos.enrollments.due((T0 + timedelta(hours=1)).isoformat(), page_size=5, start=start)
     assert [e["lead_id"] for e in first] == ["lead-000", "lead-001"]
     assert [e["lead_id"] for e in rest] == ["lead-002", "lead-003"]
-
-
-def _before_plans() -> None:
-    """A stack upgraded from before lead plans: live enrollments may still be in items of their
-    own, so the scheduler reads their index too until ``make reindex`` has moved them."""
-    from chalicelib.store import guard
-
-    for name in (guard.PLANS_ON, guard.PLANS_DRAINED):
-        guard.GuardModel(guard.INDEXES, name).delete()
-        guard._ready.discard(name)
-
-
-def test_a_history_stored_inside_an_older_enrollment_moves_beside_it_on_its_next_save(aws):
-    """Enrollments written before the split carry their history in the doc: any save (a pause
-    that picks nothing) moves it to its own item, and it reads back whole."""
-    from chalicelib.services.context import Context
-    from chalicelib.config import settings
-    from chalicelib.store.models import EnrollmentModel
-
-    history = [["article_001", "2027-01-05", None], ["market_update", "2027-03-02", "2027-03-01"]]
-    old = _enrollment("lead-001", 1, T0.isoformat(), sequence="past_client_program", rotation=history)
-    EnrollmentModel("lead-001", old["enrollment_id"], doc=old, due_shard="due", due_at=T0.isoformat()).save()
-    repos = Context(settings())
-    [got] = repos.enrollments.for_lead("lead-001")
-    assert got["rotation"] == history
-    repos.enrollments.save_all([{**got, "status": "paused", "due_at": None}])  # the history unchanged
-    [got] = repos.enrollments.for_lead("lead-001")
-    assert got["rotation"] == history and got["status"] == "paused" and got["_home"] == "plan"
-    assert list(EnrollmentModel.query("lead-001")) == [] or all(
-        m.enrollment_id.endswith("#rotation") for m in EnrollmentModel.query("lead-001"))  # moved into the plan
-
-
-def test_a_history_item_written_as_json_before_packing_reads_back_and_is_packed_on_change(aws):
-    """Stacks older than the packed history hold the list as JSON in the item's ``doc``: it
-    reads back whole, and the next change writes it packed (one write unit a year in)."""
-    from chalicelib.config import settings
-    from chalicelib.services.context import Context
-    from chalicelib.store.models import EnrollmentModel, RotationModel
-
-    history = [["article_001", "2027-01-05", None], ["market_update", "2027-03-02", "2027-03-01"]]
-    e = _enrollment("lead-001", 1, T0.isoformat(), sequence="past_client_program")
-    EnrollmentModel("lead-001", e["enrollment_id"], doc={**e, "rotation_kept": True}, due_shard="due",
-                    due_at=T0.isoformat()).save()
-    RotationModel("lead-001", e["enrollment_id"] + "#rotation", doc=history).save()
-    _before_plans()
-    repos = Context(settings())
-    assert repos.enrollments.for_lead("lead-001")[0]["rotation"] == history
-    [due], _ = repos.enrollments.due((T0 + timedelta(minutes=1)).isoformat())
-    assert due["rotation"] == history
-    later = history + [["text_spring", T0.date().isoformat(), None]]
-    repos.enrollments.save_all([{**due, "rotation": later, "due_at": (T0 + timedelta(days=4)).isoformat()}])
-    stored = RotationModel.get("lead-001", e["enrollment_id"] + "#rotation")
-    assert stored.history and stored.doc is None
-    assert repos.enrollments.for_lead("lead-001")[0]["rotation"] == later
-
-
-def test_leads_and_open_tasks_written_before_their_index_are_put_into_it_by_reindex(aws, capsys):
-    """Upgrade path: a record written before ``by_name`` has no name keys and no search finds
-    it; an open task written before ``by_open`` is not on Today. ``make reindex`` (run by ``make
-    deploy``) writes only such items, once."""
-    from chalicelib import cli
-    from chalicelib.config import settings
-    from chalicelib.services.context import Context
-    from chalicelib.store.models import LeadModel, TaskModel
-
-    from chalicelib.store import guard
-
-    for name in guard.LATE_INDEXES:  # as on a stack upgrading: the indexes are new, reindex has not run
-        guard.GuardModel(guard.INDEXES, name).delete()
-    guard._ready.clear()
-    repos = Context(settings())
-    task = {"task_id": "task-1", "lead_id": "lead-001", "lo_id": "lo-1", "status": "open", "created_at": T0.isoformat()}
-    TaskModel("task-1", lo_id="lo-1", lead_id="lead-001", created_at=T0.isoformat(), status="open", doc=task).save()
-    repos.tasks.put({**task, "task_id": "task-2", "status": "done"})
-    # until reindex has run, readers keep their old ways: nothing written before goes missing
-    assert [t["task_id"] for t in repos.tasks.list("lo-1", "open")] == ["task-1"]
-    assert repos.leads.names("garcia") is None
-    assert not any(TaskModel.by_open.query("lo-1"))
-    repos.leads.create(_lead(0, first_name="Ana", last_name="Garza"))
-    contacted = (T0 + timedelta(days=20)).isoformat()  # the wake-up day follows the last contact
-    repos.leads.save({**repos.leads.get("lead-000"), "last_touch_at": contacted, "last_contact_at": contacted})
-    wake_day = LeadModel.get("lead-000").wake_day
-    old = _lead(1, first_name="María", last_name="García")
-    LeadModel("lead-001", doc=old, lo_id="lo-1", stage="new_lead", created_at=old["created_at"]).save()
-    assert cli.main(["reindex", "--stage", "local"]) == 0
-    out = capsys.readouterr().out
-    assert "2 read, 1 re-keyed" in out and "1 found outside the open index, 1 put in it" in out
-    assert repos.leads.names("garcia") == [("lead-001", "garcia maria")]
-    assert repos.leads.get("lead-000")["last_contact_at"] == contacted
-    assert LeadModel.get("lead-000").wake_day == wake_day  # read with its bookkeeping: not moved back
-    assert [t["task_id"] for t in repos.tasks.list("lo-1", "open")] == ["task-1"]
-    assert [m.task_id for m in TaskModel.by_open.query("lo-1")] == ["task-1"]  # Today now reads the index
-    assert guard.index_ready("leads/by_name") and guard.index_ready("tasks/by_open")
-    assert repos.leads.rekey_all() == (2, 0) and repos.tasks.reindex_open() == (0, 0)
-
-
-def test_enrollments_running_in_items_of_their_own_are_due_until_reindex_moves_them_into_plans(aws, capsys,
-                                                                                                monkeypatch):
-    """Upgrade path: a stack from before lead plans holds each running enrollment in its own item,
-    in the enrollments table's due index. Until ``make reindex`` switches plans on (at a run 6
-    minutes after the first, when no function of the older release, which writes the bookkeeping
-    item whole, can still run), enrollments keep their items and bookkeeping writes leave any plan
-    alone; then it moves them, and the scheduler reads the old index until none is left."""
-    from chalicelib import cli
-    from chalicelib.config import settings
-    from chalicelib.services.context import Context
-    from chalicelib.store import guard
-    from chalicelib.store.models import EnrollmentModel
-
-    _before_plans()
-    monkeypatch.setattr(cli, "PLANS_SETTLE_SECONDS", 0)
-    repos = Context(settings())
-    running = _enrollment("lead-001", 1, T0.isoformat())
-    EnrollmentModel("lead-001", running["enrollment_id"], doc=running, due_shard="due", due_at=T0.isoformat()).save()
-    paused = _enrollment("lead-001", 2, None, status="paused")
-    EnrollmentModel("lead-001", paused["enrollment_id"], doc=paused).save()
-    repos.enrollments.save_all([_enrollment("lead-002", 1, (T0 - timedelta(minutes=5)).isoformat())])  # switch off
-    now = (T0 + timedelta(minutes=1)).isoformat()
-    [first], start = repos.enrollments.due(now, page_size=1)
-    rest, end = repos.enrollments.due(now, page_size=5, start=start)
-    assert first["enrollment_id"] == "lead-002.e1" and [e["enrollment_id"] for e in rest] == ["lead-001.e1"]
-    assert end is None and repos.enrollments.next_due() == T0 - timedelta(minutes=5)
-    repos.enrollments.save_all([{**first, "step": "y"}])  # still its own item while the switch is off
-    assert [(e["step"], e.get("_home")) for e in repos.enrollments.for_lead("lead-002")] == [("y", None)]
-
-    assert cli.main(["reindex", "--stage", "local"]) == 0  # right after the deploy: asked, not yet on
-    assert "switched on by `make reindex` from" in capsys.readouterr().out and not repos.enrollments.for_lead(
-        "lead-001")[0].get("_home")
-    monkeypatch.setattr(cli, "PLANS_AFTER", timedelta(0))  # as if run again 6 minutes later
-    assert cli.main(["reindex", "--stage", "local"]) == 0
-    out = capsys.readouterr().out
-    assert "switched on" in out and "3 still running moved into the plans of 2 leads" in out
-    assert [e["_home"] for e in repos.enrollments.for_lead("lead-001")] == ["plan", "plan"]
-    assert EnrollmentModel.count("lead-001") == 0 and guard.index_ready(guard.PLANS_DRAINED)
-    page, end = repos.enrollments.due(now)
-    assert sorted(e["enrollment_id"] for e in page) == ["lead-001.e1", "lead-002.e1"] and end is None
-    assert repos.enrollments.move_into_plans() == (0, 0, 0)
-    lead = repos.leads.create(_lead(3))  # a bookkeeping write is an update: the plan beside it stays
-    repos.enrollments.save_all([_enrollment("lead-003", 1, now)])
-    repos.leads.save({**repos.leads.get("lead-003"), "last_contact_at": now})
-    assert [e["enrollment_id"] for e in repos.enrollments.for_lead("lead-003")] == ["lead-003.e1"] and lead
 
 
 def test_an_enrollment_leaving_its_plan_replaces_an_item_left_under_its_id(repos):
     """An event processed again long after (its id beyond the lead's recent ones) makes an
     enrollment whose id an earlier, finished one still holds: it runs, and when it finishes its
     item replaces the old one instead of failing on it for good."""
-    repos.enrollments.save_all([_enrollment("lead-001", 1, None, status="completed")])
-    repos.enrollments.save_all([_enrollment("lead-001", 1, T0.isoformat())])
+    repos.uow.commit(WriteSet([_enrollment("lead-001", 1, None, status="completed")]))
+    repos.uow.commit(WriteSet([_enrollment("lead-001", 1, T0.isoformat())]))
     [again] = [e for e in repos.enrollments.for_lead("lead-001") if e.get("_home") == "plan"]
-    repos.enrollments.save_all([{**again, "status": "exited", "due_at": None}])
+    repos.uow.commit(WriteSet([{**again, "status": "exited", "due_at": None}]))
     assert [(e["status"], e["_version"]) for e in repos.enrollments.for_lead("lead-001")] == [("exited", 1)]
 
 
@@ -751,9 +582,9 @@ def test_a_new_enrollment_saved_with_the_lead_as_read_conflicts_when_another_cam
     """The plan a set is written into is the one its lead was read with: a writer that read the
     lead before someone else enrolled it does not add a second enrollment beside theirs."""
     lead = repos.leads.create(_lead(1))
-    repos.enrollments.save_all([_enrollment("lead-001", 1, T0.isoformat())])  # someone else, first
+    repos.uow.commit(WriteSet([_enrollment("lead-001", 1, T0.isoformat())]))  # someone else, first
     with pytest.raises(Conflict):
-        repos.enrollments.save_all([_enrollment("lead-001", 2, T0.isoformat())], {**lead, "stage": "x"}, repos.leads)
+        repos.uow.commit(WriteSet([_enrollment("lead-001", 2, T0.isoformat())], {**lead, "stage": "x"}))
     assert [e["enrollment_id"] for e in repos.enrollments.for_lead("lead-001")] == ["lead-001.e1"]
 
 
@@ -763,5 +594,5 @@ def test_two_write_sets_of_one_lead_in_one_go_are_written_one_after_the_other(re
     lead = repos.leads.create(_lead(1))
     sets = [WriteSet([_enrollment("lead-001", n, T0.isoformat())], {**lead, "last_touch_at": T0.isoformat()})
             for n in (1, 2)]
-    assert repos.enrollments.save_many(sets, repos.leads) == {1}
+    assert repos.uow.commit_many(sets) == {1}
     assert [e["enrollment_id"] for e in repos.enrollments.for_lead("lead-001")] == ["lead-001.e1"]

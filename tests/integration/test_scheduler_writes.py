@@ -2,7 +2,7 @@
 import json
 
 from tests.helpers import body, drain_events
-from chalicelib.store.repos import WriteSet
+from chalicelib.store.writeset import WriteSet
 
 
 def test_a_stale_lead_is_dropped_and_the_others_written(api, auth, ctx):
@@ -15,7 +15,7 @@ def test_a_stale_lead_is_dropped_and_the_others_written(api, auth, ctx):
     ctx.leads.save({**leads[1], "note": "changed by someone else"})  # bumps the version
     sets = [WriteSet([], {**leads[0], "marker": 1}), WriteSet([], {**stale, "marker": 1}),
             WriteSet([], {**leads[2], "marker": 1})]
-    dropped = ctx.enrollments.save_many(sets, ctx.leads, max_actions=100)
+    dropped = ctx.uow.commit_many(sets, max_actions=100)
     assert dropped == {1}
     assert ctx.leads.get(ids[0])["marker"] == 1 and ctx.leads.get(ids[2])["marker"] == 1
     assert "marker" not in ctx.leads.get(ids[1])
@@ -28,7 +28,7 @@ def test_sets_are_split_across_transactions_without_splitting_a_lead(api, auth, 
     sets = [WriteSet([], {**ctx.leads.get(i), "marker": 2},
                      timeline=[({"at": "2026-01-01T00:00:00+00:00", "kind": "event", "type": "note"}, None)])
             for i in ids]
-    assert ctx.enrollments.save_many(sets, ctx.leads, max_actions=4) == set()
+    assert ctx.uow.commit_many(sets, max_actions=4) == set()
     assert all(ctx.leads.get(i)["marker"] == 2 for i in ids)
 
 
@@ -42,4 +42,4 @@ def test_leads_whose_bookkeeping_did_not_change_share_one_transaction(ctx, monke
     monkeypatch.setattr(TransactWrite, "_commit", lambda self: commits.append(1) or real(self))
     sets = [WriteSet([{"enrollment_id": f"t{i}.e1", "lead_id": f"t{i}", "sequence": "lead_nurture",
                        "status": "active", "due_at": "2026-01-01T00:00:00+00:00"}]) for i in range(5)]
-    assert ctx.enrollments.save_many(sets, ctx.leads) == set() and len(commits) == 1
+    assert ctx.uow.commit_many(sets) == set() and len(commits) == 1

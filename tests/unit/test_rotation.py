@@ -146,6 +146,7 @@ def test_the_history_keeps_the_last_send_of_each_item():
 
 def test_what_the_store_leaves_out_of_an_enrollment_is_what_the_engine_recomputes():
     from chalicelib.sequences.engine import TRANSIENT
-    from chalicelib.store import memory, repos
+    from chalicelib.store.enrollments import NOT_IN_DOC
+    from chalicelib.store.memory.unit_of_work import NOT_STORED
 
-    assert set(TRANSIENT) <= set(repos._NOT_IN_DOC) and set(TRANSIENT) <= set(memory._ENROLLMENT_NOT_STORED)
+    assert set(TRANSIENT) <= set(NOT_IN_DOC) and set(TRANSIENT) <= set(NOT_STORED)
