@@ -1,5 +1,8 @@
-"""Template checks at load: every template exists, uses only known merge fields, and gives a
-fallback for every field a lead may lack; and no template states a rate without its APR."""
+"""Template checks: every template exists, uses only known merge fields, and gives a fallback for
+every field a lead may lack; and no template states a rate without its APR.
+
+Content knows templates, not sequences: ``sequences.validate.validate_all`` walks the catalog and
+asks these checks about every template a step names."""
 from __future__ import annotations
 
 from .fields import KNOWN, OPTIONAL
@@ -66,36 +69,37 @@ def check_source(source: str, where: str, strict_optional: bool = True) -> list[
     return out
 
 
-def template_problems(sequences) -> list[str]:
+# Refinance content runs only with the borrower's computed figures present: its optional fields
+# need no fallback.
+FIGURES_PRESENT = ("email/refinance", "sms/refinance", "voice/refinance", "task/refinance")
+
+
+def subject_problems(subject: str, where: str, strict_optional: bool = True) -> list[str]:
+    """A subject line's merge fields, and no rate stated without its APR."""
     from ..domain.regz import rate_statements_without_apr
 
-    out = []
-    for seq in sequences:
-        # refinance content runs only with the borrower's computed figures present
-        strict = seq.id != "refinance_opportunity"
-        for where, channel, template, subject in seq.templates():
-            if subject is not None:
-                out += check_source(subject, f"{where}.subject", strict)
-                bad = rate_statements_without_apr(subject)
-                if bad:
-                    out.append(f"{where}.subject: rate without APR {bad}")
-            for rel in template_paths(channel, template):
-                path = TEMPLATES_DIR / rel
-                if not path.exists():
-                    out.append(f"{where}: missing template {rel}")
-                    continue
-                source = path.read_text()
-                out += check_source(source, rel, strict and not rel.startswith(("email/refinance", "sms/refinance", "voice/refinance", "task/refinance")))
-                bad = rate_statements_without_apr(source)
-                if bad:
-                    out.append(f"{rel}: Reg Z: rate stated without APR: {bad}")
+    out = check_source(subject, where, strict_optional)
+    bad = rate_statements_without_apr(subject)
+    if bad:
+        out.append(f"{where}: rate without APR {bad}")
     return out
 
 
-def validate_all(sequences) -> list[str]:
-    from ..sequences.validate import problems
+def template_file_problems(channel: str, template: str, where: str, strict_optional: bool = True) -> list[str]:
+    """Every file a template name stands for on a channel exists, uses only known merge fields
+    (with a fallback for an optional one) and states no rate without its APR. ``where`` names
+    whoever refers to the template (a sequence's step)."""
+    from ..domain.regz import rate_statements_without_apr
 
     out = []
-    for seq in sequences:
-        out += problems(seq)
-    return out + template_problems(sequences)
+    for rel in template_paths(channel, template):
+        path = TEMPLATES_DIR / rel
+        if not path.exists():
+            out.append(f"{where}: missing template {rel}")
+            continue
+        source = path.read_text()
+        out += check_source(source, rel, strict_optional and not rel.startswith(FIGURES_PRESENT))
+        bad = rate_statements_without_apr(source)
+        if bad:
+            out.append(f"{rel}: Reg Z: rate stated without APR: {bad}")
+    return out

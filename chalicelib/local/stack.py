@@ -86,8 +86,8 @@ def main() -> int:
     create_resources()
 
     sys.path.insert(0, str(ROOT))
-    from ..content.checks import validate_all
     from ..sequences.catalog import SEQUENCES
+    from ..sequences.validate import validate_all
 
     problems = validate_all(SEQUENCES.values())
     if problems:  # the full template check (merge fields, fallbacks, Reg Z) before serving

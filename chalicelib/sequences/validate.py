@@ -1,4 +1,8 @@
-"""Structural checks on a sequence: pure. Template and merge-field checks live in content.checks.
+"""Checks on a sequence. :func:`problems` is structural and pure (the catalog runs it at load);
+:func:`validate_all` adds the content checks of every template a step names (``content.checks``:
+merge fields, fallbacks, Reg Z), too slow for a cold start: the unit tests and the local stack run it.
+
+Structural:
 
 - every branch target and goto names a step of the sequence;
 - from every step, an end is reachable (no dead loop), except in a yearly program (``paced``),
@@ -10,6 +14,7 @@
 """
 from __future__ import annotations
 
+from ..content.checks import subject_problems, template_file_problems
 from .dsl import End, Goto, Rest, Sequence, Touch, WaitFor
 
 
@@ -105,3 +110,24 @@ def problems(seq: Sequence) -> list[str]:
             out.append(f"{seq.id}: a loop through {n!r} never waits")
             break
     return out
+
+
+def template_problems(sequences) -> list[str]:
+    out = []
+    for seq in sequences:
+        # refinance content runs only with the borrower's computed figures present
+        strict = seq.id != "refinance_opportunity"
+        for where, channel, template, subject in seq.templates():
+            if subject is not None:
+                out += subject_problems(subject, f"{where}.subject", strict)
+            out += template_file_problems(channel, template, where, strict)
+    return out
+
+
+def validate_all(sequences) -> list[str]:
+    """Every sequence's structure, then every template its steps name."""
+    sequences = list(sequences)
+    out = []
+    for seq in sequences:
+        out += problems(seq)
+    return out + template_problems(sequences)

@@ -1,7 +1,7 @@
 """Replies and the LO's answer to them: a reply pauses the enrollment and notifies the LO."""
 from __future__ import annotations
 
-from .registry import CreateTask, Enroll, Exit, Pause, Resume, TriggerInput, trigger
+from .decisions import CreateTask, Enroll, Exit, Pause, Resume, TriggerInput, trigger
 
 
 @trigger("email_replied", "sms_replied")

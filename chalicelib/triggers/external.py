@@ -34,7 +34,7 @@ from ..domain.quiet_hours import next_local_time
 from ..sequences.catalog import SEQUENCES
 from ..sequences.engine import counts_for_reentry, is_live
 from ..domain.timezones import lead_zone
-from .registry import CreateTask, Enroll, SetLead, TriggerInput, trigger
+from .decisions import CreateTask, Enroll, SetLead, TriggerInput, trigger
 
 REFI = "refinance_opportunity"
 CREDIT_PULL_DEBOUNCE = timedelta(hours=24)

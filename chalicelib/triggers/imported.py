@@ -16,8 +16,8 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
-from .registry import Enroll, TriggerInput, trigger
-from .stage import RECENT_FUNDING_DAYS
+from .common import RECENT_FUNDING_DAYS
+from .decisions import Enroll, TriggerInput, trigger
 
 
 def funded_recently(lead: dict, today: date) -> bool:

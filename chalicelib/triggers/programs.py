@@ -33,9 +33,8 @@ from ..domain import cadence
 from ..domain.market import market_fields
 from ..sequences.catalog import SEQUENCES
 from ..sequences.dsl import Rest, Sequence, Touch
-from .behavioral import slow_down
-from .registry import Enroll, Repace, TriggerInput, trigger
-from .stage import _funded_recently
+from .common import anniversary_due, event_day, funded_long_ago, slow_down
+from .decisions import Enroll, Repace, TriggerInput, trigger
 
 PAST, LEADS = "past_client_program", "long_term_nurture"
 RUNS_FIRST = {PAST: "post_funded_welcome", LEADS: "lead_nurture"}
@@ -74,7 +73,7 @@ def enter_at_stage(inp: TriggerInput) -> list:
     if new == (None if created else inp.before.get("stage")):
         return []
     if new == "funded":
-        if created and not _funded_recently(inp.lead, inp.now.date()):
+        if created and funded_long_ago(inp.lead, inp.now.date()):
             if not cadence.settings_for(PAST, inp.settings)["join_on_import"]:
                 return []
             return _join(inp, PAST, "program:imported_past_client")
@@ -95,9 +94,7 @@ def join_program(inp: TriggerInput) -> list:
 @trigger("sweep_funding_anniversary")
 def join_on_anniversary(inp: TriggerInput) -> list:
     """A past client stored before the program existed joins on the funding anniversary."""
-    from .time import _day, anniversary_due
-
-    if not anniversary_due(inp.lead, _day(inp)) or _ever_in(inp, PAST):
+    if not anniversary_due(inp.lead, event_day(inp)) or _ever_in(inp, PAST):
         return []
     return _join(inp, PAST, "program:anniversary")
 

@@ -1,113 +1,55 @@
 """Triggers: pure rules that turn an event (or the passing of time) into decisions.
 
-A trigger is ``fn(inp: TriggerInput) -> list[decision]``. Modules register their rules with
-:func:`trigger` for the event types they care about; :func:`evaluate` runs them all.
+A trigger is ``fn(inp: TriggerInput) -> list[decision]`` (:mod:`.decisions`). The rule modules mark
+their rules with :func:`~.decisions.trigger` for the event types they care about; this registry
+lists the rule modules, collects their marked rules and :func:`evaluate` runs them all. A rule
+module never imports the registry; rules share helpers through :mod:`.common`.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from datetime import datetime
-from typing import Callable
+from functools import lru_cache
+from types import ModuleType
+
+from .decisions import (EVENT_TYPES, CreateTask, Enroll, Exit, JumpTo, Pause, Repace, Resume, SetLead, Stretch,
+                        Trigger, TriggerInput, trigger)
+
+# The input and the decisions are re-exported: the engine runner and the tests import them from here.
+__all__ = ["CreateTask", "Enroll", "Exit", "JumpTo", "Pause", "Repace", "Resume", "SetLead", "Stretch", "Trigger",
+           "TriggerInput", "evaluate", "rule_modules", "rules_for", "rules_of", "trigger"]
 
 
-@dataclass(frozen=True)
-class TriggerInput:
-    lead: dict                 # after the event was applied
-    before: dict               # before it
-    event: dict
-    now: datetime
-    settings: dict             # team settings the rules read (thresholds, cap...)
-    enrollments: tuple = ()    # the lead's enrollments
-    recent: tuple = ()         # recent timeline events (newest last), for behaviour windows
+def rule_modules() -> tuple[ModuleType, ...]:
+    """The rule modules, in the order their rules run for an event. Each new trigger family is one
+    import and one entry here. They are imported on the first evaluation, not with the registry:
+    they load the sequence catalog."""
+    from . import behavioral, engagement, external, imported, programs, stage, time
+
+    return (behavioral, engagement, external, stage, imported, programs, time)
 
 
-@dataclass(frozen=True)
-class Enroll:
-    sequence: str
-    reason: str
-    hot: bool = False
-    start_step: str | None = None
+def rules_of(module: ModuleType) -> list[Trigger]:
+    """The rules a module defines (not ones it imports), in the order it defines them."""
+    return [fn for fn in vars(module).values()
+            if callable(fn) and hasattr(fn, EVENT_TYPES) and getattr(fn, "__module__", None) == module.__name__]
 
 
-@dataclass(frozen=True)
-class Exit:
-    reason: str
-    sequence: str | None = None            # None: every live enrollment
-    only_priority_below: int | None = None  # keep pipeline updates when a marketing opt-out comes
-
-
-@dataclass(frozen=True)
-class Pause:
-    reason: str
-
-
-@dataclass(frozen=True)
-class Resume:
-    reason: str
-
-
-@dataclass(frozen=True)
-class JumpTo:
-    sequence: str
-    step: str
-    reason: str
-
-
-@dataclass(frozen=True)
-class Stretch:
-    factor: float
-    reason: str
-
-
-@dataclass(frozen=True)
-class Repace:
-    """A paced program's next touch re-timed at a new pace (a hot signal: sooner)."""
-    sequence: str
-    pace: float
-    tier: str
-
-
-@dataclass(frozen=True)
-class CreateTask:
-    kind: str                  # call | reply | escalation | review | check_in
-    title: str
-    body: str
-    due_minutes: int = 24 * 60
-    assignee: str = "lo"       # lo | manager
-    key: str = ""              # dedupe key: one task per (lead, key)
-    hot: bool = False
-
-
-@dataclass(frozen=True)
-class SetLead:
-    """Remember something on the lead (a cooldown, a flag) so rules do not fire twice."""
-    fields: dict = field(default_factory=dict)
-
-
-Trigger = Callable[[TriggerInput], list]
-_RULES: dict[str, list[Trigger]] = {}
-
-
-def trigger(*event_types: str):
-    def register(fn: Trigger) -> Trigger:
-        for t in event_types:
-            _RULES.setdefault(t, []).append(fn)
-        return fn
-    return register
+@lru_cache(maxsize=1)
+def _table() -> dict[str, tuple[Trigger, ...]]:
+    table: dict[str, list[Trigger]] = {}
+    for module in rule_modules():
+        for rule in rules_of(module):
+            for t in getattr(rule, EVENT_TYPES):
+                table.setdefault(t, []).append(rule)
+    return {t: tuple(rules) for t, rules in table.items()}
 
 
 def rules_for(event_type: str) -> list[Trigger]:
-    return list(_RULES.get(event_type, ())) + list(_RULES.get("*", ()))
+    table = _table()
+    return list(table.get(event_type, ())) + list(table.get("*", ()))
 
 
 def evaluate(inp: TriggerInput) -> list:
-    _load_rule_modules()
     decisions: list = []
     for rule in rules_for(inp.event["type"]):
         decisions.extend(rule(inp))
     return decisions
-
-
-def _load_rule_modules() -> None:
-    # Importing the modules registers their rules; each new trigger family is one import here.
-    from . import behavioral, engagement, external, imported, programs, stage, time  # noqa: F401

@@ -1,20 +1,9 @@
 """Stage triggers: every transition of the pipeline enrolls, advances or exits sequences."""
 from __future__ import annotations
 
-from datetime import date, timedelta
-
 from ..sequences.catalog import SEQUENCES
-from .registry import Enroll, Exit, JumpTo, TriggerInput, trigger
-
-# A lead imported as funded long ago is a past client, not a new closing to celebrate.
-RECENT_FUNDING_DAYS = 30
-
-
-def _funded_recently(lead: dict, today: date) -> bool:
-    funded_on = (lead.get("loan") or {}).get("funded_on")
-    if not funded_on:
-        return True
-    return date.fromisoformat(funded_on) >= today - timedelta(days=RECENT_FUNDING_DAYS)
+from .common import funded_long_ago
+from .decisions import Enroll, Exit, JumpTo, TriggerInput, trigger
 
 
 @trigger("lead_created", "stage_change_requested")
@@ -33,7 +22,7 @@ def stage_reached(inp: TriggerInput) -> list:
     for seq in SEQUENCES.values():
         if not seq.enabled:
             continue
-        if imported and new == "funded" and not _funded_recently(inp.lead, inp.now.date()):
+        if imported and new == "funded" and funded_long_ago(inp.lead, inp.now.date()):  # a past client
             continue
         if new in seq.stage_steps:
             if seq.id in live:

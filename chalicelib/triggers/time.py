@@ -27,29 +27,13 @@ from ..domain.quiet_hours import next_local_time
 from ..domain.sweeps import OPEN_STAGES, STALLED_AFTER_DAYS, month_day
 from ..sequences.catalog import SEQUENCES
 from ..domain.timezones import lead_zone
-from .registry import CreateTask, Enroll, SetLead, TriggerInput, trigger
+from .common import anniversary_due, date_of, event_day
+from .decisions import CreateTask, Enroll, SetLead, TriggerInput, trigger
 
 CHECK_IN_SEQUENCE = "no_contact_check_in"      # not in the catalog yet: the LO task stands in
 STALLED_SEQUENCE = "application_stalled"       # not in the catalog yet: the LO task stands in
 TASK_LOCAL_HOUR = 10                           # tasks appear for the LO's morning, lead-local
 TASK_WINDOW_MINUTES = 120
-
-
-def _day(inp: TriggerInput) -> date:
-    raw = (inp.event.get("data") or {}).get("day")
-    try:
-        return date.fromisoformat(raw) if raw else inp.now.date()
-    except (TypeError, ValueError):
-        return inp.now.date()
-
-
-def _date_of(iso: str | None) -> date | None:
-    if not iso:
-        return None
-    try:
-        return datetime.fromisoformat(iso.replace("Z", "+00:00")).date()
-    except ValueError:
-        return None
 
 
 def _name(lead: dict) -> str:
@@ -63,23 +47,18 @@ def task_due_minutes(lead: dict, now: datetime) -> int:
     return -int(-(start - now).total_seconds() // 60) + TASK_WINDOW_MINUTES  # whole minutes, rounded up
 
 
-# -- predicates shared with the sweep (it filters with them before emitting) -------------------
-
-def anniversary_due(lead: dict, day: date) -> bool:
-    funded_on = _date_of((lead.get("loan") or {}).get("funded_on"))
-    return (lead.get("stage") == "funded" and funded_on is not None and funded_on.year < day.year
-            and month_day(funded_on.isoformat()) == month_day(day.isoformat()))
-
+# -- predicates shared with the sweep (it filters with them before emitting; ``anniversary_due``,
+# which the programs' rule asks too, is in .common) ----------------------------------------------
 
 def birthday_due(lead: dict, day: date) -> bool:
-    born = _date_of(lead.get("birthday"))
+    born = date_of(lead.get("birthday"))
     return born is not None and born < day and month_day(born.isoformat()) == month_day(day.isoformat())
 
 
 def no_contact_due(lead: dict, day: date, no_contact_days: int) -> bool:
     if lead.get("stage") not in OPEN_STAGES:
         return False
-    last = _date_of(lead.get("last_contact_at")) or _date_of(lead.get("created_at"))
+    last = date_of(lead.get("last_contact_at")) or date_of(lead.get("created_at"))
     return last is not None and last + timedelta(days=no_contact_days) <= day
 
 
@@ -89,7 +68,7 @@ def stalled_due(lead: dict, day: date) -> bool:
     if lead.get("stage") != "application_submitted":
         return False
     submitted = lead.get("stage_changed_at")
-    submitted_day = _date_of(submitted)
+    submitted_day = date_of(submitted)
     if submitted_day is None or submitted_day + timedelta(days=STALLED_AFTER_DAYS) > day:
         return False
     nudged = lead.get("stalled_nudged_at")
@@ -102,7 +81,7 @@ def stalled_due(lead: dict, day: date) -> bool:
 
 @trigger("sweep_funding_anniversary")
 def funding_anniversary(inp: TriggerInput) -> list:
-    day = _day(inp)
+    day = event_day(inp)
     if not anniversary_due(inp.lead, day):
         return []
     return [Enroll("annual_review", reason="time:funding_anniversary")]
@@ -110,14 +89,14 @@ def funding_anniversary(inp: TriggerInput) -> list:
 
 @trigger("sweep_birthday")
 def birthday(inp: TriggerInput) -> list:
-    if not birthday_due(inp.lead, _day(inp)):
+    if not birthday_due(inp.lead, event_day(inp)):
         return []
     return [Enroll("birthday", reason="time:birthday")]
 
 
 @trigger("sweep_no_contact")
 def no_contact(inp: TriggerInput) -> list:
-    lead, day = inp.lead, _day(inp)
+    lead, day = inp.lead, event_day(inp)
     days = int(inp.settings.get("no_contact_days", 30))
     if not no_contact_due(lead, day, days):
         return []
@@ -128,7 +107,7 @@ def no_contact(inp: TriggerInput) -> list:
     if enrolled:
         decisions.append(Enroll(CHECK_IN_SEQUENCE, reason="time:no_contact"))
     if action not in ("touch",) or not enrolled:
-        last = _date_of(lead.get("last_contact_at")) or _date_of(lead.get("created_at"))
+        last = date_of(lead.get("last_contact_at")) or date_of(lead.get("created_at"))
         stage = (lead.get("stage") or "").replace("_", " ")
         decisions.append(CreateTask(
             kind="check_in", title=f"Check in with {_name(lead)}: no contact in {days} days",
@@ -142,10 +121,10 @@ def no_contact(inp: TriggerInput) -> list:
 
 @trigger("sweep_application_stalled")
 def application_stalled(inp: TriggerInput) -> list:
-    lead, day = inp.lead, _day(inp)
+    lead, day = inp.lead, event_day(inp)
     if not stalled_due(lead, day):
         return []
-    submitted = _date_of(lead.get("stage_changed_at"))
+    submitted = date_of(lead.get("stage_changed_at"))
     waited = (day - submitted).days
     decisions: list = [
         SetLead({"stalled_nudged_at": inp.now.isoformat()}),

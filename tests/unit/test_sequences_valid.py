@@ -2,8 +2,9 @@
 fallbacks, branches reach an end, no loop spins without waiting, no rate without its APR."""
 import pytest
 
-from chalicelib.content.checks import check_source, validate_all
+from chalicelib.content.checks import check_source
 from chalicelib.sequences.catalog import SEQUENCES
+from chalicelib.sequences.validate import validate_all
 
 CORE = {"lead_nurture", "application_incomplete", "pipeline_progression", "post_funded_welcome",
         "annual_review", "refinance_opportunity", "birthday"}
