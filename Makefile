@@ -21,7 +21,7 @@ VENV_PYTHON := $(shell p=$(PY); [ -e "$$p" ] && { $(_pyver) || echo broken; })
 STALE_VENV := $(if $(VENV_PYTHON),$(filter-out $(PYTHON_VERSION),$(VENV_PYTHON)))
 
 .PHONY: install browser run test unit integration e2e browser-tests bench simulate package deploy clean import \
-	recount-book check-runtime python stale-venv
+	recount-book check-runtime python stale-venv infra
 
 python:  ## the Python $(PYTHON_VERSION) that builds .venv, or how to get it
 	@p="$(PYTHON)"; v=$$($(_pyver)); [ "$$v" = "$(PYTHON_VERSION)" ] || { \
@@ -79,24 +79,21 @@ simulate: install  ## a year of the real engine for synthetic borrowers, audited
 import: install  ## an LOS/CRM export into a running stack: make import FILE=export.csv [API=http://127.0.0.1:8000 TOKEN=...]
 	$(PY) -m chalicelib.cli import $(FILE) $(if $(API),--api $(API)) $(if $(TOKEN),--token $(TOKEN))
 
-package: install  ## the deployment package for one team stage, infra merged in (out/<stage>/sam.json + zip)
+package: install  ## the whole team stack as one CloudFormation template, infra merged in (out/<stage>/sam.json + zip)
 	$(PY) infra/build_merge.py --stage $(STAGE) --out out/merge-$(STAGE).json
 	AWS_DEFAULT_REGION=$${AWS_DEFAULT_REGION:-us-east-1} \
 		$(VENV)/bin/chalice package --stage $(STAGE) --merge-template out/merge-$(STAGE).json out/$(STAGE)
 
-deploy: package  ## per-team stack: make deploy STAGE=<team> BUCKET=<artifact bucket> [ALERT_EMAIL=ops@...] (aws CLI + credentials)
-	aws cloudformation package --template-file out/$(STAGE)/sam.json --s3-bucket $(BUCKET) \
-		--output-template-file out/$(STAGE)/packaged.yaml
-	aws cloudformation deploy --template-file out/$(STAGE)/packaged.yaml --stack-name touchengine-$(STAGE) \
-		--capabilities CAPABILITY_IAM $(if $(ALERT_EMAIL),--parameter-overrides AlertEmail=$(ALERT_EMAIL))
+infra: install  ## a team's data stack (tables, queues, topics, alarms), its names into the stage: make infra STAGE=<team> [ALERT_EMAIL=ops@...]
+	$(PY) infra/data_stack.py deploy --stage $(STAGE) $(if $(ALERT_EMAIL),--alert-email $(ALERT_EMAIL))
+
+deploy: infra  ## make infra, then chalice deploy --stage <team> and what it cannot set: make deploy STAGE=<team> [ALERT_EMAIL=ops@...]
+	$(VENV)/bin/chalice deploy --stage $(STAGE)
+	$(PY) infra/data_stack.py after-deploy --stage $(STAGE)
 	$(MAKE) recount-book STAGE=$(STAGE)
-	$(MAKE) reindex STAGE=$(STAGE)
 
 recount-book: install  ## the mass-send breaker's book counted from the leads: make recount-book STAGE=<team> (AWS credentials)
 	$(PY) -m chalicelib.cli recount-book --stage $(STAGE)
-
-reindex: install  ## leads and open tasks written before an index put into it (name search, Today): make reindex STAGE=<team>
-	$(PY) -m chalicelib.cli reindex --stage $(STAGE)
 
 clean:
 	rm -rf $(VENV) out .pytest_cache .hypothesis
