@@ -1,4 +1,5 @@
-"""`make bench` (``python -m bench.run``): measure, print the table, write bench/results.json.
+"""`make bench` (``python -m bench.run``): measure, print the table, write bench/results.json and
+bench/README.md (bench/report.py).
 
 The measurements run in their own fresh processes, so none sees another's caches or memory:
   bench.calls      AWS calls per touch (email, SMS, task, voice) and per tracking request, on moto
@@ -91,6 +92,18 @@ def _git() -> dict:
         except (OSError, subprocess.SubprocessError):
             return ""
     return {"commit": run("rev-parse", "--short", "HEAD"), "dirty": bool(run("status", "--porcelain"))}
+
+
+def _versions() -> dict:
+    from importlib.metadata import PackageNotFoundError, version
+
+    out = {}
+    for name in ("moto", "boto3", "pynamodb"):
+        try:
+            out[name] = version(name)
+        except PackageNotFoundError:
+            pass
+    return out
 
 
 # -- figures from the raw measurements -----------------------------------------------------
@@ -290,7 +303,8 @@ def main() -> int:
     started = time.perf_counter()
     results: dict = {"measured_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
                      "command": "make bench  (python -m bench.run)", "python": platform.python_version(),
-                     "machine": {"cpus": os.cpu_count(), "platform": platform.platform()}, "git": _git()}
+                     "machine": {"cpus": os.cpu_count(), "platform": platform.platform()}, "git": _git(),
+                     "versions": _versions()}
     errors: dict[str, str] = {}
     raw: dict = {}
 
@@ -375,7 +389,11 @@ def main() -> int:
     print(table(results))
     print()
     print(details(results))
-    print(f"\nwrote {RESULTS.relative_to(env.ROOT)} in {results['seconds']} s", flush=True)
+    from . import report
+
+    page = report.write(results)
+    print(f"\nwrote {RESULTS.relative_to(env.ROOT)} and {page.relative_to(env.ROOT)} in {results['seconds']} s")
+    print(report.runtime_line(), flush=True)  # by today's date: a warning half a year ahead
     return 1 if errors else 0
 
 

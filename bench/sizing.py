@@ -1,5 +1,5 @@
 """Sizing on paper, from measured figures: ``python -m bench.sizing`` prints a Markdown table for
-a team with 10k, 100k and 1M leads (the lead engineer pastes it into the README).
+a team with 10k, 100k and 1M leads (bench/report.py puts it in bench/README.md).
 
 Everything per touch, per event and per lead comes from ``bench/results.json`` (``make bench``):
 AWS calls, DynamoDB write and read units (bench.wru's billing rules), Lambda seconds, item sizes,
@@ -216,9 +216,7 @@ def table(bench: dict, sim: dict | None = None) -> str:
 
 def notes(bench: dict, sim: dict | None) -> str:
     f = Figures(bench, sim)
-    git = bench.get("git") or {}
-    out = [f"From `bench/results.json` ({bench.get('measured_at', '?')}, commit {git.get('commit', '?')}"
-           f"{', dirty' if git.get('dirty') else ''}): {f.wru_email:.1f} WRU and "
+    out = [f"From `bench/results.json` (measured {str(bench.get('measured_at', '?'))[:10]}): {f.wru_email:.1f} WRU and "
            f"{bench.get('aws_calls_per_email_touch', 0):.2f} AWS calls per e-mail touch, "
            f"{f.wru_program:.1f} WRU per program touch a year in ({f.program_share:.0%} of touches are the "
            f"programs'{'' if sim else ', assumed'}), "

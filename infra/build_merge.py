@@ -66,12 +66,14 @@ def _references(value):
             yield from _references(inner)
 
 
-def build(stage: str, infra: Path = INFRA) -> dict:
+def build(stage: str, infra: Path = INFRA, overrides: tuple[str, ...] = OVERRIDES) -> dict:
+    """The merge template for ``stage``; ``overrides``: which of OVERRIDES to merge in (the data
+    stack, infra/data_stack.py, takes the alarms only)."""
     template = json.loads((infra / "template.json").read_text())
     merged = {k: template[k] for k in KEPT if k in template}
     defined = set(template.get("Resources", {})) | set(template.get("Parameters", {})) | CHALICE_FUNCTIONS
-    overrides = []
-    for name in OVERRIDES:
+    merged_overrides = []
+    for name in overrides:
         path = infra / name
         if not path.exists():
             continue
@@ -81,14 +83,14 @@ def build(stage: str, infra: Path = INFRA) -> dict:
             raise ValueError(f"{name}: not template sections: {sorted(unknown_top)}")
         merged = _deep_merge(merged, over)
         defined |= set(over.get("Resources", {})) | set(over.get("Parameters", {}))
-        overrides.append((name, over))
+        merged_overrides.append((name, over))
     params = merged.setdefault("Parameters", {})
     params["Stage"] = {**params.get("Stage", {"Type": "String"}), "Default": stage}
     team_file = infra.parent / "chalicelib" / "teams" / f"{stage}.json"
     if team_file.exists():  # replies land on the team's own reply domain
         reply_domain = json.loads(team_file.read_text())["reply_domain"]
         params["ReplyDomain"] = {**params.get("ReplyDomain", {"Type": "String"}), "Default": reply_domain}
-    for name, over in overrides:
+    for name, over in merged_overrides:
         missing = sorted({r for r in _references(over) if r not in defined and not r.startswith("AWS::")})
         if missing:
             raise ValueError(f"{name} refers to resources infra/template.json does not define: {missing}")

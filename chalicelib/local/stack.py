@@ -63,6 +63,27 @@ def create_resources(stage: str = "local") -> dict:
     return {o["OutputKey"]: o["OutputValue"] for o in stack.get("Outputs", [])}
 
 
+def api_server(app, host: str, port: int):
+    """Chalice's local server for ``app``, listening with room for a burst.
+
+    Chalice's own (``chalice.local.create_local_server``) listens with socketserver's backlog of 5:
+    a web form's rush or an LOS batch had connections reset before a thread could take them (14 of
+    40 concurrent ``POST /leads``). The same server with a backlog of 128 and a daemon thread per
+    request answers every one (tests/e2e/test_burst_e2e.py: 100 at once)."""
+    from chalice import local
+    from chalice.config import Config
+
+    class BurstServer(local.ThreadedHTTPServer):
+        request_queue_size = 128
+        daemon_threads = True
+
+    # what create_local_server does, with our server class: the app learns to run locally
+    local.CustomLocalChalice.__bases__ = (local.LocalChalice, app.__class__)
+    app.__class__ = local.CustomLocalChalice
+    return local.LocalDevServer(app, Config(chalice_stage="local", config_from_disk={}), host, port,
+                                server_cls=BurstServer)
+
+
 def main() -> int:
     api_port = int(os.environ.get("API_PORT", "8000"))
     aws_port = int(os.environ.get("AWS_PORT", "5000"))
@@ -93,14 +114,11 @@ def main() -> int:
     if problems:  # the full template check (merge fields, fallbacks, Reg Z) before serving
         print("sequence validation failed:\n  " + "\n  ".join(problems), file=sys.stderr, flush=True)
         return 2
-    from chalice.config import Config
-    from chalice.local import create_local_server
-
     from app import app
 
     from . import runtime, seed
 
-    server = create_local_server(app, Config(chalice_stage="local", config_from_disk={}), "127.0.0.1", api_port)
+    server = api_server(app, "127.0.0.1", api_port)
     http = threading.Thread(target=server.server.serve_forever, daemon=True, name="touchengine-api")
     http.start()
     loop = runtime.Loop(interval=float(os.environ.get("WORKER_INTERVAL", "1.0")))

@@ -2,12 +2,17 @@
 
 Runs the real build (infra/build_merge.py, then `chalice package --merge-template`) once for the
 module; no AWS credentials are needed (Chalice wants a region name only to start).
+
+Nothing here depends on today's date: cfn-lint's runtime rules judge the template as of a day
+this module chooses (infra/lint.py); the real date is watched by `make check-runtime`.
 """
 import json
 import os
+import re
 import subprocess
 import sys
 import zipfile
+from datetime import date
 from pathlib import Path
 
 import pytest
@@ -16,6 +21,17 @@ from chalicelib.services import deliver as deliver_mod
 
 ROOT = Path(__file__).resolve().parents[2]
 STAGE = "dev"
+sys.path.insert(0, str(ROOT / "infra"))
+try:
+    import lint as cfn_lint  # infra/lint.py
+    import runtime  # infra/runtime.py
+finally:
+    sys.path.remove(str(ROOT / "infra"))
+
+# Runtime policy (docs/operations.md): a release ships on a Lambda runtime AWS still supports two
+# years after the release; 1.0.0 was released 2026-12-07.
+RELEASED = date(2026, 12, 7)
+SUPPORTED_AT_LEAST_UNTIL = date(2028, 12, 7)
 
 
 @pytest.fixture(scope="module")
@@ -104,13 +120,56 @@ def test_dead_letters_backlogs_and_ses_reputation_page_the_ops_topic(package):
     assert resources["OpsAlertsEmail"]["Condition"] == "HasAlertEmail" and "AlertEmail" in sam["Parameters"]
 
 
-def test_packaged_template_passes_cfn_lint(package, tmp_path):
+def test_functions_declare_the_runtime_of_python_version(package):
+    sam, names = package
+    runtimes = {k: r["Properties"].get("Runtime", sam.get("Globals", {}).get("Function", {}).get("Runtime"))
+                for k, r in sam["Resources"].items() if r["Type"] == "AWS::Serverless::Function"}
+    assert len(runtimes) >= 10 and "APIHandler" in runtimes and "DeliverTouch" in runtimes
+    # Chalice takes the runtime from the Python that packages: .venv must be built with .python-version's
+    assert set(runtimes.values()) == {runtime.declared()}, (
+        f"packaged {set(runtimes.values())} with Python {sys.version.split()[0]}; .python-version says "
+        f"{runtime.python_version()}: rebuild .venv (make clean install)")
+    assert runtime.declared() == "python3.13"
+
+
+def test_compiled_dependencies_are_built_for_the_runtime(package):
+    _, names = package
+    # MarkupSafe (Jinja2's) ships a C speedup: Chalice must fetch the manylinux wheel for the runtime's
+    # Python, not this machine's
+    tag = "cpython-" + runtime.python_version().replace(".", "")
+    compiled = sorted(n for n in names if n.endswith(".so"))
+    assert f"markupsafe/_speedups.{tag}-x86_64-linux-gnu.so" in compiled
+    wrong = [n for n in compiled if not (f".{tag}-x86_64-linux-gnu.so" in n or ".abi3.so" in n)]
+    assert not wrong, f"extensions built for another Python or platform: {wrong}"
+    wheels = [n for n in names if re.fullmatch(r"[^/]+\.dist-info/WHEEL", n)]
+    assert any(n.startswith("markupsafe-") for n in wheels) and any(n.startswith("pynamodb-") for n in wheels)
+
+
+def test_packaged_template_passes_cfn_lint(package):
     sam, _ = package
-    path = tmp_path / "sam.json"
-    path.write_text(json.dumps(sam))
-    done = subprocess.run([sys.executable, "-c", "import sys; from cfnlint.runner import main; sys.exit(main())",
-                           str(path)], capture_output=True, text=True)
-    assert done.returncode == 0, done.stdout + done.stderr
+    # every rule, the runtime lifecycle ones (W2531, E2531, E2533) as of a day chosen here, not today
+    assert cfn_lint.lint(sam, on=SUPPORTED_AT_LEAST_UNTIL) == []
+
+
+def test_lint_judges_the_runtime_by_the_day_it_is_given(package):
+    sam, _ = package
+    old = json.loads(json.dumps(sam).replace(f'"{runtime.declared()}"', '"python3.11"'))
+    # python3.11: updates blocked on 2027-08-31 (cfn-lint's table); the verdict follows the chosen day
+    assert cfn_lint.lint(old, on=date(2027, 1, 4)) == []
+    found = cfn_lint.lint(old, on=SUPPORTED_AT_LEAST_UNTIL)
+    assert found and {f.split()[0] for f in found} == {"E2533"}
+    assert cfn_lint.lint(sam, on=date(2029, 9, 1))  # and this release's runtime in its turn
+
+
+def test_the_runtime_is_supported_two_years_after_the_release():
+    st = runtime.status(runtime.declared(), on=SUPPORTED_AT_LEAST_UNTIL)
+    assert st.level == "ok" and st.deprecated > SUPPORTED_AT_LEAST_UNTIL, st.message()
+    assert (SUPPORTED_AT_LEAST_UNTIL - RELEASED).days >= 730
+    # the maintenance check (make check-runtime) warns half a year ahead, and fails once deprecated
+    assert runtime.status("python3.13", on=date(2029, 1, 5)).level == "warn"
+    assert runtime.status("python3.13", on=date(2029, 7, 1)).level == "deprecated"
+    assert runtime.status("python3.11", on=SUPPORTED_AT_LEAST_UNTIL).level == "deprecated"
+    assert runtime.status("python9.9", on=RELEASED).level == "unknown"
 
 
 def test_merge_refuses_overrides_that_name_missing_resources(tmp_path):
