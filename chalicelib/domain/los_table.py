@@ -24,9 +24,14 @@ from .lead import ValidationError
 from .los_values import squeeze
 
 MAX_BYTES = 10 * 1024 * 1024  # API Gateway's payload limit
-# No field the import reads (a name, an e-mail, a date, an amount) comes near this; a longer cell
-# is a quote that never closed or a pasted document. Cells of columns it does not read are dropped.
-MAX_CELL = 1000
+# No field the import reads (a name, a date, an amount; an e-mail address, 254 at most) is longer:
+# a longer cell is a quote that never closed or a pasted document, and its row is rejected (its
+# value would be quoted whole in the report's warnings). Cells of columns it does not read are dropped.
+MAX_CELL = 255
+# An LOS export has tens of columns (the widest Encompass reports a few hundred) with short names;
+# the header is kept with the import, so one that is not a header at all is refused, not stored.
+MAX_COLUMNS = 500
+MAX_LABEL = 100
 # The CSV reader's own limit on one cell (csv.field_size_limit, 128 KB by default) is process-wide
 # state: left as it is, and a row that passes it is rejected (MAX_CELL is far below it anyway).
 SAVE_AS_CSV = "save the report as CSV (in Excel: File > Save As > CSV UTF-8) and import that file"
@@ -84,6 +89,7 @@ FIELDS: dict[str, tuple[str, ...]] = {
 }
 _ALIASES = {squeeze(alias): (name, rank) for name, aliases in FIELDS.items() for rank, alias in enumerate(aliases)}
 CONTACT_FIELDS = ("email", "cell_phone", "home_phone")
+
 
 @dataclass
 class Table:
@@ -172,7 +178,16 @@ def _clean_header(cell: str) -> str:
 
 def _label(cell: str) -> str:
     """A header cell as people read it: no byte-order or zero-width marks, no padding."""
-    return _INVISIBLE.sub("", cell).strip()
+    return _INVISIBLE.sub("", cell[:MAX_LABEL * 2]).strip()[:MAX_LABEL]
+
+
+def _labels(cells: list[str]) -> list[str]:
+    """A candidate header's names, without the empty columns a spreadsheet leaves at its end;
+    one past MAX_COLUMNS is enough to know it is too wide."""
+    labels = [_label(c) for c in cells[:MAX_COLUMNS + 1]]
+    while labels and not labels[-1]:
+        labels.pop()
+    return labels
 
 
 def _validate_mapping(mapping: object) -> dict[str, str | None]:
@@ -271,11 +286,11 @@ def _row(cells: list[str], columns: dict[str, int], header: list[str]) -> tuple[
     rest become empty, so a long note never travels with the row), or why it is rejected."""
     for name, i in columns.items():
         if i < len(cells) and len(cells[i]) > MAX_CELL:
-            return None, (f"the {_label(header[i]) or name} cell is {len(cells[i]):,} characters long: a quote "
+            return None, (f"the {header[i] or name} cell is {len(cells[i]):,} characters long: a quote "
                           f"that never closes, or text pasted into the cell; fix the row in the export and "
                           f"import it again")
     read = set(columns.values())
-    return [c if i in read else "" for i, c in enumerate(cells)], None
+    return [c if i in read else "" for i, c in enumerate(cells[:max(read) + 1])], None
 
 
 def read_table(text: str, mapping: object = None, *, scan_rows: int = 10) -> Table:
@@ -286,14 +301,17 @@ def read_table(text: str, mapping: object = None, *, scan_rows: int = 10) -> Tab
     records = _records(text, delimiter)
     best = None
     for i, (cells, _) in enumerate(records[:scan_rows]):
-        columns, ignored, mapped = _match_columns([_label(c) for c in cells or []], wanted)
+        labels = _labels(cells or [])
+        columns, ignored, mapped = _match_columns(labels, wanted)
         if best is None or len(columns) > len(best[1]):
-            best = (i, columns, ignored, mapped)
+            best = (i, columns, ignored, mapped, labels)
     if best is None or not best[1]:
         raise ValidationError({"body": "no header row: the first rows name none of the columns an LOS export has "
                                        "(Borrower First Name, Borrower Email, Loan Number, ...)"})
-    index, columns, ignored, mapped = best
-    header = [_label(c) for c in records[index][0]]
+    index, columns, ignored, mapped, header = best
+    if len(header) > MAX_COLUMNS:
+        raise ValidationError({"body": f"the header (row {index + 1}) has more than {MAX_COLUMNS} columns: an LOS "
+                                       f"export has tens; {SAVE_AS_CSV}"})
     _check_columns(header, columns, wanted, mapped)
     table = Table(header_row=index + 1, header=header, columns=columns, ignored=ignored)
     for n, (cells, reason) in enumerate(records[index + 1:]):

@@ -88,7 +88,7 @@ def test_a_long_cell_in_a_column_the_import_reads_rejects_the_row_one_it_does_no
     assert t.unreadable == [{"row": 2, "reason": "the Borrower Email cell is 5,012 characters long: a quote that "
                                                   "never closes, or text pasted into the cell; fix the row in the "
                                                   "export and import it again"}]
-    assert t.rows == [(3, ["Bea", "bea@example.com", ""])]  # the note is not carried with the row
+    assert t.rows == [(3, ["Bea", "bea@example.com"])]  # the note is not carried with the row
 
 
 def test_a_quote_that_never_closes_rejects_its_row_and_says_the_rest_of_the_file_went_with_it():
@@ -112,3 +112,16 @@ def test_the_import_keeps_its_grouping_with_unreadable_rows_among_the_others():
     groups = L.group_rows(t)
     assert [[u["row"] for u in g] for g in groups] == [[2, 4], [3]]
     assert groups[1][0]["unreadable"].startswith("a cell runs past")
+
+
+def test_a_header_that_is_not_one_is_refused_or_cut_to_size_never_kept_whole():
+    """The header is stored with the import: a cell of 120,000 characters in it, or 100,000 columns,
+    would not fit where it is kept."""
+    t = T.read_table("First Name,Email," + "N" * 120_000 + ",,,,\nAna,a@example.com,note,,,,\n")
+    assert t.header == ["First Name", "Email", "N" * T.MAX_LABEL] and t.ignored == ["N" * T.MAX_LABEL]
+    assert t.rows == [(2, ["Ana", "a@example.com"])]
+    with pytest.raises(ValidationError) as exc:
+        T.read_table("First Name,Email," + ",".join(f"c{n}" for n in range(100_000)) + "\nAna,a@example.com\n")
+    assert f"has more than {T.MAX_COLUMNS} columns" in exc.value.fields["body"]
+    wide_but_empty = T.read_table("First Name,Email" + "," * 100_000 + "\nAna,a@example.com\n")
+    assert wide_but_empty.header == ["First Name", "Email"]
