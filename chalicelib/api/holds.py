@@ -33,8 +33,7 @@ def get_hold(batch_id):
 
 
 def _who(request) -> str | None:
-    body = body_of(request)
-    by = body.get("by") if isinstance(body, dict) else None
+    by = body_of(request).get("by")
     if by is not None and (not isinstance(by, str) or not 1 <= len(by) <= 60):
         raise ValidationError({"by": "must be a short name (1 to 60 characters)"})
     return by

@@ -11,6 +11,7 @@ from chalice import Response
 
 from ..config import settings
 from ..domain.lead import ValidationError
+from . import json_body
 
 PUBLIC_PREFIXES = ("/t/", "/u/")
 # The people's console signs in with the team token once and then carries a session cookie;
@@ -54,15 +55,10 @@ def route(bp, path: str, **kwargs):
     return decorate
 
 
-def body_of(request) -> object:
-    """The JSON body whatever the Content-Type says (curl -d sends form encoding)."""
-    raw = request.raw_body
-    if not raw:
-        return {}
-    try:
-        return json.loads(raw)
-    except (ValueError, UnicodeDecodeError):
-        raise ValidationError({"body": "must be valid JSON"}) from None
+def body_of(request) -> dict:
+    """The JSON object of the body whatever the Content-Type says (curl -d sends form encoding),
+    ``{}`` when empty; anything else is a 400 naming ``body`` (json_body.parse)."""
+    return json_body.parse(request.raw_body)
 
 
 def query(request, name: str, default: str | None = None) -> str | None:

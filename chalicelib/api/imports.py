@@ -9,6 +9,7 @@ from chalice import Blueprint
 
 from ..clock import now
 from ..services.context import context
+from . import json_body
 from .http import body_of, error, json_response, query, route
 
 bp = Blueprint(__name__)
@@ -28,7 +29,8 @@ def create_import():
     from ..services import imports as svc
 
     req = bp.current_request
-    mapping = svc.parse_mapping(query(req, "mapping") or req.headers.get("x-import-mapping"))
+    raw_mapping = query(req, "mapping") or req.headers.get("x-import-mapping")
+    mapping = json_body.parse(raw_mapping, "mapping") if raw_mapping and raw_mapping.strip() else None
     job = svc.start_import(context(), req.raw_body, query(req, "file"), mapping, now(), _cid())
     return json_response({"import_id": job["import_id"], "status": "running", "file": job["file"], "rows": job["rows"],
                           "columns": job["columns"], "ignored_columns": job["ignored_columns"]}, 202)

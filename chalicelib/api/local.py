@@ -21,7 +21,7 @@ def get_clock():
 @route(bp, "/_local/clock", methods=["POST"])
 def advance_clock():
     body = body_of(bp.current_request)
-    seconds = body.get("advance_seconds") if isinstance(body, dict) else None
+    seconds = body.get("advance_seconds")
     if isinstance(seconds, bool) or not isinstance(seconds, (int, float)) or not 0 <= seconds <= MAX_ADVANCE:
         raise ValidationError({"advance_seconds": f"must be a number of seconds between 0 and {MAX_ADVANCE}"})
     now = runtime.advance(float(seconds))
@@ -32,9 +32,9 @@ def advance_clock():
 def inbound_sms():
     body = body_of(bp.current_request)
     errors = {}
-    if not isinstance(body, dict) or not isinstance(body.get("from"), str):
+    if not isinstance(body.get("from"), str):
         errors["from"] = "is required (the sender's phone number)"
-    if not isinstance(body, dict) or not isinstance(body.get("body"), str):
+    if not isinstance(body.get("body"), str):
         errors["body"] = "is required (the message text)"
     if errors:
         raise ValidationError(errors)
@@ -47,7 +47,7 @@ def inbound_email():
     body = body_of(bp.current_request)
     errors = {}
     for name in ("from", "to"):
-        if not isinstance(body, dict) or not isinstance(body.get(name), str):
+        if not isinstance(body.get(name), str):
             errors[name] = "is required"
     if errors:
         raise ValidationError(errors)

@@ -33,7 +33,7 @@ def preview(sequence_id):
     from ..services.sequences import preview as run_preview
 
     body = body_of(bp.current_request)
-    lead_id = body.get("lead_id") if isinstance(body, dict) else None
+    lead_id = body.get("lead_id")
     if not isinstance(lead_id, str):
         raise ValidationError({"lead_id": "is required"})
     result = run_preview(context(), sequence_id, lead_id, now(), body.get("branch", "yes"))

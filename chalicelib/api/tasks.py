@@ -24,7 +24,6 @@ def list_tasks():
 def complete_task(task_id):
     from ..services.tasks import complete
 
-    body = body_of(bp.current_request)
-    note = body.get("note") if isinstance(body, dict) else None
+    note = body_of(bp.current_request).get("note")
     task, _ = complete(context(), task_id, note, now(), bp.current_request.context.get("correlation_id"))
     return json_response(task) if task is not None else error(404, "not_found")

@@ -51,6 +51,18 @@ def lead_extras(lead: dict) -> dict:
     return {"refi": refi, "market": refi.get("market") or {}, "home": lead.get("home_snapshot") or {}}
 
 
+def relationship(lead: dict) -> str:
+    """Why the borrower hears from the team, as the e-mail footer tells them: ``past_client`` when
+    a loan of theirs funded with the team (funded now or before, or imported from the LOS as a
+    funded loan), else ``lead`` (they asked about a loan). A Realtor's e-mail says ``partner``:
+    the channel decides that (content.render), not the lead."""
+    if lead.get("stage") == "funded" or any(h.get("stage") == "funded" for h in lead.get("stage_history") or []):
+        return "past_client"
+    if lead.get("imported") and (lead.get("loan") or {}).get("funded_on"):
+        return "past_client"
+    return "lead"
+
+
 def build_context(lead: dict, team, links: dict, now: datetime, extra: dict | None = None) -> dict:
     lo = team.lo(lead.get("lo_id"))
     loan = lead.get("loan") or {}
@@ -89,6 +101,7 @@ def build_context(lead: dict, team, links: dict, now: datetime, extra: dict | No
                            "first_name": realtor["name"].split()[0] if realtor.get("name") else None,
                            "email": realtor.get("email"), "phone": phone_fmt(realtor.get("phone"))}),
         "links": dict(links),
+        "relationship": relationship(lead),
         "stage": {"name": lead.get("stage"), "label": STAGE_LABELS.get(lead.get("stage"), lead.get("stage"))},
         "touch": {"day_name": now.strftime("%A"), "month_name": now.strftime("%B"), "year": now.year},
         "market": {},

@@ -155,6 +155,8 @@ def render(order: dict, ctx: dict, tracker: Tracker | None = None) -> Rendered:
         if tracker:
             body_html = _HREF.sub(lambda m: f'href="{tracker.click_url(m.group(1))}"', body_html)
         footer_ctx = {**ctx, "unsubscribe_url": unsubscribe}
+        if channel == "partner_email":  # to the Realtor: the footer says why *they* get it
+            footer_ctx["relationship"] = "partner"
         footer_html = _render("partials/footer.html.j2", footer_ctx)
         footer_text = _render("partials/footer.txt.j2", footer_ctx)
         html = _render("partials/layout.html.j2", {

@@ -1,14 +1,13 @@
-"""Onboarding from an LOS or CRM export: columns, rows, borrowers and the leads they become. Pure.
+"""Onboarding from an LOS or CRM export: the rows of its table, the borrowers they are and the
+leads those become. Pure. (Reading the file into a table: ``los_table``.)
 
 The steps, each a plain function the import service calls:
 
-1. ``read_table``: decode the file, find the header row (report titles above it are skipped) and
-   match its columns to the engine's fields as the LOS exports name them (Encompass, Arive,
-   LendingPad, Calyx; case, spaces and punctuation ignored), or through the mapping sent with
-   the import.
+1. ``los_table.read_table``: the file's header row and columns, its rows.
 2. ``plan``: every row read into a record (``parse_row``), rejected with its reason when it
-   has no name or no reachable contact, its bad optional cells turned into warnings; rows of the
-   same borrower (same e-mail, loan number, or phone and first name) merged into one borrower.
+   has no name or no reachable contact (or could not be read at all), its bad optional cells
+   turned into warnings; rows of the same borrower (same e-mail, loan number, or phone and first
+   name) merged into one borrower.
 3. ``match`` / ``new_lead`` / ``update_lead``: a borrower against the leads that already hold
    its e-mail, phone or loan number: a new lead, or the loan facts of an existing one (never its
    consent, contact details or stage).
@@ -21,14 +20,13 @@ file and row, and nothing is assumed.
 """
 from __future__ import annotations
 
-import csv
 import hashlib
-import io
 import re
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
-from .lead import ValidationError, email_key
+from .lead import email_key
+from .los_table import CONTACT_FIELDS, Table
 from .los_values import (parse_date, parse_email, parse_instant, parse_loan_number, parse_loan_purpose,
                          parse_loan_type, parse_money, parse_name, parse_phone, parse_rate, parse_state,
                          parse_term, parse_yes_no, parse_zip, product_for, split_full_name, squeeze)
@@ -36,61 +34,6 @@ from .milestones import stage_for
 from .sweeps import OPEN_STAGES
 from .timezones import derive_timezone
 
-MAX_BYTES = 10 * 1024 * 1024  # API Gateway's payload limit
-
-# field -> the column names exports use for it, best first (compared squeezed; Encompass field
-# ids too, as its reports can label columns with them).
-FIELDS: dict[str, tuple[str, ...]] = {
-    "first_name": ("Borrower First Name", "First Name", "Borr First Name", "Client First Name",
-                   "Primary Borrower First Name", "FirstName", "First", "FName", "4000"),
-    "last_name": ("Borrower Last Name", "Last Name", "Borr Last Name", "Client Last Name",
-                  "Primary Borrower Last Name", "LastName", "Last", "LName", "Surname", "4002"),
-    "full_name": ("Borrower Name", "Borrower Full Name", "Borrower", "Client Name", "Full Name", "Name",
-                  "Primary Borrower", "Customer Name"),
-    "email": ("Borrower Email", "Borrower Email Address", "Email", "Email Address", "E-mail", "Primary Email",
-              "Home Email", "Personal Email", "Client Email", "Email 1", "1240"),
-    "cell_phone": ("Borrower Cell Phone", "Borrower Mobile Phone", "Borrower Cell", "Cell Phone", "Cell",
-                   "Mobile Phone", "Mobile", "Cell Number", "Mobile Number", "1490"),
-    "home_phone": ("Borrower Home Phone", "Home Phone", "Borrower Phone", "Phone", "Phone Number",
-                   "Primary Phone", "Home Number", "66"),
-    "birthday": ("Borrower DOB", "Borrower Date of Birth", "Borrower Birth Date", "DOB", "Date of Birth",
-                 "Birth Date", "Birthdate", "Birthday", "1402"),
-    "state": ("Subject Property State", "Property State", "Subject State", "State", "Borrower State",
-              "Mailing State", "14"),
-    "zip": ("Subject Property Zip", "Subject Property Zip Code", "Subject Property Postal Code",
-            "Property Zip", "Property Zip Code", "Zip", "Zip Code", "Postal Code", "15"),
-    "loan_type": ("Loan Type", "Mortgage Type", "Loan Program Type", "1172"),
-    "loan_purpose": ("Loan Purpose", "Purpose of Loan", "Purpose", "19"),
-    "loan_amount": ("Loan Amount", "Base Loan Amount", "Total Loan Amount", "Loan Amt", "Amount", "1109", "2"),
-    "rate": ("Note Rate", "Interest Rate", "Rate", "3"),
-    "term": ("Loan Term", "Term", "Term (Months)", "Amortization Term", "Term of Loan", "4"),
-    "funded_on": ("Funding Date", "Funded Date", "Date Funded", "Loan Funded Date", "Funds Released Date",
-                  "Closing Date", "Closed Date", "Date Closed", "Close Date", "748"),
-    "anticipated_close_date": ("Estimated Closing Date", "Est Closing Date", "Anticipated Closing Date",
-                               "Expected Closing Date", "763"),
-    "property_value": ("Appraised Value", "Appraisal Value", "Property Value", "Estimated Value", "Home Value",
-                       "356"),
-    "purchase_price": ("Purchase Price", "Sales Price", "Sale Price", "136"),
-    "loan_number": ("Loan Number", "Loan No", "Loan #", "Loan Num", "Loan ID", "File Number", "364"),
-    "milestone": ("Current Milestone", "Milestone", "Last Completed Milestone", "Loan Status", "Current Status",
-                  "Status", "Log.MS.CurrentMilestone"),
-    "realtor_name": ("Buyer Agent Name", "Buyer's Agent Name", "Buyers Agent", "Buyer Agent", "Buyer's Agent",
-                     "Buyer's Agent Contact Name", "Realtor Name", "Realtor", "Agent Name"),
-    "realtor_email": ("Buyer Agent Email", "Buyer's Agent Email", "Buyers Agent Email", "Buyer's Agent Contact Email",
-                      "Realtor Email", "Agent Email"),
-    "realtor_phone": ("Buyer Agent Phone", "Buyer's Agent Phone", "Buyers Agent Phone", "Realtor Phone",
-                      "Agent Phone"),
-    "sms_opt_in": ("SMS Opt-In", "SMS Opt In", "Text Opt-In", "Text Opt In", "SMS Consent", "Text Consent",
-                   "Texting Opt-In", "Opt In SMS", "SMS Opt-In Status"),
-    "sms_opt_in_date": ("SMS Opt-In Date", "SMS Opt In Date", "Text Opt-In Date", "SMS Consent Date",
-                        "Text Consent Date", "SMS Opt-In Date/Time"),
-    "voice_opt_in": ("Call Opt-In", "Voice Opt-In", "Phone Opt-In", "Call Consent", "Calls Opt-In"),
-    "voice_opt_in_date": ("Call Opt-In Date", "Voice Opt-In Date", "Phone Opt-In Date", "Call Consent Date"),
-    "loan_officer": ("Loan Officer", "Loan Officer Name", "Loan Officer Email", "LO", "LO Name", "LO Email",
-                     "Originator", "Loan Originator", "317"),
-}
-_ALIASES = {squeeze(alias): (name, rank) for name, aliases in FIELDS.items() for rank, alias in enumerate(aliases)}
-CONTACT_FIELDS = ("email", "cell_phone", "home_phone")
 IMPORT_SOURCE = "import"
 EMAIL_BASIS = ("imported client record: marketing e-mail without prior consent is lawful under CAN-SPAM "
                "(opt-out: every message carries the unsubscribe)")
@@ -105,122 +48,7 @@ class Rules:
     default_lo: str = ""
 
 
-@dataclass
-class Table:
-    header_row: int             # the header's row number as a spreadsheet shows it (1-based)
-    header: list[str]
-    columns: dict[str, int]     # field -> column index
-    ignored: list[str]          # header cells matched to no field
-    rows: list[tuple[int, list[str]]] = field(default_factory=list)  # (row number, cells)
-
-    def column_name(self, name: str) -> str:
-        i = self.columns.get(name)
-        return self.header[i].strip() if i is not None and self.header[i].strip() else name
-
-
-# -- 1. the file ---------------------------------------------------------------------------------
-
-def decode(body: bytes) -> str:
-    """UTF-8 (with or without the BOM Excel writes), else Windows-1252 (older Excel on Windows)."""
-    try:
-        text = body.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        text = body.decode("cp1252", errors="replace")
-    return text.replace("\x00", "")
-
-
-def _clean_header(cell: str) -> str:
-    """'Borrower First Name (4000)' -> 'borrowerfirstname'; a bare field id stays itself."""
-    stripped = re.sub(r"\(.*?\)|\[.*?\]", "", cell).strip()
-    return squeeze(stripped or cell)
-
-
-def _validate_mapping(mapping: object) -> dict[str, str | None]:
-    if mapping is None:
-        return {}
-    if not isinstance(mapping, dict):
-        raise ValidationError({"mapping": 'must be a JSON object {"<column in the file>": "<field>" or null}'})
-    errors = {}
-    for column, name in mapping.items():
-        if name is not None and name not in FIELDS:
-            errors[f"mapping.{column}"] = f"{name!r} is not a field; one of {', '.join(FIELDS)} (or null to ignore)"
-    if errors:
-        raise ValidationError(errors)
-    return {squeeze(str(c)): n for c, n in mapping.items()}
-
-
-def _match_columns(header: list[str], mapping: dict[str, str | None]) -> tuple[dict[str, int], list[str], set]:
-    best: dict[str, tuple[int, int]] = {}  # field -> (rank, index)
-    ignored, mapped = [], set()
-    for i, cell in enumerate(header):
-        key = squeeze(cell)
-        if key in mapping:
-            mapped.add(key)
-            if mapping[key] is None:
-                ignored.append(cell.strip())
-            else:
-                best[mapping[key]] = (-1, i)  # the sender's word beats any alias
-            continue
-        hit = _ALIASES.get(_clean_header(cell)) or _ALIASES.get(key)
-        if hit and (hit[0] not in best or hit[1] < best[hit[0]][0]):
-            if hit[0] in best:
-                ignored.append(header[best[hit[0]][1]].strip())
-            best[hit[0]] = (hit[1], i)
-        elif cell.strip():
-            ignored.append(cell.strip())
-    return {name: i for name, (_, i) in best.items()}, ignored, mapped
-
-
-def _sniff(text: str) -> tuple[str, str]:
-    """The delimiter (comma, semicolon, tab or pipe), and the text without Excel's 'sep=' line."""
-    first = text.split("\n", 1)[0].strip()
-    if first.lower().startswith("sep=") and len(first) == 5:
-        return first[4], text.split("\n", 1)[1] if "\n" in text else ""
-    sample = "\n".join(text.splitlines()[:20])
-    counts = {d: sample.count(d) for d in (",", "\t", ";", "|")}
-    return max(counts, key=counts.get) if any(counts.values()) else ",", text
-
-
-def read_table(text: str, mapping: object = None, *, scan_rows: int = 10) -> Table:
-    """Find the header among the first rows (the one that names the most fields) and match its
-    columns. Raises ValidationError when the borrower's name or every contact column is missing."""
-    wanted = _validate_mapping(mapping)
-    delimiter, text = _sniff(text)
-    records = list(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter))
-    best = None
-    for i, cells in enumerate(records[:scan_rows]):
-        columns, ignored, mapped = _match_columns(cells, wanted)
-        if best is None or len(columns) > len(best[1]):
-            best = (i, columns, ignored, mapped)
-    if best is None or not best[1]:
-        raise ValidationError({"body": "no header row: the first rows name none of the columns an LOS export has "
-                                       "(Borrower First Name, Borrower Email, Loan Number, ...)"})
-    index, columns, ignored, mapped = best
-    header = records[index]
-    errors = {}
-    missing_mapped = [c for c in wanted if c not in mapped]
-    if missing_mapped:
-        errors["mapping"] = f"no column named {', '.join(missing_mapped)} in the header"
-    found = ", ".join(c.strip() for c in header if c.strip())[:300]
-    if "first_name" not in columns and "full_name" not in columns:
-        errors["columns.first_name"] = (f"no column for the borrower's first name (looked for Borrower First Name, "
-                                        f"First Name, Borrower Name); the header has: {found}")
-    if not any(f in columns for f in CONTACT_FIELDS):
-        errors["columns.email"] = (f"no column for the borrower's e-mail or phone (looked for Borrower Email, "
-                                   f"Borrower Cell Phone, Borrower Home Phone); the header has: {found}")
-    if errors:
-        raise ValidationError(errors)
-    rows = [(index + 2 + n, cells) for n, cells in enumerate(records[index + 1:])
-            if any(c.strip() for c in cells)]
-    return Table(header_row=index + 1, header=header, columns=columns, ignored=ignored, rows=rows)
-
-
-# -- 2. rows into borrowers ------------------------------------------------------------------------
-
-def _cell(table: Table, cells: list[str], name: str) -> str | None:
-    i = table.columns.get(name)
-    return cells[i] if i is not None and i < len(cells) else None
-
+# -- rows into borrowers ------------------------------------------------------------------------
 
 def _lo_id(raw: str | None, rules: Rules) -> tuple[str | None, str | None]:
     if raw is None or not raw.strip():
@@ -236,10 +64,10 @@ def _consent(table: Table, cells: list[str], channel: str, row: int, rules: Rule
              warn) -> dict | None:
     """An opt-in the file records for ``channel``: granted (with its time) or explicitly refused."""
     flag_col, date_col = f"{channel}_opt_in", f"{channel}_opt_in_date"
-    flag, problem = parse_yes_no(_cell(table, cells, flag_col))
+    flag, problem = parse_yes_no(table.cell(cells, flag_col))
     if problem:
         warn(flag_col, f"{problem}; no {channel.upper()} consent recorded")
-    at, problem = parse_instant(_cell(table, cells, date_col), rules.today)
+    at, problem = parse_instant(table.cell(cells, date_col), rules.today)
     if problem:
         warn(date_col, problem)
     if at is not None and at.date() > rules.today:
@@ -265,14 +93,14 @@ def parse_row(table: Table, row: int, cells: list[str], rules: Rules) -> tuple[d
         warnings.append({"row": row, "field": table.column_name(name), "reason": reason})
 
     def value(name: str, parser, *args):
-        parsed, problem = parser(_cell(table, cells, name), *args)
+        parsed, problem = parser(table.cell(cells, name), *args)
         if problem:
             warn(name, problem)
         return parsed
 
     first, last = value("first_name", parse_name), value("last_name", parse_name)
-    if not first and _cell(table, cells, "full_name"):
-        first, last_from_full = split_full_name(_cell(table, cells, "full_name"))
+    if not first and table.cell(cells, "full_name"):
+        first, last_from_full = split_full_name(table.cell(cells, "full_name"))
         last = last or last_from_full
     email = value("email", parse_email)
     phone, phone_kind = value("cell_phone", parse_phone), "cell"
@@ -323,7 +151,7 @@ def parse_row(table: Table, row: int, cells: list[str], rules: Rules) -> tuple[d
         closing = None
     anticipated = value("anticipated_close_date", parse_date, rules.today)
 
-    milestone = (_cell(table, cells, "milestone") or "").strip() or None
+    milestone = (table.cell(cells, "milestone") or "").strip() or None
     known, stage = stage_for(milestone, rules.milestones)
     if milestone and not known:
         warn("milestone", f"'{milestone}' is not in the team's milestone table; the stage follows the funding date")
@@ -359,7 +187,7 @@ def parse_row(table: Table, row: int, cells: list[str], rules: Rules) -> tuple[d
             realtor[key] = parsed
     if realtor:
         record["realtor"] = realtor
-    lo_id, problem = _lo_id(_cell(table, cells, "loan_officer"), rules)
+    lo_id, problem = _lo_id(table.cell(cells, "loan_officer"), rules)
     if problem:
         warn("loan_officer", problem)
     record["lo_id"] = lo_id
@@ -430,24 +258,25 @@ def _phone_key(raw: str | None) -> str | None:
 
 def _row_keys(table: Table, cells: list[str]) -> tuple[str, list[tuple], str | None]:
     """(first name, identity keys, phone key) of a raw row: what grouping needs, nothing more."""
-    first = squeeze(_cell(table, cells, "first_name") or "")
-    if not first and _cell(table, cells, "full_name"):
-        first = squeeze(split_full_name(_cell(table, cells, "full_name"))[0] or "")
+    first = squeeze(table.cell(cells, "first_name") or "")
+    if not first and table.cell(cells, "full_name"):
+        first = squeeze(split_full_name(table.cell(cells, "full_name"))[0] or "")
     if not first:
         return "", [], None  # rejected when parsed: it joins no one
     keys: list[tuple] = []
-    email = parse_email(_cell(table, cells, "email"))[0]
+    email = parse_email(table.cell(cells, "email"))[0]
     if email:
         keys.append(("email", email_key(email)))
-    number = parse_loan_number(_cell(table, cells, "loan_number"))[0]
+    number = parse_loan_number(table.cell(cells, "loan_number"))[0]
     if number:
         keys.append(("loan", number))
-    phone = _phone_key(_cell(table, cells, "cell_phone")) or _phone_key(_cell(table, cells, "home_phone"))
+    phone = _phone_key(table.cell(cells, "cell_phone")) or _phone_key(table.cell(cells, "home_phone"))
     return first, keys, phone
 
 
 def group_rows(table: Table) -> list[list[dict]]:
-    """The rows of each borrower, in the order of their first row: ``[{"row", "cells", "phone_of"}]``.
+    """The rows of each borrower, in the order of their first row: ``[{"row", "cells", "phone_of"}]``
+    (an unreadable row alone: ``[{"row", "cells": [], "unreadable": reason}]``).
 
     Same borrower: a shared e-mail or loan number, or a shared phone under the same first name.
     Two people on one phone (a shared home line) stay two: the phone stays with the first, and the
@@ -470,7 +299,7 @@ def group_rows(table: Table) -> list[list[dict]]:
         if phone and phone in phone_owner:
             j, name = phone_owner[phone]
             if name != first and not any(k in owner and root(owner[k]) == root(j) for k in keys):
-                unit["phone_of"] = {"row": table.rows[j][0], "name": _cell(table, table.rows[j][1], "first_name")
+                unit["phone_of"] = {"row": table.rows[j][0], "name": table.cell(table.rows[j][1], "first_name")
                                     or "another borrower"}
                 phone = None
         if phone:
@@ -485,13 +314,18 @@ def group_rows(table: Table) -> list[list[dict]]:
     groups: dict[int, list[dict]] = {}
     for i, unit in enumerate(units):
         groups.setdefault(root(i), []).append(unit)
-    return sorted(groups.values(), key=lambda g: g[0]["row"])
+    # a row the reader could not read joins no one: it goes through alone, to be rejected with its reason
+    alone = [[{"row": bad["row"], "cells": [], "unreadable": bad["reason"]}] for bad in table.unreadable]
+    return sorted([*groups.values(), *alone], key=lambda g: g[0]["row"])
 
 
 def borrower_from_rows(table: Table, units: list[dict], rules: Rules) -> tuple[dict | None, list[dict], int]:
     """One borrower's rows read in full: (the merged borrower or None, rejected rows, duplicates)."""
     records, rejected = [], []
     for unit in units:
+        if unit.get("unreadable"):
+            rejected.append({"row": unit["row"], "reason": unit["unreadable"]})
+            continue
         record, reason, warnings = parse_row(table, unit["row"], unit["cells"], rules)
         if record is not None and unit.get("phone_of") and record.get("phone"):
             other = unit["phone_of"]
@@ -528,10 +362,10 @@ def plan(table: Table, rules: Rules) -> Plan:
         if borrower is not None:
             borrowers.append(borrower)
     rejected.sort(key=lambda r: r["row"])
-    return Plan(rows=len(table.rows), borrowers=borrowers, rejected=rejected, duplicates=duplicates)
+    return Plan(rows=table.row_count, borrowers=borrowers, rejected=rejected, duplicates=duplicates)
 
 
-# -- 3. borrowers into leads ------------------------------------------------------------------------
+# -- borrowers into leads ------------------------------------------------------------------------
 
 def claims(borrower: dict) -> list[tuple[str, str]]:
     """The identities a borrower's lead holds: ("email" | "phone" | "loan", value)."""

@@ -14,12 +14,12 @@ finds every borrower already there and creates nothing.
 from __future__ import annotations
 
 import hashlib
-import json
 import uuid
 from datetime import datetime
 
 from ..domain import analytics
 from ..domain import los_import as rules_
+from ..domain import los_table
 from ..domain.lead import ValidationError
 from ..domain.milestones import table as milestone_table
 from ..observability import logger
@@ -43,15 +43,6 @@ def _rules(ctx: Context, now: datetime) -> rules_.Rules:
                         los=tuple((lo.id, lo.name, lo.email) for lo in team.los), default_lo=team.los[0].id)
 
 
-def parse_mapping(raw: str | None) -> dict | None:
-    if raw is None or not raw.strip():
-        return None
-    try:
-        return json.loads(raw)
-    except ValueError:
-        raise ValidationError({"mapping": 'must be JSON: {"<column in the file>": "<field>"}'}) from None
-
-
 def start_import(ctx: Context, body: bytes | None, file_name: str | None, mapping: object, now: datetime,
                  correlation_id: str | None = None) -> dict:
     """Check the file's header, store the file, queue its plan. Returns the job."""
@@ -59,20 +50,20 @@ def start_import(ctx: Context, body: bytes | None, file_name: str | None, mappin
 
     if not body:
         raise ValidationError({"body": "is empty: send the CSV export as the request body (Content-Type: text/csv)"})
-    if len(body) > rules_.MAX_BYTES:
+    if len(body) > los_table.MAX_BYTES:
         raise ValidationError({"body": "is larger than 10 MB: split the export (each part imports on its own)"})
-    text = rules_.decode(body)
-    table = rules_.read_table(text, mapping)
+    text = los_table.decode(body)
+    table = los_table.read_table(text, mapping)
     import_id = uuid.uuid4().hex
     name = (file_name or "").strip().replace("\n", " ")[:120] or f"import-{import_id[:8]}.csv"
     job = {"file": name, "created_at": now.isoformat(), "mapping": mapping, "header_row": table.header_row,
            "header": table.header, "column_index": table.columns,
            "columns": {f: table.header[i].strip() for f, i in sorted(table.columns.items(), key=lambda kv: kv[1])},
-           "ignored_columns": table.ignored, "rows": len(table.rows),
+           "ignored_columns": table.ignored, "rows": table.row_count,
            "sha256": hashlib.sha256(body).hexdigest()}
     ctx.imports.create(import_id, job, text.encode(), now)
     bus.publish(_event(PLAN, {"import_id": import_id}, now, correlation_id, f"{import_id}:plan"))
-    logger.info("import started", extra={"import_id": import_id, "rows": len(table.rows), "bytes": len(body)})
+    logger.info("import started", extra={"import_id": import_id, "rows": table.row_count, "bytes": len(body)})
     return {"import_id": import_id, **job}
 
 
@@ -104,17 +95,17 @@ def plan_import(ctx: Context, import_id: str, now: datetime, cid: str | None = N
         return job["status"]
     text = ctx.imports.body(import_id, job["pieces"]).decode()
     try:
-        table = rules_.read_table(text, job.get("mapping"))
+        table = los_table.read_table(text, job.get("mapping"))
     except ValidationError as exc:  # checked at upload; only a changed team setting could get here
         ctx.imports.fail(import_id, {**_doc(job), "error": exc.fields})
         return "failed"
     groups = rules_.group_rows(table)
     chunks = [{"groups": groups[start:start + CHUNK]} for start in range(0, len(groups), CHUNK)]
-    ctx.imports.planned(import_id, chunks, {**_doc(job), "rows": len(table.rows), "groups": len(groups),
+    ctx.imports.planned(import_id, chunks, {**_doc(job), "rows": table.row_count, "groups": len(groups),
                                             "planned_at": now.isoformat()}, now)
     ctx.imports.drop_file(import_id, job["pieces"])
     _queue_chunks(ctx, import_id, list(range(len(chunks))), now, cid)
-    logger.info("import planned", extra={"import_id": import_id, "rows": len(table.rows), "chunks": len(chunks),
+    logger.info("import planned", extra={"import_id": import_id, "rows": table.row_count, "chunks": len(chunks),
                                          "groups": len(groups)})
     return "planned"
 
@@ -171,7 +162,7 @@ def process_chunk(ctx: Context, import_id: str, n: int, now: datetime) -> str:
     if status != "pending" or payload is None:
         return f"chunk_{status}"
     job = ctx.imports.job(import_id) or {}
-    table = rules_.Table(header_row=job["header_row"], header=job["header"], columns=job["column_index"], ignored=[])
+    table = los_table.Table(header_row=job["header_row"], header=job["header"], columns=job["column_index"], ignored=[])
     rules = _rules(ctx, now)
     report = {"chunk": n, "rows": sum(len(g) for g in payload["groups"]), "created": 0, "updated": 0,
               "unchanged": 0, "duplicates": 0, "rejected": [], "warnings": []}

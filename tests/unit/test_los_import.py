@@ -4,6 +4,7 @@ from datetime import date, datetime, timezone
 import pytest
 
 from chalicelib.domain import los_import as L
+from chalicelib.domain import los_table as T
 from chalicelib.domain import los_values as V
 from chalicelib.domain.lead import ValidationError
 from chalicelib.domain.milestones import table
@@ -15,7 +16,7 @@ RULES = L.Rules(today=TODAY, milestones=table({}), default_lo="lo-1",
 
 
 def plan(csv_text: str, mapping=None) -> L.Plan:
-    return L.plan(L.read_table(csv_text, mapping), RULES)
+    return L.plan(T.read_table(csv_text, mapping), RULES)
 
 
 # -- columns -------------------------------------------------------------------------------------
@@ -33,50 +34,50 @@ def plan(csv_text: str, mapping=None) -> L.Plan:
 ])
 def test_columns_are_matched_as_exports_name_them_whatever_the_case_and_punctuation(header, field):
     others = [h for f, h in (("first_name", "First Name"), ("email", "Email")) if f != field]
-    t = L.read_table(",".join([header] + others) + "\n" + ",".join(["x"] * (1 + len(others))) + "\n")
+    t = T.read_table(",".join([header] + others) + "\n" + ",".join(["x"] * (1 + len(others))) + "\n")
     assert t.columns[field] == 0
 
 
 def test_the_better_alias_wins_and_the_other_column_is_ignored():
-    t = L.read_table("Closing Date,Funding Date,First Name,Email\n1/1/2020,2/2/2020,Maria,m@example.com\n")
+    t = T.read_table("Closing Date,Funding Date,First Name,Email\n1/1/2020,2/2/2020,Maria,m@example.com\n")
     assert t.columns["funded_on"] == 1 and "Closing Date" in t.ignored
 
 
 def test_title_rows_above_the_header_and_excel_sep_lines_and_tabs_are_read():
-    t = L.read_table("Pipeline Report\nRun Date: 4/12/2027\n\nBorrower First Name,Borrower Email\nMaria,m@x.example\n")
+    t = T.read_table("Pipeline Report\nRun Date: 4/12/2027\n\nBorrower First Name,Borrower Email\nMaria,m@x.example\n")
     assert (t.header_row, t.rows) == (4, [(5, ["Maria", "m@x.example"])])
-    t = L.read_table("sep=;\nFirst Name;Email\nMaria;m@x.example\n")
+    t = T.read_table("sep=;\nFirst Name;Email\nMaria;m@x.example\n")
     assert t.columns == {"first_name": 0, "email": 1} and t.rows[0][1] == ["Maria", "m@x.example"]
-    t = L.read_table("First Name\tEmail\tLoan Amount\nMaria\tm@x.example\t$1,000\n")
+    t = T.read_table("First Name\tEmail\tLoan Amount\nMaria\tm@x.example\t$1,000\n")
     assert t.rows[0][1][2] == "$1,000"
 
 
 def test_a_mapping_names_columns_or_ignores_them_and_is_checked():
-    t = L.read_table("Cliente,Correo,Email\nRosa,r@x.example,other@x.example\n", {"Cliente": "first_name",
+    t = T.read_table("Cliente,Correo,Email\nRosa,r@x.example,other@x.example\n", {"Cliente": "first_name",
                                                                               "Correo": "email", "Email": None})
     assert t.columns == {"first_name": 0, "email": 1} and t.ignored == ["Email"]
     with pytest.raises(ValidationError) as exc:
-        L.read_table("A,B\n1,2\n", {"A": "frist_name"})
+        T.read_table("A,B\n1,2\n", {"A": "frist_name"})
     assert set(exc.value.fields) == {"mapping.A"}
     with pytest.raises(ValidationError) as exc:
-        L.read_table("First Name,Email\n1,2\n", {"Nope": "email"})
+        T.read_table("First Name,Email\n1,2\n", {"Nope": "email"})
     assert "mapping" in exc.value.fields
 
 
 def test_a_header_without_a_name_or_any_contact_column_is_refused_naming_what_is_missing():
     with pytest.raises(ValidationError) as exc:
-        L.read_table("First Name,Loan Amount\nMaria,1\n")
+        T.read_table("First Name,Loan Amount\nMaria,1\n")
     assert set(exc.value.fields) == {"columns.email"} and "First Name, Loan Amount" in exc.value.fields["columns.email"]
     with pytest.raises(ValidationError) as exc:
-        L.read_table("Email,Phone\nm@x.example,5125550123\n")
+        T.read_table("Email,Phone\nm@x.example,5125550123\n")
     assert set(exc.value.fields) == {"columns.first_name"}
     with pytest.raises(ValidationError):
-        L.read_table("nothing,here\n1,2\n")
+        T.read_table("nothing,here\n1,2\n")
 
 
 def test_files_decode_from_utf8_with_bom_or_windows_1252():
-    assert L.decode("\ufeffFirst Name\n".encode("utf-8")) == "First Name\n"
-    assert L.decode("Pe\u00f1a".encode("cp1252")) == "Pe\u00f1a"
+    assert T.decode("\ufeffFirst Name\n".encode("utf-8")) == "First Name\n"
+    assert T.decode("Pe\u00f1a".encode("cp1252")) == "Pe\u00f1a"
 
 
 # -- values --------------------------------------------------------------------------------------
