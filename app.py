@@ -15,6 +15,6 @@ app.register_blueprint(console.bp)  # the people's web console under /console (i
 
 if settings().is_local:
     # The virtual clock and the inbound simulators exist on the local stage only.
-    from chalicelib.api import local
+    from chalicelib.local import routes as local_routes
 
-    app.register_blueprint(local.bp)
+    app.register_blueprint(local_routes.bp)

@@ -56,9 +56,16 @@ def encode_cursor(key: dict | None) -> str | None:
     return base64.urlsafe_b64encode(json.dumps(key).encode()).decode().rstrip("=")
 
 
+MAX_CURSOR = 512  # a cursor holds one page's key (three short values, ~160 characters): never longer
+
+
 def decode_cursor(cursor: str | None) -> dict | None:
+    """The key a cursor holds; ValueError("cursor") for anything else. The length bound comes
+    first: a forged cursor nested thousands deep would exhaust the JSON decoder's recursion."""
     if not cursor:
         return None
+    if len(cursor) > MAX_CURSOR:
+        raise ValueError("cursor")
     try:
         padded = cursor + "=" * (-len(cursor) % 4)
         value = json.loads(base64.urlsafe_b64decode(padded))

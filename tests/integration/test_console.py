@@ -341,3 +341,11 @@ def test_a_sequence_switched_off_enrolls_no_one_and_holds_who_is_in_it(api, auth
     # the held step runs as planned once the sequence is back on (the text is refused: no SMS consent)
     assert [i["reason"] for i in items if i["kind"] == "touch" and i["step"] == "hello_text"] == ["no_consent"]
     assert act(api, browser, "/console/sequences/escalation_watch/switch", {"enabled": "off"}).status_code == 404
+
+
+def test_a_forged_cursor_nested_deep_shows_the_first_page(api, auth, browser):
+    import base64
+
+    deep = base64.urlsafe_b64encode(b"[" * 50_000 + b"]" * 50_000).decode().rstrip("=")
+    page = get(api, browser, f"/console/leads?stage=new_lead&cursor={deep}")
+    assert page.status_code == 200 and "Leads" in page.body.decode()

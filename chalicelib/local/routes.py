@@ -5,8 +5,8 @@ from chalice import Blueprint
 
 from ..clock import clock
 from ..domain.lead import ValidationError
-from ..local import runtime
-from .http import route, body_of, json_response
+from . import runtime
+from ..api.http import route, body_of, json_response
 
 bp = Blueprint(__name__)
 
