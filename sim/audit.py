@@ -9,8 +9,9 @@ with ``--faults``): each due touch reaches the borrower at most once, and none i
 ``sent_twice``: a touch id in more than one message the provider took (the ``X-Touch-Id`` of
 the mail kept by the stand-in), a touch record that says "sent" twice, one step of one
 enrollment sent under two touch ids (same lead, sequence, step and due time), or more texts to
-a phone than sent text touches of its lead (a text carries no touch id: SNS keeps the number
-and the words, so texts are reconciled by count).
+a phone than text touches of its lead that went or may have gone (a text carries no touch id:
+SNS keeps the number and the words, so texts are reconciled by count; a touch failed as
+"interrupted" or "no answer" may have gone, and is never resent).
 
 ``lost``: a touch that was due and never reached a final status with a reason. Final: sent,
 suppressed, failed (with its reason: a permanent refusal, "interrupted", "dead-lettered after
@@ -40,6 +41,11 @@ EARLY_CLOSE_STATES = {"FL", "OK", "MD", "WA"}
 # The cap is applied when a touch is scheduled; delivery follows within seconds (a minute at
 # most when deployed), so the gap between two recorded send times may be that much shorter.
 DELIVERY_SLACK = timedelta(minutes=2)
+# A delivery that failed and was retried (a throttled send, a lost answer: a run with faults)
+# lands later than the scheduler decided, by its retry delays; the cap was applied at the
+# scheduler's decision, so the gap after such a touch is measured from its first attempt (its
+# first "retrying" record), crediting at most RETRY_SLACK_MAX (the longest backoff).
+RETRY_SLACK_MAX = timedelta(minutes=15)
 # OPT_OUT_SAME_SECOND: times are whole virtual seconds and the simulated borrowers answer a
 # message in the second it arrives, so an opt-out or revocation stamped with a send's own second
 # answered that send (or an earlier one). The local runtime applies every queued event, opt-outs
@@ -52,6 +58,13 @@ def _sent_at(touch: dict) -> datetime | None:
         if h["status"] == "sent":
             return datetime.fromisoformat(h["at"])
     return None
+
+
+def _retry_delay(touch: dict, sent: datetime) -> timedelta:
+    """How much later than its first delivery attempt a retried touch was sent (at most
+    RETRY_SLACK_MAX); zero for a touch sent at its first attempt."""
+    first = next((datetime.fromisoformat(h["at"]) for h in touch.get("history") or [] if h["status"] == "retrying"), None)
+    return min(max(sent - first, timedelta(0)), RETRY_SLACK_MAX) if first else timedelta(0)
 
 
 def _zones(lead: dict) -> tuple[str, ...]:
@@ -70,6 +83,10 @@ def _consent_at(lead: dict, channel: str, at: datetime) -> bool | None:
 
 
 FINAL = ("sent", "suppressed", "failed")
+# Failed touches that may have gone all the same (services/deliver.py): the process died between
+# claim and "sent" mark ("interrupted"), or the provider never answered a send ("no answer").
+# Neither is resent, so each may account for one text the provider took.
+MAY_HAVE_GONE = ("interrupted", "no answer")
 
 
 def _reason(touch: dict) -> str:
@@ -96,6 +113,8 @@ def sent_twice(touches: list[dict], leads: dict[str, dict], sends_per_touch: Cou
         if len(sends) > 1:
             found.append(f"{t['touch_id']}: its record says sent {len(sends)} times")
         if not sends:
+            if t.get("channel") == "sms" and t.get("status") == "failed" and _reason(t).startswith(MAY_HAVE_GONE):
+                texts_recorded[(leads.get(t["lead_id"]) or {}).get("phone")] += 1
             continue
         if t.get("sequence") and t.get("step") and t.get("due_at"):
             steps[(t["lead_id"], t.get("enrollment_id"), t["sequence"], t["step"], t["due_at"])].add(t["touch_id"])
@@ -108,7 +127,8 @@ def sent_twice(touches: list[dict], leads: dict[str, dict], sends_per_touch: Cou
         texts = Counter(m["to"] for m in outbox if m["channel"] == "sms")
         for phone, n in texts.items():
             if n > texts_recorded[phone]:
-                found.append(f"{n} texts to {phone}, {texts_recorded[phone]} sent text touches")
+                found.append(f"{n} texts to {phone}, {texts_recorded[phone]} sent text touches "
+                             "(with those failed that may have gone)")
     return found
 
 
@@ -200,7 +220,8 @@ def audit(touches: list[dict], leads: dict[str, dict], sends_per_touch: Counter,
         borrower = sorted(((at, t) for at, t in sends if t["channel"] != "partner_email"), key=lambda x: (x[0], x[1]["touch_id"]))
         for i, (at, t) in enumerate(borrower):
             capped = t.get("kind") != "transactional" and not (t.get("hot") or t.get("immediate"))
-            if capped and i and at - borrower[i - 1][0] < timedelta(hours=cap_hours) - DELIVERY_SLACK:
+            if capped and i and at - borrower[i - 1][0] + _retry_delay(borrower[i - 1][1], borrower[i - 1][0]) \
+                    < timedelta(hours=cap_hours) - DELIVERY_SLACK:
                 prev = borrower[i - 1][1]
                 violations["cap"].append(f"{t['touch_id']} {at - borrower[i - 1][0]} after {prev['touch_id']} "
                                          f"({prev['channel']}, {prev.get('kind')}{', hot' if prev.get('hot') else ''}"

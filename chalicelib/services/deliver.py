@@ -32,6 +32,11 @@ Crash windows: if the worker dies between the claim and the ``sent`` mark, the t
 function may run) marks it failed "interrupted", and does not send: the provider may have
 taken the message, and a borrower must never get the same text twice. A copy that finds a
 younger claim is retried later (``InFlight``), because its holder may yet fail and release it.
+The same holds for a send that got no answer (``AMBIGUOUS``: the request went out and the
+connection timed out or closed before the reply): SES and SNS take no idempotency key, so the
+message may have gone; the touch is failed "no answer", never retried (a retry sent a second
+e-mail in the year with faults). Connect voice calls carry the touch id as ``ClientToken`` and LO
+tasks have a deterministic id: their retries stay safe.
 """
 from __future__ import annotations
 
@@ -76,7 +81,19 @@ class DeliveryBatch:
 @dataclass
 class _Progress:
     claimed: bool = False
+    handed: bool = False  # the send to the provider was started
     sent: bool = False
+
+
+# A send that may have reached the provider though no answer came back (the read timed out, the
+# connection closed after the request went): the provider may have the message.
+def _ambiguous(exc: BaseException) -> bool:
+    from botocore.exceptions import ConnectionClosedError, ReadTimeoutError
+
+    return isinstance(exc, (ReadTimeoutError, ConnectionClosedError))
+
+
+NOT_IDEMPOTENT = ("email", "partner_email", "sms")  # voice: ClientToken; task: deterministic id
 
 
 def _record(touch: dict, status: str, now: datetime, reason: str = "", **extra) -> dict:
@@ -154,6 +171,7 @@ def _deliver(ctx: Context, touch: dict, snapshot: dict, now: datetime, attempt: 
     # after the claim, so a duplicate copy never pays for a model call
     time_left = batch.time_left_ms() if batch is not None and batch.time_left_ms else None
     rendered, personal = personalise(team, touch, lead, rendered, time_left_ms=time_left)
+    progress.handed = True
     provider_id = _send(ctx, touch, lead, rendered, to, tracker, now)
     progress.sent = True
     sent = _record(touch, "sent", now, "", attempt=attempt, subject=rendered.subject, provider_id=provider_id,
@@ -214,6 +232,16 @@ def _failed(ctx: Context, touch: dict, now: datetime, attempt: int, raw: Excepti
         # it would send the touch twice. A later copy resolves it once the lease runs out.
         logger.exception("touch sent but its status could not be recorded", extra=ids)
         raise raw
+    if progress.handed and _ambiguous(raw) and touch.get("channel") in NOT_IDEMPOTENT:
+        # The provider may have taken it: a retry could send it twice. Failed, with the reason.
+        reason = (f"no answer from the provider ({type(raw).__name__}): it may have been sent; "
+                  "not resent, to avoid a duplicate")
+        if not ctx.touches.mark(_record(touch, "failed", now, reason, attempt=attempt), expect="sending"):
+            return "duplicate"
+        count("TouchesUnanswered")
+        _tally(ctx, touch, "failed")
+        logger.error("touch send got no answer; marked failed", extra={**ids, "error": type(raw).__name__})
+        return "failed"
     if isinstance(exc, PermanentFailure):  # a retry cannot cure it: failed once, with its reason
         failed = _record(touch, "failed", now, str(exc)[:500], attempt=attempt)
         if not (ctx.touches.mark(failed, expect="sending") if progress.claimed else ctx.touches.claim(failed)):
