@@ -41,10 +41,11 @@ EARLY_CLOSE_STATES = {"FL", "OK", "MD", "WA"}
 # The cap is applied when a touch is scheduled; delivery follows within seconds (a minute at
 # most when deployed), so the gap between two recorded send times may be that much shorter.
 DELIVERY_SLACK = timedelta(minutes=2)
-# A delivery that failed and was retried (a throttled send, a lost answer: a run with faults)
+# A delivery that failed and was retried (a throttled write, a crashed batch: a run with faults)
 # lands later than the scheduler decided, by its retry delays; the cap was applied at the
-# scheduler's decision, so the gap after such a touch is measured from its first attempt (its
-# first "retrying" record), crediting at most RETRY_SLACK_MAX (the longest backoff).
+# scheduler's decision, so the gap after a touch sent at a later attempt is measured from its
+# due time, crediting at most RETRY_SLACK_MAX (the longest backoff). A touch sent at its first
+# attempt gets no credit.
 RETRY_SLACK_MAX = timedelta(minutes=15)
 # OPT_OUT_SAME_SECOND: times are whole virtual seconds and the simulated borrowers answer a
 # message in the second it arrives, so an opt-out or revocation stamped with a send's own second
@@ -61,10 +62,11 @@ def _sent_at(touch: dict) -> datetime | None:
 
 
 def _retry_delay(touch: dict, sent: datetime) -> timedelta:
-    """How much later than its first delivery attempt a retried touch was sent (at most
+    """How much later than its due time a touch sent at a later attempt went (at most
     RETRY_SLACK_MAX); zero for a touch sent at its first attempt."""
-    first = next((datetime.fromisoformat(h["at"]) for h in touch.get("history") or [] if h["status"] == "retrying"), None)
-    return min(max(sent - first, timedelta(0)), RETRY_SLACK_MAX) if first else timedelta(0)
+    if int(touch.get("attempt") or 1) <= 1 or not touch.get("due_at"):
+        return timedelta(0)
+    return min(max(sent - datetime.fromisoformat(touch["due_at"]), timedelta(0)), RETRY_SLACK_MAX)
 
 
 def _zones(lead: dict) -> tuple[str, ...]:

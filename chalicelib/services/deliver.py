@@ -87,13 +87,22 @@ class _Progress:
 
 # A send that may have reached the provider though no answer came back (the read timed out, the
 # connection closed after the request went): the provider may have the message.
-def _ambiguous(exc: BaseException) -> bool:
+def ambiguous(exc: BaseException) -> bool:
     from botocore.exceptions import ConnectionClosedError, ReadTimeoutError
 
     return isinstance(exc, (ReadTimeoutError, ConnectionClosedError))
 
 
 NOT_IDEMPOTENT = ("email", "partner_email", "sms")  # voice: ClientToken; task: deterministic id
+
+
+def unanswered(exc: BaseException) -> str:
+    return f"no answer from the provider ({type(exc).__name__}): it may have been sent; not resent, to avoid a duplicate"
+
+
+def interrupted(claimed_at: str) -> str:
+    return ("interrupted: the delivery that claimed it at " + claimed_at + " stopped before recording the "
+            "provider's answer; not resent, to avoid a duplicate")
 
 
 def _record(touch: dict, status: str, now: datetime, reason: str = "", **extra) -> dict:
@@ -208,8 +217,7 @@ def _already_claimed(ctx: Context, touch: dict, now: datetime) -> str:
     if now - claimed_at < SEND_LEASE:
         raise InFlight(f"touch {touch['touch_id']} is being sent by another delivery",
                        retry_after=int(SEND_LEASE.total_seconds()))
-    reason = ("interrupted: the delivery that claimed it at " + current["at"] + " stopped before recording the "
-              "provider's answer; not resent, to avoid a duplicate")
+    reason = interrupted(current["at"])
     if ctx.touches.mark(_record(touch, "failed", now, reason, attempt=current.get("attempt")), expect="sending"):
         count("TouchesInterrupted")
         _tally(ctx, touch, "failed")
@@ -232,10 +240,9 @@ def _failed(ctx: Context, touch: dict, now: datetime, attempt: int, raw: Excepti
         # it would send the touch twice. A later copy resolves it once the lease runs out.
         logger.exception("touch sent but its status could not be recorded", extra=ids)
         raise raw
-    if progress.handed and _ambiguous(raw) and touch.get("channel") in NOT_IDEMPOTENT:
+    if progress.handed and ambiguous(raw) and touch.get("channel") in NOT_IDEMPOTENT:
         # The provider may have taken it: a retry could send it twice. Failed, with the reason.
-        reason = (f"no answer from the provider ({type(raw).__name__}): it may have been sent; "
-                  "not resent, to avoid a duplicate")
+        reason = unanswered(raw)
         if not ctx.touches.mark(_record(touch, "failed", now, reason, attempt=attempt), expect="sending"):
             return "duplicate"
         count("TouchesUnanswered")
