@@ -141,7 +141,7 @@ def lost(touches: list[dict], leads: dict[str, dict], *, outbox: list[dict] | No
     by_id = {t["touch_id"]: t for t in touches}
     queued = set(queued or ())
     for t in touches:
-        tid, status = t["touch_id"], t["status"]
+        tid, status = t["touch_id"], t.get("status") or ((t.get("history") or [{}])[-1].get("status"))
         if tid in pending:
             continue
         if status in ("sending", "retrying"):

@@ -81,3 +81,167 @@ def test_two_sends_at_the_same_instant_are_audited_not_compared_as_dicts():
     from collections import Counter
 
     assert audit(touches, lead, Counter())["total"] == 0
+
+
+# -- a season with faults (sim/faults.py) ------------------------------------------------------
+
+def test_a_faulted_season_sends_nothing_twice_and_loses_nothing(timeline_reset):
+    """Throttling, timeouts after commit, crashes between claim and send, duplicate deliveries and
+    lost leases, each injected on the way; the audit still finds every touch sent at most once
+    and none lost (the engine bugs these faults found are the tests below)."""
+    from sim.run import simulate_in_memory
+
+    result = simulate_in_memory(leads=30, days=60, seed=17, start_at=datetime(2027, 1, 4, 15, 0, tzinfo=timezone.utc),
+                                fault_rate=0.05)
+    faults = result["faults"]
+    assert faults["injected"] > 100 and all(faults["by_kind"].values()), faults["by_kind"]
+    assert (result["audit"]["sent_twice"], result["audit"]["lost"], result["audit"]["total"]) == (0, 0, 0), \
+        result["audit"]
+    assert result["sent_by_channel"].get("email", 0) > 100 and result["sent_by_channel"].get("sms", 0) > 10
+    assert "sending" not in result["touches_by_final_status"] and "retrying" not in result["touches_by_final_status"]
+
+
+def test_the_same_seed_gives_the_same_faulted_year(timeline_reset):
+    from sim.run import simulate_in_memory
+
+    start = datetime(2027, 3, 1, 15, 0, tzinfo=timezone.utc)
+    runs = [simulate_in_memory(leads=8, days=30, seed=11, start_at=start, fault_rate=0.05) for _ in range(2)]
+    for run in runs:
+        run.pop("wall_seconds")
+    assert runs[0] == runs[1] and runs[0]["faults"]["injected"] > 0
+
+
+class _Always:
+    """The injector's rng, made to inject the kind at ``index`` at every call."""
+
+    def __init__(self, index: int):
+        self.index = index
+
+    def random(self) -> float:
+        return 0.0
+
+    def randrange(self, n: int) -> int:
+        return self.index % n
+
+
+@pytest.fixture
+def memory():
+    """The in-memory store and AWS stand-ins, as the fast simulator runs them."""
+    from types import SimpleNamespace
+
+    from chalicelib import aws
+    from chalicelib.local.memory_aws import MemoryAWS
+    from chalicelib.services import context as composition
+
+    stand_in, ctx = MemoryAWS(), composition.Context.in_memory()
+    aws.use_stand_ins(stand_in.clients())
+    composition.use(ctx)
+    yield SimpleNamespace(ctx=ctx, aws=stand_in)
+    aws.use_stand_ins(None)
+    composition.use(None)
+
+
+def _faulty(memory, service: str, kind: str):
+    from chalicelib import aws
+    from sim.faults import SEND_KINDS, Faults, SendFaults
+
+    faults = Faults(0.5, _Always(SEND_KINDS.index(kind)))
+    target = memory.aws.ses if service == "sesv2" else memory.aws.sns
+    aws.use_stand_ins({**memory.aws.clients(), service: SendFaults(target, faults, service)})
+    return faults
+
+
+def test_an_email_the_provider_took_without_answering_is_failed_not_sent_again(memory):
+    """Found by the faulted year: SES took the message, the answer timed out, the touch was
+    retried and the borrower got the e-mail twice. SES has no idempotency key: failed, not resent."""
+    from chalicelib.services.deliver import deliver
+    from tests.integration.test_delivery import make_lead, message, order
+
+    ctx = memory.ctx
+    lead = make_lead(ctx)
+    touch = order(lead, "lead_nurture", "thanks_for_reaching_out")
+    faults = _faulty(memory, "sesv2", "timeout_after_commit")
+    faults.armed = True
+    assert deliver(ctx, message(lead, touch), clock.now(), attempt=1) == "failed"
+    faults.armed = False
+    record = ctx.touches.get(lead["lead_id"], touch["touch_id"])
+    assert record["status"] == "failed" and record["reason"].startswith("no answer from the provider (ReadTimeoutError)")
+    # the message's redelivery sends nothing
+    assert deliver(ctx, message(lead, touch), clock.now() + timedelta(minutes=1), attempt=2) == "duplicate"
+    assert len(memory.aws.ses.sent) == 1
+
+
+def test_sent_marks_that_cannot_be_written_bring_the_message_back_and_the_lease_settles_it(memory, monkeypatch):
+    """Found by the faulted year: the batch's "sent" marks were throttled, the message was
+    acknowledged all the same, and the touch stayed "sending" for good."""
+    import json
+
+    from chalicelib.api import workers
+    from chalicelib.config import settings
+    from chalicelib.local.runtime import _sqs_event
+    from tests.integration.test_delivery import make_lead, message, order
+
+    ctx = memory.ctx
+    lead = make_lead(ctx)
+    touch = order(lead, "lead_nurture", "thanks_for_reaching_out")
+    record = {"MessageId": "m1", "ReceiptHandle": "h1", "Body": json.dumps(message(lead, touch)),
+              "Attributes": {"ApproximateReceiveCount": "1"}}
+    calls = []
+
+    def throttled(marks):
+        calls.append(len(marks))
+        raise RuntimeError("ProvisionedThroughputExceededException")
+
+    monkeypatch.setattr(ctx.touches, "put_sent", throttled)
+    event = _sqs_event(settings().touches_queue_url, [record])
+    assert workers.deliver_touches_batch(event) == {"batchItemFailures": [{"itemIdentifier": "m1"}]}
+    assert calls == [1, 1, 1]  # tried, then handed back
+    assert ctx.touches.get(lead["lead_id"], touch["touch_id"])["status"] == "sending"
+    monkeypatch.undo()
+
+    clock.advance(180)  # the queue's visibility timeout: the message comes back
+    again = _sqs_event(settings().touches_queue_url, [{**record, "Attributes": {"ApproximateReceiveCount": "2"}}])
+    assert workers.deliver_touches_batch(again) == {"batchItemFailures": []}
+    settled = ctx.touches.get(lead["lead_id"], touch["touch_id"])
+    assert settled["status"] == "failed" and settled["reason"].startswith("interrupted")
+    assert len(memory.aws.ses.sent) == 1  # never resent
+
+
+def test_a_stop_answer_is_recorded_sent_only_once_it_went(memory):
+    """Found by the faulted year: the STOP confirmation was recorded "sent" before the text went;
+    a process that died there (or a claim whose answer was lost, the redelivered STOP then
+    skipped as a duplicate) left a record of a text never sent."""
+    from chalicelib import bus
+    from chalicelib.local.runtime import LambdaCrash
+    from chalicelib.services.evaluate import handle_event
+    from tests.integration.test_delivery import make_lead
+
+    ctx = memory.ctx
+    stop_lead, help_lead = make_lead(ctx, 1), make_lead(ctx, 2)
+
+    def inbound(lead, body):
+        return bus.make_event(None, "sms_inbound", {"from": lead["phone"], "body": body, "message_id": body}, clock.now(),
+                              "sns")
+
+    def answers(lead):
+        return [t for t in ctx.touches.for_lead(lead["lead_id"]) if t.get("sequence") == "system"]
+
+    faults = _faulty(memory, "sns", "crash")
+    stop = inbound(stop_lead, "STOP")
+    with faults.invocation("events"), pytest.raises(LambdaCrash):
+        handle_event(ctx, stop, clock.now())
+    assert [t["status"] for t in answers(stop_lead)] == ["sending"] and memory.aws.sns.sms == []
+    sms_consent = [r for r in ctx.leads.get(stop_lead["lead_id"])["consent_records"] if r["channel"] == "sms"]
+    assert sms_consent[-1]["granted"] is False  # the opt-out itself holds
+
+    clock.advance(180)  # the event comes back after its visibility timeout, the claim's lease is over
+    assert handle_event(ctx, stop, clock.now()) == "duplicate"
+    [answer] = answers(stop_lead)
+    assert answer["status"] == "failed" and answer["reason"].startswith("interrupted") and memory.aws.sns.sms == []
+
+    help_ = inbound(help_lead, "HELP")  # no fault: answered once, recorded with the provider's id
+    assert handle_event(ctx, help_, clock.now()) == "processed"
+    assert handle_event(ctx, help_, clock.now()) == "duplicate"
+    [answer] = answers(help_lead)
+    assert answer["status"] == "sent" and answer["provider_id"] == memory.aws.sns.sms[0]["id"]
+    assert [h["status"] for h in answer["history"]] == ["sent"] and len(memory.aws.sns.sms) == 1
