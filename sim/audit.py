@@ -16,7 +16,9 @@ SNS keeps the number and the words, so texts are reconciled by count; a touch fa
 ``lost``: a touch that was due and never reached a final status with a reason. Final: sent,
 suppressed, failed (with its reason: a permanent refusal, "interrupted", "dead-lettered after
 attempt 5"). Not final: ``sending`` (claimed, never settled), ``retrying``, a ``deferred``
-touch that had been queued, a queued touch with no record at all; also a touch recorded as sent
+touch that had been queued, a queued touch with no record at all, a touch its enrollment
+numbered (``<enrollment>.<n>`` up to its ``touch_no``) that was neither queued nor recorded (a
+scheduler run whose write went in and whose queueing never happened); a touch recorded as sent
 that never left (its e-mail is not in the outbox, fewer texts than sent text touches), a
 message on a dead-letter queue without a recorded failure (every event there: an event has no
 record of its own, so a dead-lettered event was never applied), and a scheduled invocation
@@ -89,6 +91,9 @@ FINAL = ("sent", "suppressed", "failed")
 # claim and "sent" mark ("interrupted"), or the provider never answered a send ("no answer").
 # Neither is resent, so each may account for one text the provider took.
 MAY_HAVE_GONE = ("interrupted", "no answer")
+# Scheduled functions whose next run does what a dropped one did not (the counters' roll-up adds
+# every closed day it has not added yet); a dropped sweep's day is not swept again.
+CATCHES_UP = ("sweep_counters",)
 
 
 def _reason(touch: dict) -> str:
@@ -136,10 +141,13 @@ def sent_twice(touches: list[dict], leads: dict[str, dict], sends_per_touch: Cou
 
 def lost(touches: list[dict], leads: dict[str, dict], *, outbox: list[dict] | None = None,
          queued: set[str] | None = None, pending: set[str] = frozenset(),
-         dead_letters: dict[str, list[str]] | None = None, dropped: list[dict] = ()) -> list[str]:
+         dead_letters: dict[str, list[str]] | None = None, dropped: list[dict] = (),
+         planned: set[str] | None = None) -> list[str]:
     found = []
     by_id = {t["touch_id"]: t for t in touches}
     queued = set(queued or ())
+    for tid in sorted(set(planned or ()) - set(by_id) - queued - set(pending)):
+        found.append(f"{tid} planned by its enrollment, never queued nor recorded")
     for t in touches:
         tid, status = t["touch_id"], t.get("status") or ((t.get("history") or [{}])[-1].get("status"))
         if tid in pending:
@@ -170,8 +178,8 @@ def lost(touches: list[dict], leads: dict[str, dict], *, outbox: list[dict] | No
                 found.append(f"{n} sent text touches to {phone}, {texts[phone]} texts left")
     for body in (dead_letters or {}).get("touches", []):
         for tid in order_ids(body):
-            t = by_id.get(tid) or {}
-            if t.get("status") != "failed" or not _reason(t):
+            t = by_id.get(tid) or {}  # another copy may have settled it: only an unsettled one is lost
+            if t.get("status") not in FINAL or (t.get("status") == "failed" and not _reason(t)):
                 found.append(f"{tid} on the dead-letter queue, recorded {t.get('status')!r} without its failure")
     for body in (dead_letters or {}).get("events", []):
         try:
@@ -180,13 +188,15 @@ def lost(touches: list[dict], leads: dict[str, dict], *, outbox: list[dict] | No
             event = {}
         found.append(f"event {event.get('event_id')} ({event.get('type')}) on the dead-letter queue: never applied")
     for d in dropped:
-        found.append(f"{d['function']} at {d['at']} dropped after {d['attempts']} attempts")
+        if d["function"] not in CATCHES_UP:
+            found.append(f"{d['function']} at {d['at']} dropped after {d['attempts']} attempts")
     return found
 
 
 def audit(touches: list[dict], leads: dict[str, dict], sends_per_touch: Counter, cap_hours: int = 48, *,
           outbox: list[dict] | None = None, queued: set[str] | None = None, pending: set[str] = frozenset(),
-          dead_letters: dict[str, list[str]] | None = None, dropped: list[dict] = ()) -> dict:
+          dead_letters: dict[str, list[str]] | None = None, dropped: list[dict] = (),
+          planned: set[str] | None = None) -> dict:
     """The contact rules over every send, then ``sent_twice`` and ``lost`` (see above). Without
     ``outbox`` (what the provider took: ``{"channel": "email"|"sms", "touch_id", "to"}``),
     ``queued`` (every touch id put on the touches queue), ``pending`` (those still on it) and
@@ -237,7 +247,7 @@ def audit(touches: list[dict], leads: dict[str, dict], sends_per_touch: Counter,
                     break
     twice = sent_twice(touches, leads, sends_per_touch, outbox)
     gone = lost(touches, leads, outbox=outbox, queued=queued, pending=pending, dead_letters=dead_letters,
-                dropped=dropped)
+                dropped=dropped, planned=planned)
     if twice:
         violations["sent_twice"] = twice
     if gone:

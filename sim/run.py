@@ -461,12 +461,13 @@ def _simulate(leads: int, days: int, seed: int, step_hours: int, start_at: datet
         "counter_writes": counters.report(len(sent)),
         **({"faults": {**faults.report(), "settled_until": clock.now().isoformat(),
                        "dropped_invocations": list(runtime.dropped_invocations)}} if faults is not None else {}),
-        "audit": _audit(touches, lead_docs, outbox, log, settings()),
+        "audit": _audit(ctx, touches, lead_docs, outbox, log, settings()),
     }
 
 
-def _audit(touches: list[dict], lead_docs: dict, outbox, log: QueueLog, s) -> dict:
-    """The audit of every send, fed with everything the provider took and the queues hold."""
+def _audit(ctx, touches: list[dict], lead_docs: dict, outbox, log: QueueLog, s) -> dict:
+    """The audit of every send, fed with everything the provider took, the queues hold and the
+    enrollments planned."""
     from chalicelib.local import runtime
     from sim.audit import audit, order_ids
 
@@ -474,8 +475,11 @@ def _audit(touches: list[dict], lead_docs: dict, outbox, log: QueueLog, s) -> di
     per_touch = Counter(m["touch_id"] for m in sent if m["channel"] == "email" and m["touch_id"])
     pending = {tid for body in outbox.bodies(s.touches_queue_url) for tid in order_ids(body)}
     dead = {"touches": outbox.dead_letters(s.touches_queue_url), "events": outbox.dead_letters(s.events_queue_url)}
+    # every touch an enrollment numbered (engine.touch_order: "<enrollment>.<n>", n up to its touch_no)
+    planned = {f"{e['enrollment_id']}.{n}" for lead_id in lead_docs for e in ctx.enrollments.for_lead(lead_id)
+               for n in range(1, int(e.get("touch_no") or 0) + 1)}
     return audit(touches, lead_docs, per_touch, s.team.cap_hours, outbox=sent, queued=log.queued, pending=pending,
-                 dead_letters=dead, dropped=list(runtime.dropped_invocations))
+                 dead_letters=dead, dropped=list(runtime.dropped_invocations), planned=planned)
 
 
 def simulate_in_memory(leads: int, days: int, seed: int, step_hours: int = 6,

@@ -226,6 +226,17 @@ def _already_claimed(ctx: Context, touch: dict, now: datetime) -> str:
     return "duplicate"
 
 
+def _settle_stale_claim(ctx: Context, touch: dict, now: datetime) -> bool:
+    """A touch still ``sending`` under a claim older than the lease when its message is about to be
+    dead-lettered (its own claim's answer was lost, then its retries failed before reaching the
+    lease check): failed "interrupted", so the dead letter is not the only trace of it."""
+    current = ctx.touches.get(touch["lead_id"], touch["touch_id"], consistent=True) or {}
+    if current.get("status") != "sending" or now - datetime.fromisoformat(current["at"]) < SEND_LEASE:
+        return False
+    return ctx.touches.mark(_record(touch, "failed", now, interrupted(current["at"]), attempt=current.get("attempt")),
+                           expect="sending")
+
+
 def _describe(exc: Exception) -> str:
     if isinstance(exc, (TransientFailure, PermanentFailure)) and str(exc):
         return str(exc)
@@ -269,6 +280,8 @@ def _failed(ctx: Context, touch: dict, now: datetime, attempt: int, raw: Excepti
             recorded = ctx.touches.mark(record, expect="sending")
         else:
             recorded = ctx.touches.claim(record)  # only where no delivery has settled the touch
+            if not recorded and last:  # the last attempt: a claim left by a delivery that stopped is settled now
+                recorded = _settle_stale_claim(ctx, touch, now)
     except Exception:  # recording the attempt must not hide the error that caused it
         logger.exception("could not record the failed attempt", extra=ids)
     count("TouchesDeadLettered" if last else "TouchesRetried")
