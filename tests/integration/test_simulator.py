@@ -245,3 +245,136 @@ def test_a_stop_answer_is_recorded_sent_only_once_it_went(memory):
     [answer] = answers(help_lead)
     assert answer["status"] == "sent" and answer["provider_id"] == memory.aws.sns.sms[0]["id"]
     assert [h["status"] for h in answer["history"]] == ["sent"] and len(memory.aws.sns.sms) == 1
+
+
+def _enrolled(memory, n: int = 0):
+    """A new lead, enrolled by its lead_created event: its first e-mail due now."""
+    from chalicelib.local import runtime
+    from tests.integration.test_delivery import make_lead
+
+    lead = make_lead(memory.ctx, n)
+    runtime.drain()
+    return lead
+
+
+def test_a_scheduler_write_whose_answer_was_lost_still_queues_its_touches(memory, monkeypatch):
+    """Found by the faulted year: the scheduler's write went in, its answer was lost, and the
+    touches it had numbered were never queued (a hundred in 120 days at 5 %)."""
+    from chalicelib.local import runtime
+    from chalicelib.services.schedule import schedule_due
+    from sim.faults import dynamodb_timeout
+
+    ctx = memory.ctx
+    _enrolled(memory)
+    save_many = ctx.enrollments.save_many
+
+    def committed_then_timed_out(*args, **kwargs):
+        save_many(*args, **kwargs)
+        raise dynamodb_timeout("save_many")
+
+    monkeypatch.setattr(ctx.enrollments, "save_many", committed_then_timed_out)
+    assert schedule_due(ctx, clock.now())["queued"] == 1
+    monkeypatch.undo()
+    runtime.drain()
+    assert len(memory.aws.ses.sent) == 1
+
+
+def test_a_scheduler_write_that_did_not_go_in_queues_nothing_and_the_next_minute_sends_once(memory, monkeypatch):
+    from chalicelib.local import runtime
+    from chalicelib.services.schedule import schedule_due
+    from sim.faults import dynamodb_throttled
+
+    ctx = memory.ctx
+    _enrolled(memory)
+
+    def throttled(*args, **kwargs):
+        raise dynamodb_throttled("save_many")
+
+    monkeypatch.setattr(ctx.enrollments, "save_many", throttled)
+    assert schedule_due(ctx, clock.now())["queued"] == 0
+    monkeypatch.undo()
+    assert schedule_due(ctx, clock.now() + timedelta(minutes=1))["queued"] == 1
+    runtime.drain()
+    assert len(memory.aws.ses.sent) == 1
+
+
+def test_a_queue_call_that_raises_is_tried_again_then_its_touches_are_recorded_failed(memory, monkeypatch):
+    from botocore.exceptions import ReadTimeoutError
+
+    from chalicelib.local import runtime
+    from chalicelib.services.schedule import schedule_due
+
+    ctx = memory.ctx
+    lead = _enrolled(memory)
+    send = memory.aws.sqs.send_message_batch
+    calls = []
+
+    def once_then(*args, **kwargs):  # the first call went but its answer was lost; the second goes too
+        calls.append(1)
+        out = send(*args, **kwargs)
+        if len(calls) == 1:
+            raise ReadTimeoutError(endpoint_url="https://sqs.us-east-1.amazonaws.com/")
+        return out
+
+    monkeypatch.setattr(memory.aws.sqs, "send_message_batch", once_then)
+    assert schedule_due(ctx, clock.now())["queue_failures"] == 0
+    monkeypatch.undo()
+    runtime.drain()
+    assert len(calls) == 2 and len(memory.aws.ses.sent) == 1  # two copies queued, one e-mail
+
+    def refused(*args, **kwargs):
+        raise ReadTimeoutError(endpoint_url="https://sqs.us-east-1.amazonaws.com/")
+
+    other = _enrolled(memory, 1)
+    monkeypatch.setattr(memory.aws.sqs, "send_message_batch", refused)
+    assert schedule_due(ctx, clock.now() + timedelta(minutes=1))["queue_failures"] == 1
+    [record] = ctx.touches.for_lead(other["lead_id"])
+    assert record["status"] == "failed" and record["reason"] == "the touches queue refused it twice"
+    assert [t["status"] for t in ctx.touches.for_lead(lead["lead_id"])] == ["sent"]
+
+
+def test_the_last_attempt_settles_a_claim_left_by_a_delivery_that_stopped(memory, monkeypatch):
+    """Found by the faulted year: a claim whose answer was lost, then retries that failed before the
+    lease check, and the touch went to the dead-letter queue still "sending"."""
+    from chalicelib.channels.errors import TransientFailure
+    from chalicelib.services.deliver import MAX_ATTEMPTS, deliver
+    from sim.faults import dynamodb_throttled
+    from tests.integration.test_delivery import make_lead, message, order
+
+    ctx = memory.ctx
+    lead = make_lead(ctx)
+    touch = order(lead, "lead_nurture", "thanks_for_reaching_out")
+    claimed = clock.now()
+    ctx.touches.claim({**touch, "status": "sending", "reason": "", "at": claimed.isoformat(), "attempt": 1},
+                      history=False)
+
+    def throttled(record):
+        raise dynamodb_throttled("claim_sending")
+
+    monkeypatch.setattr(ctx.touches, "claim_sending", throttled)
+    with pytest.raises(TransientFailure):
+        deliver(ctx, message(lead, touch), claimed + timedelta(minutes=10), attempt=MAX_ATTEMPTS)
+    record = ctx.touches.get(lead["lead_id"], touch["touch_id"])
+    assert record["status"] == "failed" and record["reason"].startswith("interrupted")
+    assert memory.aws.ses.sent == []
+
+
+def test_a_sweep_walk_that_fails_continues_on_the_events_queue(memory, monkeypatch):
+    """Found by the faulted year: a rate sweep failed three times and its night was dropped."""
+    import json
+
+    from chalicelib.config import settings
+    from chalicelib.local import runtime
+    from chalicelib.services import sweeps
+
+    def failing(*args, **kwargs):
+        raise RuntimeError("RequestThrottled")
+
+    monkeypatch.setattr(sweeps, "walk", failing)
+    assert sweeps.birthdays(memory.ctx, clock.now())["continued"] == 1
+    monkeypatch.undo()
+    [body] = memory.aws.sqs.bodies(settings().events_queue_url)
+    assert json.loads(body)["type"] == "sweep_page"
+    runtime.drain()
+    assert memory.aws.sqs.bodies(settings().events_queue_url) == []
+    assert memory.aws.sqs.dead_letters(settings().events_queue_url) == []

@@ -108,3 +108,9 @@ def test_a_retried_touch_is_credited_its_retry_delay_against_the_cap_and_no_more
     late = marketing("a", "2026-03-02T16:00:00+00:00", attempt=3, due_at="2026-03-02T15:00:00+00:00")
     second_late = marketing("b", "2026-03-04T15:30:00+00:00")
     assert run([late, second_late], [mail("a"), mail("b")])["violations"] == {"cap": 1}  # 15 min at most
+
+
+def test_a_touch_its_enrollment_numbered_but_never_queued_nor_recorded_is_lost():
+    recorded = touch("e.1")
+    result = run([recorded], [mail("e.1")], queued={"e.1", "e.3"}, pending={"e.3"}, planned={"e.1", "e.2", "e.3"})
+    assert result["lost"] == 1 and "e.2 planned by its enrollment" in result["examples"]["lost"][0]
