@@ -255,4 +255,5 @@ def audit(touches: list[dict], leads: dict[str, dict], sends_per_touch: Counter,
     return {"violations": {k: len(v) for k, v in violations.items()},
             "examples": {k: v[:3] for k, v in violations.items()},
             "total": sum(len(v) for v in violations.values()),
-            "sent_twice": len(twice), "lost": len(gone), "pending": len(set(pending))}
+            "sent_twice": len(twice), "lost": len(gone), "pending": len(set(pending)),
+            "queued": len(set(queued or ()))}

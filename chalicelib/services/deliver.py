@@ -27,6 +27,9 @@ A message may carry several touches (the scheduler packs those due in the same s
 receive count plus the ``attempts`` an order already used) and puts only the failed ones back
 (``services/requeue.py``), so a touch's retries and dead-lettering are its own.
 
+A claim whose write fails without an answer is read back: the "sending" record carries a random
+token of the delivery that wrote it, so a claim that went in after all is recognised as ours.
+
 Crash windows: if the worker dies between the claim and the ``sent`` mark, the touch stays in
 ``sending``. A later copy that finds a claim older than ``SEND_LEASE`` (longer than the
 function may run) marks it failed "interrupted", and does not send: the provider may have
@@ -41,6 +44,7 @@ tasks have a deterministic id: their retries stay safe.
 from __future__ import annotations
 
 import random
+import secrets
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
@@ -173,7 +177,11 @@ def _deliver(ctx: Context, touch: dict, snapshot: dict, now: datetime, attempt: 
         return _settle(ctx, touch, "suppressed", now, str(exc), "TouchesSuppressed")
 
     to = _recipient(touch, lead, team)
-    prior = ctx.touches.claim_sending(_record(touch, "sending", now, "", attempt=attempt))
+    token = secrets.token_hex(6)  # tells our claim from another delivery's, if its answer is lost
+    try:
+        prior = ctx.touches.claim_sending(_record(touch, "sending", now, "", attempt=attempt, claim=token))
+    except Exception as exc:
+        prior = _claimed_after_all(ctx, touch, token, exc)
     if prior is None:
         return _already_claimed(ctx, touch, now)
     progress.claimed = True
@@ -193,6 +201,21 @@ def _deliver(ctx: Context, touch: dict, snapshot: dict, now: datetime, attempt: 
     logger.info("touch sent", extra={"touch_id": touch["touch_id"], "lead_id": touch["lead_id"],
                                      "channel": touch["channel"], "attempt": attempt})
     return "sent"
+
+
+def _claimed_after_all(ctx: Context, touch: dict, token: str, exc: Exception) -> list[dict]:
+    """The claim's write failed without an answer (a timeout after it committed, say): read back.
+    A record ``sending`` under our token is our claim: go on with the send, with the history it
+    holds. Anything else re-raises the claim's error (retried as before). Without this, a claim
+    whose answer was lost held the touch until its lease ran out, and the touch was failed
+    "interrupted" without ever being sent (a touch in a hundred, in the year with faults)."""
+    try:
+        current = ctx.touches.get(touch["lead_id"], touch["touch_id"], consistent=True) or {}
+    except Exception:
+        raise exc from None
+    if current.get("status") != "sending" or current.get("claim") != token:
+        raise exc
+    return [dict(h) for h in current.get("history") or []]
 
 
 def _settle(ctx: Context, touch: dict, status: str, now: datetime, reason: str, metric: str) -> str:

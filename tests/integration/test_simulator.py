@@ -33,6 +33,8 @@ def test_six_weeks_of_synthetic_borrowers_break_no_contact_rule(aws, timeline_re
     assert result["opens_recorded"]["human"] <= people["human_opens"]
     assert "lead_nurture" in result["sent_by_sequence"]
     assert not any(status in ("sending", "retrying") for status in result["touches_by_final_status"])
+    # every touch put on the (moto) queue was followed to a final status
+    assert result["audit"]["queued"] > 20 and (result["audit"]["sent_twice"], result["audit"]["lost"]) == (0, 0)
 
 
 def _touch(touch_id, channel, at, kind="marketing", **extra):
@@ -378,3 +380,43 @@ def test_a_sweep_walk_that_fails_continues_on_the_events_queue(memory, monkeypat
     runtime.drain()
     assert memory.aws.sqs.bodies(settings().events_queue_url) == []
     assert memory.aws.sqs.dead_letters(settings().events_queue_url) == []
+
+
+def test_a_claim_whose_answer_was_lost_is_read_back_and_the_touch_sent_once(memory, monkeypatch):
+    """Found by the faulted year: the claim went in, its answer was lost, and the touch waited out
+    its own claim's lease to be failed "interrupted", never sent (158 touches in the year)."""
+    from chalicelib.channels.errors import TransientFailure
+    from chalicelib.services.deliver import deliver
+    from sim.faults import dynamodb_throttled, dynamodb_timeout
+    from tests.integration.test_delivery import make_lead, message, order
+
+    ctx = memory.ctx
+    lead = make_lead(ctx)
+    touch = order(lead, "lead_nurture", "thanks_for_reaching_out")
+    claim_sending = ctx.touches.claim_sending
+
+    def committed_then_timed_out(record):
+        claim_sending(record)
+        raise dynamodb_timeout("claim_sending")
+
+    monkeypatch.setattr(ctx.touches, "claim_sending", committed_then_timed_out)
+    assert deliver(ctx, message(lead, touch), clock.now(), attempt=1) == "sent"
+    monkeypatch.undo()
+    record = ctx.touches.get(lead["lead_id"], touch["touch_id"])
+    assert record["status"] == "sent" and [h["status"] for h in record["history"]] == ["sent"]
+    assert deliver(ctx, message(lead, touch), clock.now() + timedelta(minutes=1), attempt=2) == "duplicate"
+    assert len(memory.aws.ses.sent) == 1
+
+    # another delivery's claim, and ours failing: not taken for ours, nothing sent
+    other = order(lead, "lead_nurture", "how_rates_are_set", 2)
+    ctx.touches.claim({**other, "status": "sending", "reason": "", "at": clock.now().isoformat(), "attempt": 1,
+                       "claim": "another"}, history=False)
+
+    def throttled(record):
+        raise dynamodb_throttled("claim_sending")
+
+    monkeypatch.setattr(ctx.touches, "claim_sending", throttled)
+    with pytest.raises(TransientFailure):
+        deliver(ctx, message(lead, other), clock.now(), attempt=1)
+    assert ctx.touches.get(lead["lead_id"], other["touch_id"])["status"] == "sending"
+    assert len(memory.aws.ses.sent) == 1
