@@ -219,14 +219,16 @@ def _claimed_after_all(ctx: Context, touch: dict, token: str, exc: Exception) ->
 
 
 def _settle(ctx: Context, touch: dict, status: str, now: datetime, reason: str, metric: str) -> str:
-    """Record a touch that will not be sent (suppressed), unless another delivery settled it."""
+    """Record a touch that will not be sent (suppressed), unless another delivery settled it. One
+    that a delivery claimed is that claim's (``_already_claimed``): a copy that came back after
+    a crash, and found the borrower had opted out meanwhile, left it "sending" for good."""
     if ctx.touches.claim(_record(touch, status, now, reason[:500])):
         count(metric)
         if status == "suppressed":
             _tally(ctx, touch, "suppressed")
         logger.info("touch not sent", extra={"touch_id": touch["touch_id"], "status": status, "reason": reason[:200]})
         return status
-    return "duplicate"
+    return _already_claimed(ctx, touch, now)
 
 
 def _already_claimed(ctx: Context, touch: dict, now: datetime) -> str:

@@ -420,3 +420,26 @@ def test_a_claim_whose_answer_was_lost_is_read_back_and_the_touch_sent_once(memo
         deliver(ctx, message(lead, other), clock.now(), attempt=1)
     assert ctx.touches.get(lead["lead_id"], other["touch_id"])["status"] == "sending"
     assert len(memory.aws.ses.sent) == 1
+
+
+def test_a_copy_that_comes_back_after_a_crash_to_an_opted_out_borrower_settles_the_claim(memory):
+    """Found by the faulted year: a text went, the batch crashed before its "sent" mark, the
+    borrower answered STOP; the copy that came back was suppressed, found the touch claimed, and
+    left it "sending" for good."""
+    from chalicelib.services.deliver import SEND_LEASE, deliver
+    from tests.integration.test_delivery import make_lead, message, order
+
+    ctx = memory.ctx
+    lead = make_lead(ctx)
+    touch = order(lead, "lead_nurture", "hello_text")
+    claimed = clock.now()
+    ctx.touches.claim({**touch, "status": "sending", "reason": "", "at": claimed.isoformat(), "attempt": 1},
+                      history=False)
+    stopped = ctx.leads.get(lead["lead_id"])
+    stopped["consent_records"] = stopped["consent_records"] + [
+        {"channel": "sms", "granted": False, "at": claimed.isoformat(), "source": "sms keyword", "text": "STOP"}]
+    ctx.leads.save(stopped)
+    assert deliver(ctx, message(stopped, touch), claimed + SEND_LEASE + timedelta(seconds=60), attempt=2) == "interrupted"
+    record = ctx.touches.get(lead["lead_id"], touch["touch_id"])
+    assert record["status"] == "failed" and record["reason"].startswith("interrupted")
+    assert memory.aws.sns.sms == []
