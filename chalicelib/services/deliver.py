@@ -98,6 +98,7 @@ def ambiguous(exc: BaseException) -> bool:
 
 
 NOT_IDEMPOTENT = ("email", "partner_email", "sms")  # voice: ClientToken; task: deterministic id
+RETRYABLE_STATUSES = ("deferred", "retrying")  # what a claim may take over (the store's TouchRepo.claim)
 
 
 def unanswered(exc: BaseException) -> str:
@@ -203,19 +204,23 @@ def _deliver(ctx: Context, touch: dict, snapshot: dict, now: datetime, attempt: 
     return "sent"
 
 
-def _claimed_after_all(ctx: Context, touch: dict, token: str, exc: Exception) -> list[dict]:
+def _claimed_after_all(ctx: Context, touch: dict, token: str, exc: Exception) -> list[dict] | None:
     """The claim's write failed without an answer (a timeout after it committed, say): read back.
     A record ``sending`` under our token is our claim: go on with the send, with the history it
-    holds. Anything else re-raises the claim's error (retried as before). Without this, a claim
-    whose answer was lost held the touch until its lease ran out, and the touch was failed
-    "interrupted" without ever being sent (a touch in a hundred, in the year with faults)."""
+    holds. One that no claim can take (another delivery's claim, a settled touch) is answered as
+    a refused claim (None). A claimable one re-raises the claim's error (retried as before).
+    Without this, a claim whose answer was lost held the touch until its lease ran out, and the
+    touch was failed "interrupted" without ever being sent (a touch in a hundred, in the year
+    with faults)."""
     try:
-        current = ctx.touches.get(touch["lead_id"], touch["touch_id"], consistent=True) or {}
+        current = ctx.touches.get(touch["lead_id"], touch["touch_id"], consistent=True)
     except Exception:
         raise exc from None
-    if current.get("status") != "sending" or current.get("claim") != token:
+    if current is None or current.get("status") in RETRYABLE_STATUSES:
         raise exc
-    return [dict(h) for h in current.get("history") or []]
+    if current.get("status") == "sending" and current.get("claim") == token:
+        return [dict(h) for h in current.get("history") or []]
+    return None
 
 
 def _settle(ctx: Context, touch: dict, status: str, now: datetime, reason: str, metric: str) -> str:
@@ -305,10 +310,13 @@ def _failed(ctx: Context, touch: dict, now: datetime, attempt: int, raw: Excepti
             recorded = ctx.touches.mark(record, expect="sending")
         else:
             recorded = ctx.touches.claim(record)  # only where no delivery has settled the touch
-            if not recorded and last:  # the last attempt: a claim left by a delivery that stopped is settled now
-                recorded = _settle_stale_claim(ctx, touch, now)
     except Exception:  # recording the attempt must not hide the error that caused it
         logger.exception("could not record the failed attempt", extra=ids)
+    if not recorded and last and not progress.claimed:
+        try:  # the last attempt: a claim left by a delivery that stopped is settled now
+            recorded = _settle_stale_claim(ctx, touch, now)
+        except Exception:
+            logger.exception("could not settle a stale claim", extra=ids)
     count("TouchesDeadLettered" if last else "TouchesRetried")
     if last and recorded:
         _tally(ctx, touch, "failed")

@@ -353,12 +353,44 @@ def test_the_last_attempt_settles_a_claim_left_by_a_delivery_that_stopped(memory
     def throttled(record):
         raise dynamodb_throttled("claim_sending")
 
+    get, reads = ctx.touches.get, []
+
+    def first_read_fails(*args, **kwargs):  # the claim's read-back fails too: the last attempt settles it
+        reads.append(1)
+        if len(reads) == 1:
+            raise dynamodb_throttled("get")
+        return get(*args, **kwargs)
+
     monkeypatch.setattr(ctx.touches, "claim_sending", throttled)
+    monkeypatch.setattr(ctx.touches, "get", first_read_fails)
     with pytest.raises(TransientFailure):
         deliver(ctx, message(lead, touch), claimed + timedelta(minutes=10), attempt=MAX_ATTEMPTS)
+    monkeypatch.undo()
     record = ctx.touches.get(lead["lead_id"], touch["touch_id"])
     assert record["status"] == "failed" and record["reason"].startswith("interrupted")
     assert memory.aws.ses.sent == []
+
+
+def test_a_failed_claim_read_back_to_a_stale_claim_settles_it_at_once(memory, monkeypatch):
+    """Found by the faulted year (at 10 %): a crashed delivery's claim, then claims that failed at
+    every later attempt; the read-back of a failed claim now answers as a refused claim would."""
+    from chalicelib.services.deliver import deliver
+    from sim.faults import dynamodb_throttled
+    from tests.integration.test_delivery import make_lead, message, order
+
+    ctx = memory.ctx
+    lead = make_lead(ctx)
+    touch = order(lead, "lead_nurture", "thanks_for_reaching_out")
+    claimed = clock.now()
+    ctx.touches.claim({**touch, "status": "sending", "reason": "", "at": claimed.isoformat(), "attempt": 1,
+                       "claim": "crashed"}, history=False)
+
+    def throttled(record):
+        raise dynamodb_throttled("claim_sending")
+
+    monkeypatch.setattr(ctx.touches, "claim_sending", throttled)
+    assert deliver(ctx, message(lead, touch), claimed + timedelta(minutes=3), attempt=2) == "interrupted"
+    assert ctx.touches.get(lead["lead_id"], touch["touch_id"])["status"] == "failed"
 
 
 def test_a_sweep_walk_that_fails_continues_on_the_events_queue(memory, monkeypatch):
