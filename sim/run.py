@@ -394,7 +394,6 @@ def _simulate(leads: int, days: int, seed: int, step_hours: int, start_at: datet
     from chalicelib.config import settings
     from chalicelib.local import runtime
     from chalicelib.services.context import context
-    from sim.audit import audit
     from sim.cohorts import touches_per_lead_year
     from sim.people import population
 
