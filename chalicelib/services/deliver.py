@@ -35,7 +35,7 @@ Crash windows: if the worker dies between the claim and the ``sent`` mark, the t
 function may run) marks it failed "interrupted", and does not send: the provider may have
 taken the message, and a borrower must never get the same text twice. A copy that finds a
 younger claim is retried later (``InFlight``), because its holder may yet fail and release it.
-The same holds for a send that got no answer (``AMBIGUOUS``: the request went out and the
+The same holds for a send that got no answer (``ambiguous``: the request went out and the
 connection timed out or closed before the reply): SES and SNS take no idempotency key, so the
 message may have gone; the touch is failed "no answer", never retried (a retry sent a second
 e-mail in the year with faults). Connect voice calls carry the touch id as ``ClientToken`` and LO
