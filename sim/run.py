@@ -1,7 +1,7 @@
 """`make simulate`: a year of the real engine on the virtual clock for synthetic borrowers.
 
     python -m sim.run [--leads 100] [--days 365] [--seed 7] [--step-hours 6] [--store memory|moto]
-                      [--start 2027-01-04T15:00:00Z] [--out sim/results.json]
+                      [--start 2027-01-04T15:00:00Z] [--faults RATE] [--out sim/results.json]
 
 Everything runs in this process, on one of two stand-ins for AWS. ``--store memory`` (the
 default, minutes for a thousand borrowers) swaps only the adapters: the repositories for the
@@ -20,7 +20,13 @@ arrival), reply by e-mail and text back (STOP included) through the inbound hand
 moves in ``--step-hours`` steps, stopping at every due touch and nightly sweep like the local
 stack's. At the end: what was sent, per channel and sequence, the decisions and their reasons,
 human versus machine opens, and an audit of every send against the contact rules
-(``sim/audit.py``), which must find nothing.
+(``sim/audit.py``), which must find nothing: no rule broken, no touch sent twice, none lost.
+
+``--faults RATE`` (in-memory only) makes the stand-in and the store fail at that rate per call,
+as the real services can (``sim/faults.py``): throttling, a timeout after a write that
+committed, a crash between claim and send, a message delivered twice, a lost visibility lease.
+The queues then settle on the virtual clock (no new work started) before the audit, and the
+results carry ``faults: {"injected", "by_kind", ...}``.
 """
 from __future__ import annotations
 
@@ -44,6 +50,13 @@ APPLE_PROXY_UA = "Mozilla/5.0"
 ACCOUNT, REGION = "123456789012", "us-east-1"
 DEFAULT_START = "2027-01-04T15:00:00Z"  # a Monday: the simulated year never depends on today
 _PATH = re.compile(r'(?:src|href)="https?://[^/"]+(/(?:t/o|t/c|u)/[^"]+)"')
+_TOUCH_ID = re.compile(r"^X-Touch-Id:[ \t]*(\S+)", re.M | re.I)
+SETTLE_SECONDS = 2 * 86400  # a faulted run's end: queues drained for at most two virtual days
+
+
+def _touch_id(raw: str) -> str | None:
+    m = _TOUCH_ID.search(raw.split("\r\n\r\n", 1)[0])
+    return m.group(1) if m else None
 
 
 class World:
@@ -62,7 +75,6 @@ class World:
         self.by_email = {p.body["email"]: p for p in people}
         self.by_phone = {p.body["phone"]: p for p in people}
         self.counts = Counter()
-        self.sends_per_touch: Counter = Counter()
 
     def api(self, method: str, path: str, payload: dict | None = None):
         resp = getattr(self.client.http, method)(path, body=json.dumps(payload or {}), headers=self.auth)
@@ -96,7 +108,6 @@ class World:
 
         for raw in self.outbox.new_mail():
             mail = _Mail(raw)
-            self.sends_per_touch[mail["X-Touch-Id"]] += 1
             person = self.by_email.get(mail["To"])
             if person is None:  # a Realtor's update
                 self.counts["partner_mail"] += 1
@@ -161,6 +172,29 @@ class MotoOutbox:
                 phones.append(phone)
         return phones
 
+    def everything(self) -> list[dict]:
+        """Every message the provider took: {"channel", "touch_id" (e-mail), "to"}."""
+        from moto.ses.models import ses_backends
+        from moto.sns.models import sns_backends
+
+        mail = [{"channel": "email", "touch_id": _touch_id(m.raw_data), "to": None}
+                for m in ses_backends[ACCOUNT][REGION].sent_messages]
+        return mail + [{"channel": "sms", "touch_id": None, "to": phone}
+                       for phone, *_rest in sns_backends[ACCOUNT][REGION].sms_messages.values()]
+
+    @staticmethod
+    def _bodies(url: str) -> list[str]:
+        from moto.sqs.models import sqs_backends
+
+        queue = sqs_backends[ACCOUNT][REGION].queues.get(url.rsplit("/", 1)[-1])
+        return [m.body for m in queue._messages] if queue is not None else []
+
+    def bodies(self, url: str) -> list[str]:
+        return self._bodies(url)
+
+    def dead_letters(self, url: str) -> list[str]:
+        return self._bodies(url + "-dlq")
+
 
 class MemoryOutbox:
     """What the engine sent, as the in-memory SES and SNS keep it."""
@@ -177,6 +211,53 @@ class MemoryOutbox:
         sent = self.aws.sns.sms
         new, self.sms_seen = sent[self.sms_seen:], len(sent)
         return [m["phone"] for m in new]
+
+    def everything(self) -> list[dict]:
+        """Every message the provider took: {"channel", "touch_id" (e-mail), "to"}."""
+        return ([{"channel": "email", "touch_id": _touch_id(m["raw"]), "to": None} for m in self.aws.ses.sent]
+                + [{"channel": "sms", "touch_id": None, "to": m["phone"]} for m in self.aws.sns.sms])
+
+    def bodies(self, url: str) -> list[str]:
+        return self.aws.sqs.bodies(url)
+
+    def dead_letters(self, url: str) -> list[str]:
+        return self.aws.sqs.dead_letters(url)
+
+
+class QueueLog:
+    """Every touch put on the touches queue (or its dead-letter queue): the touches that were
+    due, which the audit holds to a final status. Fed by the in-memory SQS's ``on_send``, or
+    by botocore's parameter event on moto's client."""
+
+    EVENTS = ("provide-client-params.sqs.SendMessage", "provide-client-params.sqs.SendMessageBatch")
+
+    def __init__(self, touches_url: str):
+        self.url, self.queued = touches_url, set()
+        self._client = None
+
+    def saw(self, url: str, body: str) -> None:
+        from sim.audit import order_ids
+
+        if url in (self.url, self.url + "-dlq"):
+            self.queued.update(order_ids(body))
+
+    def _params(self, params, **_):
+        for entry in params.get("Entries") or [params]:
+            self.saw(params.get("QueueUrl", ""), entry.get("MessageBody", ""))
+
+    def watch(self, sqs) -> "QueueLog":
+        if hasattr(sqs, "on_send"):
+            sqs.on_send = self.saw
+        else:
+            self._client = sqs
+            for event in self.EVENTS:
+                sqs.meta.events.register(event, self._params)
+        return self
+
+    def close(self) -> None:
+        if self._client is not None:
+            for event in self.EVENTS:
+                self._client.meta.events.unregister(event, self._params)
 
 
 class _Mail:
@@ -292,21 +373,27 @@ def _seeded(seed: int):
 
 
 def simulate(leads: int, days: int, seed: int, step_hours: int = 6, start_at: datetime | None = None,
-             outbox=None) -> dict:
+             outbox=None, faults=None) -> dict:
     """Run the simulation in this process. The stand-in must be in place: moto with the tables
     (``outbox`` None: moto's SES and SNS are read), or the in-memory store and AWS clients
-    (``outbox`` a MemoryOutbox)."""
-    with _seeded(seed), _CounterWrites() as counters:
-        return _simulate(leads, days, seed, step_hours, start_at, outbox, counters)
+    (``outbox`` a MemoryOutbox; ``faults`` a sim.faults.Faults already installed on them)."""
+    from chalicelib.aws import client
+    from chalicelib.config import settings
+
+    log = QueueLog(settings().touches_queue_url).watch(getattr(client("sqs"), "_target", client("sqs")))
+    try:
+        with _seeded(seed), _CounterWrites() as counters:
+            return _simulate(leads, days, seed, step_hours, start_at, outbox or MotoOutbox(), counters, log, faults)
+    finally:
+        log.close()
 
 
 def _simulate(leads: int, days: int, seed: int, step_hours: int, start_at: datetime | None, outbox,
-              counters: "_CounterWrites") -> dict:
+              counters: "_CounterWrites", log: QueueLog, faults) -> dict:
     from chalicelib.clock import clock
     from chalicelib.config import settings
     from chalicelib.local import runtime
     from chalicelib.services.context import context
-    from sim.audit import audit
     from sim.cohorts import touches_per_lead_year
     from sim.people import population
 
@@ -317,7 +404,7 @@ def _simulate(leads: int, days: int, seed: int, step_hours: int, start_at: datet
     runtime.reset()
     start = clock.now()
     people = population(leads, rng, start.date(), days)
-    world = World(people, rng, settings().api_token, outbox or MotoOutbox())
+    world = World(people, rng, settings().api_token, outbox)
     bar = _Progress(days)
     rate = 6.75
     started = time.perf_counter()
@@ -336,6 +423,9 @@ def _simulate(leads: int, days: int, seed: int, step_hours: int, start_at: datet
             world.read_new_texts()
         bar.show(day + 1, f"{world.counts['mail']} e-mails, {world.counts['texts']} texts")
     runtime.cycle()  # what the last step's clicks and replies enqueued
+    end = clock.now()
+    if faults is not None:  # the retries and redeliveries still in flight reach their end
+        runtime.settle(SETTLE_SECONDS)
     bar.close()
     elapsed = time.perf_counter() - started
 
@@ -356,7 +446,7 @@ def _simulate(leads: int, days: int, seed: int, step_hours: int, start_at: datet
     return {
         "leads": leads, "days": days, "seed": seed, "step_hours": step_hours,
         "wall_seconds": round(elapsed, 1),
-        "virtual_span": f"{start.date()} .. {clock.now().date()}",
+        "virtual_span": f"{start.date()} .. {end.date()}",
         "sent_by_channel": dict(Counter(t["channel"] for t in sent)),
         "sent_by_sequence": dict(Counter(t.get("sequence") for t in sent).most_common()),
         "touches_by_final_status": dict(status),
@@ -368,23 +458,47 @@ def _simulate(leads: int, days: int, seed: int, step_hours: int, start_at: datet
         "people": dict(world.counts),
         "funnel": {k: dict(v) for k, v in sorted(funnel.items())},
         "counter_writes": counters.report(len(sent)),
-        "audit": audit(touches, lead_docs, world.sends_per_touch, settings().team.cap_hours),
+        **({"faults": {**faults.report(), "settled_until": clock.now().isoformat(),
+                       "dropped_invocations": list(runtime.dropped_invocations)}} if faults is not None else {}),
+        "audit": _audit(ctx, touches, lead_docs, outbox, log, settings()),
     }
 
 
+def _audit(ctx, touches: list[dict], lead_docs: dict, outbox, log: QueueLog, s) -> dict:
+    """The audit of every send, fed with everything the provider took, the queues hold and the
+    enrollments planned."""
+    from chalicelib.local import runtime
+    from sim.audit import audit, order_ids
+
+    sent = outbox.everything()
+    per_touch = Counter(m["touch_id"] for m in sent if m["channel"] == "email" and m["touch_id"])
+    pending = {tid for body in outbox.bodies(s.touches_queue_url) for tid in order_ids(body)}
+    dead = {"touches": outbox.dead_letters(s.touches_queue_url), "events": outbox.dead_letters(s.events_queue_url)}
+    # every touch an enrollment numbered (engine.touch_order: "<enrollment>.<n>", n up to its touch_no)
+    planned = {f"{e['enrollment_id']}.{n}" for lead_id in lead_docs for e in ctx.enrollments.for_lead(lead_id)
+               for n in range(1, int(e.get("touch_no") or 0) + 1)}
+    return audit(touches, lead_docs, per_touch, s.team.cap_hours, outbox=sent, queued=log.queued, pending=pending,
+                 dead_letters=dead, dropped=list(runtime.dropped_invocations), planned=planned)
+
+
 def simulate_in_memory(leads: int, days: int, seed: int, step_hours: int = 6,
-                       start_at: datetime | None = None) -> dict:
-    """The same run with the in-memory store and AWS clients in place of moto."""
+                       start_at: datetime | None = None, fault_rate: float = 0.0) -> dict:
+    """The same run with the in-memory store and AWS clients in place of moto; with a
+    ``fault_rate``, the faults of sim/faults.py injected at that rate (seeded from ``seed``)."""
     from chalicelib import aws
     from chalicelib.local.memory_aws import MemoryAWS
     from chalicelib.services import context as composition
+    from sim import faults as injector
 
     stand_in = MemoryAWS()
-    aws.use_stand_ins(stand_in.clients())
-    composition.use(composition.Context.in_memory())
+    ctx = composition.Context.in_memory()
+    faults = injector.Faults(fault_rate, random.Random(f"faults:{seed}")) if fault_rate else None
+    aws.use_stand_ins(injector.install(faults, ctx, stand_in) if faults else stand_in.clients())
+    composition.use(ctx)
     try:
-        return simulate(leads, days, seed, step_hours, start_at, outbox=MemoryOutbox(stand_in))
+        return simulate(leads, days, seed, step_hours, start_at, outbox=MemoryOutbox(stand_in), faults=faults)
     finally:
+        injector.uninstall()
         aws.use_stand_ins(None)
         composition.use(None)
 
@@ -400,7 +514,14 @@ def main(argv: list[str] | None = None) -> int:
                         help="in-memory adapters (fast, the default) or moto with infra/template.json's tables")
     parser.add_argument("--start", default=DEFAULT_START,
                         help="virtual start instant, ISO 8601 UTC (a fixed day: the year does not depend on today)")
+    parser.add_argument("--faults", type=float, default=0.0, metavar="RATE",
+                        help="inject throttling, timeouts after commit, crashes between claim and send, duplicate "
+                             "deliveries and lost leases at this rate per call (0 to 1; in-memory store only)")
     args = parser.parse_args(argv)
+    if not 0 <= args.faults < 1:
+        parser.error("--faults is a rate per call, from 0 to below 1")
+    if args.faults and args.store != "memory":
+        parser.error("--faults runs on the in-memory stand-in (--store memory)")
 
     sys.path.insert(0, str(ROOT))
     from bench import env
@@ -410,7 +531,7 @@ def main(argv: list[str] | None = None) -> int:
     # The handlers print their CloudWatch EMF lines to stdout; this report replaces them.
     with open(os.devnull, "w") as devnull, contextlib.redirect_stdout(devnull):
         if args.store == "memory":
-            result = simulate_in_memory(args.leads, args.days, args.seed, args.step_hours, start)
+            result = simulate_in_memory(args.leads, args.days, args.seed, args.step_hours, start, args.faults)
         else:
             from moto import mock_aws
 

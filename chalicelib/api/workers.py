@@ -127,7 +127,12 @@ def deliver_touches_batch(raw_event: dict, lambda_context=None) -> dict:
     failed ones come back as a message of their own (carrying the attempts they used), so a
     throttled touch never spends its neighbours' retries. A touch at its last attempt goes to the
     dead-letter queue alone. An invocation short of time stops starting touches and puts the
-    rest back on the queue (the sent marks still get written)."""
+    rest back on the queue (the sent marks still get written).
+
+    The "sent" marks are the only record that a message went: if they cannot be written (tried
+    ``MARK_TRIES`` times), the records that carried those touches are reported failed, so their
+    messages come back and the claim's lease settles each touch ("interrupted", never resent).
+    Acknowledged, they would stay "sending" for good: nothing else ever looks at them again."""
     from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
 
     from ..services import requeue
@@ -144,10 +149,14 @@ def deliver_touches_batch(raw_event: dict, lambda_context=None) -> dict:
     time_left = getattr(lambda_context, "get_remaining_time_in_millis", None)
     batch = DeliveryBatch(ctx.leads.get_many(lead_ids, consistent=True) if lead_ids else {}, [], time_left_ms=time_left)
 
+    carried_by: dict[str, str] = {}  # touch id -> the message id of the record that carried it
+
     def one(record) -> None:
         received = int((record.attributes or {}).get("ApproximateReceiveCount", "1") or 1)
         orders = touch_orders(json.loads(record.body))
         failed, dead, left = [], [], []
+        for order in orders:
+            carried_by.setdefault(order["touch"]["touch_id"], record.message_id)
         for n, order in enumerate(orders):
             if time_left is not None and time_left() < requeue.MIN_TIME_LEFT_MS:
                 left = orders[n:]
@@ -174,15 +183,33 @@ def deliver_touches_batch(raw_event: dict, lambda_context=None) -> dict:
         retry_later(arn, record.receipt_handle, min(a for _, a, _ in failed), exc)
         raise exc
 
+    response = None
     try:
-        return process_partial_response(event=raw_event, record_handler=one,
-                                        processor=BatchProcessor(event_type=EventType.SQS), context=lambda_context)
+        response = process_partial_response(event=raw_event, record_handler=one,
+                                            processor=BatchProcessor(event_type=EventType.SQS), context=lambda_context)
     finally:
-        if batch.marks:
-            try:
-                ctx.touches.put_sent(batch.marks)
-            except Exception:  # the sends happened; a lost mark is resolved by the claim's lease
-                logger.exception("could not record sent touches", extra={"touches": len(batch.marks)})
+        unmarked = _write_marks(ctx, batch.marks)
+    if unmarked:  # back on the queue: the lease settles them when they return
+        ids = {carried_by[t] for t in unmarked if t in carried_by}
+        known = {f["itemIdentifier"] for f in response.get("batchItemFailures", [])}
+        response = {**response, "batchItemFailures": list(response.get("batchItemFailures", [])) + [
+            {"itemIdentifier": i} for i in sorted(ids - known)]}
+    return response
+
+
+MARK_TRIES = 3
+
+
+def _write_marks(ctx, marks: list) -> list[str]:
+    """Write the batch's "sent" marks (an unconditional put of each: safe to repeat); returns the
+    touch ids whose marks could not be written."""
+    for attempt in range(MARK_TRIES if marks else 0):
+        try:
+            ctx.touches.put_sent(marks)
+            return []
+        except Exception:
+            logger.exception("could not record sent touches", extra={"touches": len(marks), "attempt": attempt + 1})
+    return [sent["touch_id"] for sent, _ in marks]
 
 
 @bp.on_sqs_message(queue=f"{_S.table_prefix}-touches", batch_size=10)

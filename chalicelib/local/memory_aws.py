@@ -13,7 +13,7 @@ import hashlib
 import itertools
 import uuid
 from collections import deque
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import timedelta
 
 from ..clock import clock
@@ -41,15 +41,29 @@ class _Queue:
 
 
 class MemorySQS:
+    """``faults``, when set (the simulator's injector, sim/faults.py), is asked once per message
+    received whether SQS's at-least-once delivery shows: ``"duplicate_delivery"`` (a second copy
+    of the message, with its own receipt handle, is delivered by the next receive) or
+    ``"lost_lease"`` (the message's visibility ends while its handler still runs: it is visible
+    again at once, the next receive hands it out with its receive count up, and the first
+    handler's receipt handle is stale: deleting with it, or changing its visibility, does
+    nothing)."""
+
+    RECEIVE_FAULTS = ("duplicate_delivery", "lost_lease")
+
     def __init__(self):
         self.queues: dict[str, _Queue] = {}
         self._handles = itertools.count()
+        self.faults = None
+        self.on_send = None  # called with (queue url, body) for every message sent (the simulator's log)
 
     def _q(self, url: str) -> _Queue:
         return self.queues.setdefault(url, _Queue())
 
     def send_message(self, QueueUrl, MessageBody, MessageAttributes=None, DelaySeconds=0, **_):
         message = _Message(uuid.uuid4().hex, MessageBody, MessageAttributes or {}, clock.now().isoformat())
+        if self.on_send is not None:
+            self.on_send(QueueUrl, MessageBody)
         if DelaySeconds:
             message.visible_at = clock.now() + timedelta(seconds=DelaySeconds)
             message.handle = f"delay-{next(self._handles)}"
@@ -88,6 +102,12 @@ class MemorySQS:
                         "MD5OfBody": hashlib.md5(m.body.encode()).hexdigest(),
                         "Attributes": {"ApproximateReceiveCount": str(m.receives), "SentTimestamp": m.sent_at},
                         "MessageAttributes": {k: dict(v) for k, v in m.attributes.items()}})
+            fault = self.faults.pick("sqs.receive", self.RECEIVE_FAULTS) if self.faults is not None else None
+            if fault == "duplicate_delivery":  # another copy, received as if for the first time
+                q.ready.append(replace(m, receives=m.receives - 1, handle="", visible_at=None))
+            elif fault == "lost_lease":  # visible again before its handler is done
+                del q.hidden[m.handle]
+                q.ready.append(m)
         return {"Messages": out} if out else {}
 
     def delete_message(self, QueueUrl, ReceiptHandle, **_):
@@ -119,6 +139,17 @@ class MemorySQS:
     def depth(self) -> int:
         """Messages waiting or in flight, every queue (the simulator's idle check)."""
         return sum(len(q.ready) + len(q.hidden) for q in self.queues.values())
+
+    def bodies(self, url: str) -> list[str]:
+        """The bodies of the messages a queue still holds, waiting, delayed or in flight."""
+        q = self.queues.get(url)
+        return [m.body for m in (*q.ready, *q.hidden.values())] if q else []
+
+    def dead_letters(self, url: str) -> list[str]:
+        """The bodies on a queue's dead-letter queue: moved there by the redrive policy, or sent
+        to ``<queue>-dlq`` (the touches' last attempts, services/requeue.py)."""
+        q = self.queues.get(url)
+        return ([m.body for m in q.dead] if q else []) + self.bodies(url + "-dlq")
 
 
 class MemorySES:

@@ -7,6 +7,7 @@ SMS and e-mail.
 """
 from __future__ import annotations
 
+import contextlib
 import json
 import threading
 import time
@@ -21,6 +22,39 @@ from ..observability import logger
 _lock = threading.RLock()
 _last_night: str | None = None
 NIGHTLY_HOUR_UTC = 7  # 07:00 UTC is night in every US zone but Hawaii's evening; touches land at lead-local hours anyway.
+SCHEDULE_EVERY = timedelta(minutes=1)  # EventBridge's rate(1 minute): a failed run is followed by the next minute's
+# Lambda's asynchronous invocation (EventBridge -> a scheduled function) retries a failed
+# invocation twice, one minute and then two minutes later, and then drops the event (the
+# functions have no on-failure destination): the waits before each retry.
+ASYNC_RETRIES = (timedelta(minutes=1), timedelta(minutes=2))
+
+_around = None                     # see around_invocations
+_schedule_not_before: datetime | None = None   # a failed scheduler run: the next one is a minute on
+_async_retries: list = []          # [(when, name, function, attempt)] failed scheduled invocations to run again
+dropped_invocations: list[dict] = []  # scheduled invocations that failed every attempt (their event is gone)
+
+
+class LambdaCrash(BaseException):
+    """The function's process died in the middle of an invocation (its timeout, out of memory, a
+    host failure). Not an error its code can catch: a BaseException, so the engine's ``except
+    Exception`` handlers never see it (they would not see the process die either), and nothing
+    it had not written stays written. Lambda reports the whole invocation failed: an SQS batch
+    comes back whole after its visibility timeout, a scheduled one is retried as asynchronous
+    invocations are. Raised by the simulator's fault injector (sim/faults.py)."""
+
+
+def around_invocations(factory) -> None:
+    """``factory(name)`` returns a context manager entered around every Lambda invocation this
+    runtime plays (queue batches, the minute scheduler, the nightly sweeps): the simulator's
+    fault injector arms itself there, so the worker's own polling and the API are not faulted.
+    None removes it."""
+    global _around
+    _around = factory
+
+
+def _invoke(name: str, fn, *args):
+    with (_around(name) if _around is not None else contextlib.nullcontext()):
+        return fn(*args)
 
 
 class _Context:
@@ -87,7 +121,12 @@ def drain(max_batches: int = 500) -> int:
 
 def _handle(sqs, url: str, handler, messages: list[dict]) -> None:
     try:
-        result = handler(_sqs_event(url, messages), _Context()) or {}
+        result = _invoke(url.rsplit("/", 1)[-1], handler, _sqs_event(url, messages), _Context()) or {}
+    except LambdaCrash:
+        # the function died: no answer, nothing deleted; every message of the batch shows again
+        # when its visibility timeout ends (or at the delay a record set before the crash)
+        logger.error("invocation crashed", extra={"queue": url.rsplit("/", 1)[-1], "messages": len(messages)})
+        return
     except Exception:
         # Powertools raises when every record failed: Lambda then returns the whole
         # batch to the queue, and so do we (the messages reappear after their timeout)
@@ -107,27 +146,63 @@ def _scheduled_event(now: datetime, rule: str) -> dict:
             "resources": [f"arn:aws:events:{settings().region}:123456789012:rule/{rule}"], "detail": {}}
 
 
+def _scheduled(name: str, fn, now: datetime, rule: str) -> bool:
+    """One scheduled invocation; False when it failed (logged, as Lambda records it)."""
+    try:
+        _invoke(name, fn, _scheduled_event(now, rule), _Context())
+        return True
+    except (Exception, LambdaCrash):
+        logger.exception("scheduled invocation failed", extra={"function": name})
+        return False
+
+
+def _scheduled_async(name: str, fn, now: datetime, attempt: int = 1) -> None:
+    """A nightly function, invoked asynchronously by EventBridge: a failure is retried after
+    ASYNC_RETRIES, then its event is dropped (recorded in ``dropped_invocations``)."""
+    if _scheduled(name, fn, now, "nightly"):
+        return
+    if attempt <= len(ASYNC_RETRIES):
+        _async_retries.append((now + ASYNC_RETRIES[attempt - 1], name, fn, attempt + 1))
+    else:
+        logger.error("scheduled invocation dropped after its retries", extra={"function": name})
+        dropped_invocations.append({"function": name, "at": now.isoformat(), "attempts": attempt})
+
+
 def run_schedules(now: datetime) -> None:
-    """Play EventBridge: the minute scheduler, and the nightly sweeps once per virtual night."""
-    global _last_night
+    """Play EventBridge: the minute scheduler, and the nightly sweeps once per virtual night.
+
+    A failed scheduler run is logged and the next one waits for the next minute, as EventBridge's
+    rate(1 minute) would run it (what was due stays due in the index); a failed sweep is retried
+    as Lambda retries an asynchronous invocation."""
+    global _last_night, _schedule_not_before
     from ..api import sweeps, workers
 
     with _lock:
-        workers.schedule_due_touches(_scheduled_event(now, "schedule_due_touches"), _Context())
+        if _schedule_not_before is None or now >= _schedule_not_before:
+            _schedule_not_before = None
+            if not _scheduled("schedule_due_touches", workers.schedule_due_touches, now, "schedule_due_touches"):
+                _schedule_not_before = now + SCHEDULE_EVERY
+        for retry in [r for r in _async_retries if r[0] <= now]:
+            _async_retries.remove(retry)
+            _scheduled_async(retry[1], retry[2], now, retry[3])
         night = (now - timedelta(hours=NIGHTLY_HOUR_UTC)).date().isoformat()
         if _last_night is None:
             _last_night = night
         elif night != _last_night:
             _last_night = night
             for sweep in sweeps.NIGHTLY:
-                sweep(_scheduled_event(now, "nightly"), _Context())
+                _scheduled_async(getattr(getattr(sweep, "func", sweep), "__name__", "nightly"), sweep, now)
 
 
 def reset() -> None:
-    """Forget the last nightly run (a new virtual timeline starts, as in the simulator)."""
-    global _last_night
+    """Forget the last nightly run and any pending retry (a new virtual timeline starts, as in
+    the simulator)."""
+    global _last_night, _schedule_not_before
     with _lock:
         _last_night = None
+        _schedule_not_before = None
+        _async_retries.clear()
+        dropped_invocations.clear()
 
 
 def cycle() -> None:
@@ -193,11 +268,30 @@ def advance(seconds: float) -> datetime:
         while clock.now() < target:
             now = clock.now()
             due = context().enrollments.next_due()
+            if due and _schedule_not_before and due < _schedule_not_before:
+                due = _schedule_not_before  # the last run failed: the next minute's runs it
             shows = getattr(client("sqs"), "next_visible", lambda: None)()  # the in-memory queues' delays
-            stops = [target, _next_night(now)] + [max(t, now + timedelta(seconds=1)) for t in (due, shows) if t]
+            retries = [r[0] for r in _async_retries]
+            stops = [target, _next_night(now)] + [max(t, now + timedelta(seconds=1)) for t in (due, shows, *retries) if t]
             clock.advance((min(stops) - now).total_seconds())
             cycle()
         return clock.now()
+
+
+def settle(max_seconds: float) -> datetime:
+    """Let the work in flight finish without starting more: the queues drained on the virtual
+    clock (retries, redeliveries, deferrals coming back when their delay ends), no scheduler
+    run and no sweep, until every queue is empty or ``max_seconds`` have passed. The end of a
+    simulated run: what was queued reaches its final status before it is audited."""
+    sqs = client("sqs")
+    with _lock:
+        end = clock.now() + timedelta(seconds=max_seconds)
+        while True:
+            drain()
+            shows = getattr(sqs, "next_visible", lambda: None)()
+            if shows is None or shows > end:
+                return clock.now()
+            clock.advance(max(1.0, (shows - clock.now()).total_seconds()))
 
 
 def _sns_event(topic: str, message: dict) -> dict:

@@ -27,15 +27,24 @@ A message may carry several touches (the scheduler packs those due in the same s
 receive count plus the ``attempts`` an order already used) and puts only the failed ones back
 (``services/requeue.py``), so a touch's retries and dead-lettering are its own.
 
+A claim whose write fails without an answer is read back: the "sending" record carries a random
+token of the delivery that wrote it, so a claim that went in after all is recognised as ours.
+
 Crash windows: if the worker dies between the claim and the ``sent`` mark, the touch stays in
 ``sending``. A later copy that finds a claim older than ``SEND_LEASE`` (longer than the
 function may run) marks it failed "interrupted", and does not send: the provider may have
 taken the message, and a borrower must never get the same text twice. A copy that finds a
 younger claim is retried later (``InFlight``), because its holder may yet fail and release it.
+The same holds for a send that got no answer (``ambiguous``: the request went out and the
+connection timed out or closed before the reply): SES and SNS take no idempotency key, so the
+message may have gone; the touch is failed "no answer", never retried (a retry sent a second
+e-mail in the year with faults). Connect voice calls carry the touch id as ``ClientToken`` and LO
+tasks have a deterministic id: their retries stay safe.
 """
 from __future__ import annotations
 
 import random
+import secrets
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
@@ -43,6 +52,7 @@ from ..channels.errors import PermanentFailure, TransientFailure, classify
 from ..content.merge import build_context, lead_extras
 from ..content.render import Blocked, render
 from ..observability import count, logger
+from ..store.keys import RETRYABLE as RETRYABLE_STATUSES  # what a claim may take over
 from .context import Context
 from .personalise import personalise
 
@@ -76,7 +86,28 @@ class DeliveryBatch:
 @dataclass
 class _Progress:
     claimed: bool = False
+    handed: bool = False  # the send to the provider was started
     sent: bool = False
+
+
+# A send that may have reached the provider though no answer came back (the read timed out, the
+# connection closed after the request went): the provider may have the message.
+def ambiguous(exc: BaseException) -> bool:
+    from botocore.exceptions import ConnectionClosedError, ReadTimeoutError
+
+    return isinstance(exc, (ReadTimeoutError, ConnectionClosedError))
+
+
+NOT_IDEMPOTENT = ("email", "partner_email", "sms")  # voice: ClientToken; task: deterministic id
+
+
+def unanswered(exc: BaseException) -> str:
+    return f"no answer from the provider ({type(exc).__name__}): it may have been sent; not resent, to avoid a duplicate"
+
+
+def interrupted(claimed_at: str) -> str:
+    return ("interrupted: the delivery that claimed it at " + claimed_at + " stopped before recording the "
+            "provider's answer; not resent, to avoid a duplicate")
 
 
 def _record(touch: dict, status: str, now: datetime, reason: str = "", **extra) -> dict:
@@ -147,13 +178,18 @@ def _deliver(ctx: Context, touch: dict, snapshot: dict, now: datetime, attempt: 
         return _settle(ctx, touch, "suppressed", now, str(exc), "TouchesSuppressed")
 
     to = _recipient(touch, lead, team)
-    prior = ctx.touches.claim_sending(_record(touch, "sending", now, "", attempt=attempt))
+    token = secrets.token_hex(6)  # tells our claim from another delivery's, if its answer is lost
+    try:
+        prior = ctx.touches.claim_sending(_record(touch, "sending", now, "", attempt=attempt, claim=token))
+    except Exception as exc:
+        prior = _claimed_after_all(ctx, touch, token, exc)
     if prior is None:
         return _already_claimed(ctx, touch, now)
     progress.claimed = True
     # after the claim, so a duplicate copy never pays for a model call
     time_left = batch.time_left_ms() if batch is not None and batch.time_left_ms else None
     rendered, personal = personalise(team, touch, lead, rendered, time_left_ms=time_left)
+    progress.handed = True
     provider_id = _send(ctx, touch, lead, rendered, to, tracker, now)
     progress.sent = True
     sent = _record(touch, "sent", now, "", attempt=attempt, subject=rendered.subject, provider_id=provider_id,
@@ -168,15 +204,36 @@ def _deliver(ctx: Context, touch: dict, snapshot: dict, now: datetime, attempt: 
     return "sent"
 
 
+def _claimed_after_all(ctx: Context, touch: dict, token: str, exc: Exception) -> list[dict] | None:
+    """The claim's write failed without an answer (a timeout after it committed, say): read back.
+    A record ``sending`` under our token is our claim: go on with the send, with the history it
+    holds. One that no claim can take (another delivery's claim, a settled touch) is answered as
+    a refused claim (None). A claimable one re-raises the claim's error (retried as before).
+    Without this, a claim whose answer was lost held the touch until its lease ran out, and the
+    touch was failed "interrupted" without ever being sent (a touch in a hundred, in the year
+    with faults)."""
+    try:
+        current = ctx.touches.get(touch["lead_id"], touch["touch_id"], consistent=True)
+    except Exception:
+        raise exc from None
+    if current is None or current.get("status") in RETRYABLE_STATUSES:
+        raise exc
+    if current.get("status") == "sending" and current.get("claim") == token:
+        return [dict(h) for h in current.get("history") or []]
+    return None
+
+
 def _settle(ctx: Context, touch: dict, status: str, now: datetime, reason: str, metric: str) -> str:
-    """Record a touch that will not be sent (suppressed), unless another delivery settled it."""
+    """Record a touch that will not be sent (suppressed), unless another delivery settled it. One
+    that a delivery claimed is that claim's (``_already_claimed``): a copy that came back after
+    a crash, and found the borrower had opted out meanwhile, left it "sending" for good."""
     if ctx.touches.claim(_record(touch, status, now, reason[:500])):
         count(metric)
         if status == "suppressed":
             _tally(ctx, touch, "suppressed")
         logger.info("touch not sent", extra={"touch_id": touch["touch_id"], "status": status, "reason": reason[:200]})
         return status
-    return "duplicate"
+    return _already_claimed(ctx, touch, now)
 
 
 def _already_claimed(ctx: Context, touch: dict, now: datetime) -> str:
@@ -190,14 +247,24 @@ def _already_claimed(ctx: Context, touch: dict, now: datetime) -> str:
     if now - claimed_at < SEND_LEASE:
         raise InFlight(f"touch {touch['touch_id']} is being sent by another delivery",
                        retry_after=int(SEND_LEASE.total_seconds()))
-    reason = ("interrupted: the delivery that claimed it at " + current["at"] + " stopped before recording the "
-              "provider's answer; not resent, to avoid a duplicate")
+    reason = interrupted(current["at"])
     if ctx.touches.mark(_record(touch, "failed", now, reason, attempt=current.get("attempt")), expect="sending"):
         count("TouchesInterrupted")
         _tally(ctx, touch, "failed")
         logger.error("touch delivery interrupted; marked failed", extra={"touch_id": touch["touch_id"]})
         return "interrupted"
     return "duplicate"
+
+
+def _settle_stale_claim(ctx: Context, touch: dict, now: datetime) -> bool:
+    """A touch still ``sending`` under a claim older than the lease when its message is about to be
+    dead-lettered (its own claim's answer was lost, then its retries failed before reaching the
+    lease check): failed "interrupted", so the dead letter is not the only trace of it."""
+    current = ctx.touches.get(touch["lead_id"], touch["touch_id"], consistent=True) or {}
+    if current.get("status") != "sending" or now - datetime.fromisoformat(current["at"]) < SEND_LEASE:
+        return False
+    return ctx.touches.mark(_record(touch, "failed", now, interrupted(current["at"]), attempt=current.get("attempt")),
+                           expect="sending")
 
 
 def _describe(exc: Exception) -> str:
@@ -214,6 +281,15 @@ def _failed(ctx: Context, touch: dict, now: datetime, attempt: int, raw: Excepti
         # it would send the touch twice. A later copy resolves it once the lease runs out.
         logger.exception("touch sent but its status could not be recorded", extra=ids)
         raise raw
+    if progress.handed and ambiguous(raw) and touch.get("channel") in NOT_IDEMPOTENT:
+        # The provider may have taken it: a retry could send it twice. Failed, with the reason.
+        reason = unanswered(raw)
+        if not ctx.touches.mark(_record(touch, "failed", now, reason, attempt=attempt), expect="sending"):
+            return "duplicate"
+        count("TouchesUnanswered")
+        _tally(ctx, touch, "failed")
+        logger.error("touch send got no answer; marked failed", extra={**ids, "error": type(raw).__name__})
+        return "failed"
     if isinstance(exc, PermanentFailure):  # a retry cannot cure it: failed once, with its reason
         failed = _record(touch, "failed", now, str(exc)[:500], attempt=attempt)
         if not (ctx.touches.mark(failed, expect="sending") if progress.claimed else ctx.touches.claim(failed)):
@@ -236,6 +312,11 @@ def _failed(ctx: Context, touch: dict, now: datetime, attempt: int, raw: Excepti
             recorded = ctx.touches.claim(record)  # only where no delivery has settled the touch
     except Exception:  # recording the attempt must not hide the error that caused it
         logger.exception("could not record the failed attempt", extra=ids)
+    if not recorded and last and not progress.claimed:
+        try:  # the last attempt: a claim left by a delivery that stopped is settled now
+            recorded = _settle_stale_claim(ctx, touch, now)
+        except Exception:
+            logger.exception("could not settle a stale claim", extra=ids)
     count("TouchesDeadLettered" if last else "TouchesRetried")
     if last and recorded:
         _tally(ctx, touch, "failed")

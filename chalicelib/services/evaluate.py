@@ -13,6 +13,7 @@ from .engine_runner import run_triggers
 from .inbound import RESOLVERS, classify_inbound
 
 TRACKED = ("email_opened", "link_clicked")
+KEYWORDS = ("sms_opt_out", "sms_help", "sms_opt_in")  # events a text answers (keyword_replies)
 
 
 def _enrich(ctx: Context, event: dict, lead: dict, enrollments: list[dict]) -> dict:
@@ -107,6 +108,10 @@ def handle_event(ctx: Context, event: dict, now: datetime) -> str:
             return "unknown_lead"
         if event["event_id"] in lead.get("recent_event_ids", []):
             logger.info("duplicate event skipped", extra={"event_id": event["event_id"]})
+            if event["type"] in KEYWORDS:  # its answer may be what the first delivery did not get to
+                from .keyword_replies import answer_keyword
+
+                answer_keyword(ctx, lead, event, now)
             return "duplicate"
         enrollments = ctx.enrollments.for_lead(lead_id, lead)
         event = _enrich(ctx, event, lead, enrollments)
@@ -127,13 +132,16 @@ def handle_event(ctx: Context, event: dict, now: datetime) -> str:
                                     tasks=result.tasks))
         except Conflict:
             continue
-        if counters:
-            ctx.stats.add_all(analytics.aggregate(counters))
+        if counters:  # best effort, as at delivery: the event is applied, a redelivery would skip it
+            try:
+                ctx.stats.add_all(analytics.aggregate(counters))
+            except Exception:
+                logger.exception("analytics counters not written", extra={"event_id": event["event_id"]})
         if result.tasks:
             from .notify import notify_tasks
 
             notify_tasks(ctx, result.tasks)
-        if event["type"] in ("sms_opt_out", "sms_help", "sms_opt_in"):
+        if event["type"] in KEYWORDS:
             from .keyword_replies import answer_keyword
 
             answer_keyword(ctx, result.lead, event, now)

@@ -6,6 +6,15 @@ team's send rates allow this minute (domain/pacing.py); then one transaction per
 (enrollments + the lead's last touch time + deferred/suppressed decisions), and the touch
 orders onto the touches queue, those due in the same second of the minute packed ten to a
 message (``pack``), each message delayed to its second.
+
+The write goes first and the queueing after, so a touch is queued only for a plan that went in.
+Either step can fail after doing its work (the write committed but its answer was lost; the
+queue took a batch but the call timed out): a write whose outcome is unknown is read back
+(``_not_written``), so the touches of the plans that did go in are still queued (the year with
+faults lost a hundred touches this way: numbered by their enrollments, never queued); a queue
+call that raises is tried again once and its touches then recorded failed, as an entry the
+queue refuses (a second copy of a message that did go is one more delivery, which the claim
+absorbs).
 """
 from __future__ import annotations
 
@@ -103,12 +112,16 @@ def _queue(ctx: Context, orders: list[dict], now: datetime, delays: list[int] | 
     lost = 0
     for chunk in _batches(messages):
         for _ in range(2):
-            resp = sqs.send_message_batch(QueueUrl=url, Entries=[
-                {"Id": str(i), "MessageBody": body,
-                 "MessageAttributes": {"correlation_id": {"DataType": "String",
-                                                          "StringValue": group[0]["touch"]["touch_id"]}},
-                 **({"DelaySeconds": d} if d else {})}
-                for i, (group, d, body) in enumerate(chunk)])
+            try:
+                resp = sqs.send_message_batch(QueueUrl=url, Entries=[
+                    {"Id": str(i), "MessageBody": body,
+                     "MessageAttributes": {"correlation_id": {"DataType": "String",
+                                                              "StringValue": group[0]["touch"]["touch_id"]}},
+                     **({"DelaySeconds": d} if d else {})}
+                    for i, (group, d, body) in enumerate(chunk)])
+            except Exception:  # throttled, or no answer: the whole chunk again (a duplicate is absorbed)
+                logger.exception("touches queue call failed", extra={"messages": len(chunk)})
+                continue
             failed = {int(f["Id"]) for f in resp.get("Failed", [])}
             chunk = [c for i, c in enumerate(chunk) if i in failed]
             if not chunk:
@@ -117,9 +130,37 @@ def _queue(ctx: Context, orders: list[dict], now: datetime, delays: list[int] | 
             for o in group:
                 lost += 1
                 logger.error("touch could not be queued", extra={"touch_id": o["touch"]["touch_id"]})
-                ctx.touches.claim({**o["touch"], "status": "failed", "reason": "the touches queue refused it twice",
-                                   "at": now.isoformat()})
+                for _ in range(3):  # its only trace: its enrollment has moved past it
+                    try:
+                        ctx.touches.claim({**o["touch"], "status": "failed", "at": now.isoformat(),
+                                           "reason": "the touches queue refused it twice"})
+                        break
+                    except Exception:  # the rest of the run's touches still go
+                        logger.exception("could not record an unqueued touch", extra={"touch_id": o["touch"]["touch_id"]})
     return lost
+
+
+def _not_written(ctx: Context, plans: list) -> set[int]:
+    """After a write whose outcome is unknown: the indexes of the plans that did not go in. Only the
+    write that plans a touch numbers it (``touch_steps``, engine.touch_order), so a plan whose touch
+    ids its lead's enrollments now carry (read consistently) went in. A plan with no touch to queue
+    is taken as not written: if it was not, it is planned afresh next minute, and if it was, only
+    its counters are missed."""
+    sends = {n: {t["touch_id"] for o in outcomes for t in o.sends} for n, (_, _, outcomes) in enumerate(plans)}
+    ids = [plans[n][0]["lead_id"] for n, touch_ids in sends.items() if touch_ids]
+    fresh: dict = {}
+    for start in range(0, len(ids), 100):
+        fresh.update(ctx.leads.get_many(ids[start:start + 100], consistent=True))
+    missing = set()
+    for n, touch_ids in sends.items():
+        lead_id = plans[n][0]["lead_id"]
+        numbered: set = set()
+        if touch_ids and lead_id in fresh:
+            for e in ctx.enrollments.for_lead(lead_id, fresh[lead_id], consistent=True):
+                numbered.update(e.get("touch_steps") or {})
+        if not touch_ids & numbered:
+            missing.add(n)
+    return missing
 
 
 def _batches(messages: list[tuple[list[dict], int, str]]):
@@ -200,7 +241,11 @@ def schedule_due(ctx: Context, now: datetime, page_size: int = 100, max_pages: i
                      [d for o in outcomes for d in o.decisions],
                      [(i, None) for o in outcomes for i in o.timeline], read=lead)
             for lead, new_lead, outcomes in plans]
-    dropped = ctx.uow.commit_many(sets)
+    try:
+        dropped = ctx.uow.commit_many(sets)
+    except Exception:  # its outcome unknown: what went in is read back, so its touches are queued
+        logger.exception("scheduler write failed; reading back what went in", extra={"leads": len(sets)})
+        dropped = _not_written(ctx, plans)
     counts["conflicts"] += len(dropped)  # changed under us (an exit, a pause): next minute re-reads
     orders, page_counters = [], []
     for n, (lead, new_lead, outcomes) in enumerate(plans):

@@ -25,6 +25,12 @@ more than a few thousand leads, whatever the partition size.
 
 Idempotence: event ids are deterministic per (sweep, lead, day); a lead remembers the ids it
 processed, so re-running a night (or a redelivered continuation) changes nothing.
+
+Failure: a walk of the scheduled invocation that fails (a throttled write or queue call, among the
+many a large partition makes) is handed whole to a continuation on the events queue, retried
+there as SQS retries (five receives, then the dead-letter queue and its alarm). Failing the
+invocation left it to Lambda's two asynchronous retries of the whole sweep, after which the
+night was dropped and its day never swept (the year with faults lost rate sweeps this way).
 """
 from __future__ import annotations
 
@@ -235,7 +241,14 @@ def _run(ctx: Context, walks: list[Walk], name: str, day: str, now: datetime, ma
             enqueue_continuation(w, None, now)
             counts["continued"] += 1
             continue
-        got = walk(ctx, w, now, None, budget, page_size, team)
+        try:
+            got = walk(ctx, w, now, None, budget, page_size, team)
+        except Exception:  # re-walked from its first page on the events queue (idempotent, as a re-run)
+            logger.exception("sweep walk failed: continued on the events queue", extra={"walk": asdict(w)})
+            enqueue_continuation(w, None, now)
+            counts["continued"] += 1
+            budget = 0  # the rest of the night's walks follow it there
+            continue
         budget -= got["pages"]
         _add(counts, got)
     logger.info("sweep run", extra=counts)

@@ -80,17 +80,18 @@ def write_rotations(models: list[RotationModel]) -> None:
 
 
 class EnrollmentRepo:
-    def for_lead(self, lead_id: str, lead: dict | None = None) -> list[dict]:
+    def for_lead(self, lead_id: str, lead: dict | None = None, consistent: bool = False) -> list[dict]:
         """Every enrollment of the lead: the live ones from its plan (from ``lead`` when it was
-        read with it, else one GetItem), the finished ones from their items (one Query)."""
-        models = list(EnrollmentModel.query(lead_id))
+        read with it, else one GetItem), the finished ones from their items (one Query); with
+        ``consistent``, both read what the last write left (a write whose answer was lost)."""
+        models = list(EnrollmentModel.query(lead_id, consistent_read=consistent))
         rotations = {m.enrollment_id[:-len(ROTATION_SUFFIX)]: unpack_history(m.history) for m in models
                      if m.enrollment_id.endswith(ROTATION_SUFFIX)}
         if lead is not None and "_plan" in lead:
             version, docs = lead.get("_contact_version"), lead["_plan"]
         else:
             try:
-                contact = ContactModel.get(lead_id + CONTACT_SUFFIX)
+                contact = ContactModel.get(lead_id + CONTACT_SUFFIX, consistent_read=consistent)
                 version, docs = contact.version, plan.unpack(contact.plan, lead_id)
             except DoesNotExist:
                 version, docs = None, []

@@ -21,7 +21,7 @@ class MemoryEnrollmentRepo:
     def __init__(self, tables: Tables):
         self._t = tables
 
-    def for_lead(self, lead_id: str, lead: dict | None = None) -> list[dict]:
+    def for_lead(self, lead_id: str, lead: dict | None = None, consistent: bool = False) -> list[dict]:
         with lock:
             running = planned(self._t, lead_id)
             if lead is not None and "_plan" in lead:  # as read with the lead
