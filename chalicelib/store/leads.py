@@ -169,12 +169,16 @@ class LeadRepo:
                 raise
             return written(lead, writes)
         mine = IdentityModel.lead_id == lead["lead_id"]
+        # release only the claims the lead holds: an address its record carried without a claim
+        # (a claim an import could not make) would otherwise cancel the whole change
+        held = [m.identity for m in IdentityModel.batch_get(list(old - new), consistent_read=True)
+                if m.lead_id == lead["lead_id"]] if moving else []
         try:
             with TransactWrite(connection=connection()) as tx:
                 for model in writes:
                     tx_write(tx, model)
                 if moving:
-                    for key in old - new:
+                    for key in held:
                         tx.delete(IdentityModel(key), condition=mine)
                     for key in new - old:
                         tx.save(IdentityModel(key, lead_id=lead["lead_id"]),
