@@ -17,3 +17,12 @@ os.environ.update({
     "POWERTOOLS_METRICS_DISABLED": "true",
 })
 
+
+
+LAST = ("tests/e2e/test_burst_e2e.py",)
+
+
+def pytest_collection_modifyitems(items):
+    """The burst adds 100 borrowers to the stack every end-to-end and browser test shares: each
+    later clock advance would play their sequences too (minutes of suite time), so it runs last."""
+    items.sort(key=lambda item: item.nodeid.startswith(LAST))
