@@ -1,7 +1,7 @@
 """A burst: 5,000 e-mail touches due in the same minute, against the team's e-mail send rate.
 
 Run as ``python -m bench.burst OUT.json`` (bench.run does). One fresh process, the engine's own
-scheduler and delivery handlers on the in-memory store and AWS clients (chalicelib/store/memory.py,
+scheduler and delivery handlers on the in-memory store and AWS clients (chalicelib/store/memory/,
 chalicelib/local/memory_aws.py: the fast simulator's stand-ins, held to DynamoDB's behaviour by
 the repository contract suite).
 
@@ -215,7 +215,7 @@ def run(n: int = N_TOUCHES) -> dict:
         # the engine's own work per e-mail, scheduling to sent, on stand-ins that cost next to nothing
         # (no moto): what a Lambda spends per touch before its network waits (bench.sizing)
         "cpu_ms_per_send": round(1000 * run_cpu / max(1, len(tags)), 2),
-        "store": "memory (chalicelib/store/memory.py, chalicelib/local/memory_aws.py)",
+        "store": "memory (chalicelib/store/memory/, chalicelib/local/memory_aws.py)",
         "memory_due_paging": ("as DynamoDB" if paging_faithful else
                               "DIVERGES from DynamoDB: a page after a key that left the index comes back empty"),
         "due_at": DUE.isoformat(),

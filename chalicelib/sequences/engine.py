@@ -11,7 +11,7 @@ Yearly programs (``Sequence.paced``) add:
   tier, positive, market   what the scheduler's adaptation found (sequences.slots reads them);
               ``market`` is worked out again before every advance, so it is not stored (TRANSIENT)
   rotation    the library items sent, the last send of each: [[item_id, "YYYY-MM-DD", data_key], ...]
-              (stored beside the enrollment, not in it: store/repos.py RotationModel)
+              (stored beside the enrollment, not in it: store/models.py RotationModel)
   resume_at   a paused program carries on by itself then (a reply pauses it; the LO answers)
 A library slot (``Touch.shelves``) picks its item when it runs; with nothing fit to send it
 passes without a touch, and the next step's delay counts from then.

@@ -110,6 +110,12 @@ def interrupted(claimed_at: str) -> str:
             "provider's answer; not resent, to avoid a duplicate")
 
 
+def _mark_interrupted(ctx: Context, touch: dict, now: datetime, current: dict) -> bool:
+    """Fail a touch still ``sending`` under a claim past its lease: never resent."""
+    return ctx.touches.mark(_record(touch, "failed", now, interrupted(current["at"]), attempt=current.get("attempt")),
+                            expect="sending")
+
+
 def _record(touch: dict, status: str, now: datetime, reason: str = "", **extra) -> dict:
     return {**touch, **extra, "status": status, "reason": reason, "at": now.isoformat()}
 
@@ -247,8 +253,7 @@ def _already_claimed(ctx: Context, touch: dict, now: datetime) -> str:
     if now - claimed_at < SEND_LEASE:
         raise InFlight(f"touch {touch['touch_id']} is being sent by another delivery",
                        retry_after=int(SEND_LEASE.total_seconds()))
-    reason = interrupted(current["at"])
-    if ctx.touches.mark(_record(touch, "failed", now, reason, attempt=current.get("attempt")), expect="sending"):
+    if _mark_interrupted(ctx, touch, now, current):
         count("TouchesInterrupted")
         _tally(ctx, touch, "failed")
         logger.error("touch delivery interrupted; marked failed", extra={"touch_id": touch["touch_id"]})
@@ -263,8 +268,7 @@ def _settle_stale_claim(ctx: Context, touch: dict, now: datetime) -> bool:
     current = ctx.touches.get(touch["lead_id"], touch["touch_id"], consistent=True) or {}
     if current.get("status") != "sending" or now - datetime.fromisoformat(current["at"]) < SEND_LEASE:
         return False
-    return ctx.touches.mark(_record(touch, "failed", now, interrupted(current["at"]), attempt=current.get("attempt")),
-                           expect="sending")
+    return _mark_interrupted(ctx, touch, now, current)
 
 
 def _describe(exc: Exception) -> str:

@@ -307,7 +307,7 @@ def rates(ctx: Context, now: datetime, day: date | None = None, max_pages: int =
 
 def counters(ctx: Context, now: datetime) -> dict:
     """The nightly roll-up of the analytics counters: each sequence's closed days added into
-    its totals (store/repos.py StatsRepo), so an all-time view reads a day or two of live
+    its totals (store/stats.py), so an all-time view reads a day or two of live
     counters, never the stack's history."""
     from ..sequences.catalog import SEQUENCES
 

@@ -13,6 +13,7 @@ from ..domain.sweeps import sweep_keys
 SWEEP_KEYS = ("funded_md", "birthday_md", "wake_day", "refi_product", "refi_rate")
 INDEX_KEYS = SWEEP_KEYS + ("name_key", "name_sort")  # computed from the lead; the record is re-keyed when they move
 RETRYABLE = ("deferred", "retrying")  # touch statuses a new claim may take over
+ROLL_EVERY_DAYS = 7  # counters: the nightly job rolls a sequence's closed days into its totals once a week
 ORDER_ONLY = ("exit_on_stages",)  # what delivery reads from the queued order; the record would pay for it
 
 

@@ -6,7 +6,7 @@ from pynamodb.exceptions import DoesNotExist, TransactWriteError
 from pynamodb.transactions import TransactWrite
 
 from .ddb import connection, is_conditional
-from .keys import grouped
+from .keys import ROLL_EVERY_DAYS, grouped
 from .models import StatModel
 
 
@@ -26,9 +26,9 @@ class StatsRepo:
     #   "total#<seq>", "<step>"        closed days, summed by the roll-up (``roll_up``)
     #   "rolled", "<seq>"              the last day the roll-up added into the totals (``through``)
     # A total is the rolled total + the live days after the roll-up's mark:
-    # every ADD counted once, and an all-time view reads at most ROLL_EVERY_DAYS + 1 live days.
+    # every ADD counted once, and an all-time view reads at most ROLL_EVERY_DAYS + 1 live days
+    # (most nights the roll-up reads one partition).
     DAILY, TOTAL, ROLLED = "daily#", "total#", "rolled"
-    ROLL_EVERY_DAYS = 7  # the nightly job rolls a sequence up once a week: most nights it reads one partition
 
     def add(self, sequence: str, step: str, counts: dict[str, int]) -> None:
         from ..clock import now  # the engine's clock: the day is its UTC day
@@ -80,7 +80,7 @@ class StatsRepo:
         from datetime import date, timedelta
 
         last = (date.fromisoformat(today) - timedelta(days=1)).isoformat()
-        due_by = (date.fromisoformat(today) - timedelta(days=self.ROLL_EVERY_DAYS + 1)).isoformat()
+        due_by = (date.fromisoformat(today) - timedelta(days=ROLL_EVERY_DAYS + 1)).isoformat()
         marks = self._marks()
         plans = []  # (sequence, days rolled, the transaction's actions for it)
         for seq in sequences:

@@ -2,37 +2,17 @@
 import, engine and delivery: a past client imported from the LOS is told they financed their
 home with the team (never that they asked about a loan), a new lead that they asked, and the
 Realtor on a loan that they are the agent on it. Both parts of the e-mail say the same."""
-import email
 import json
 from datetime import timedelta
-from email import policy as mail_policy
-
-import pytest
 
 from chalicelib.clock import clock
 from chalicelib.local import runtime
 from tests.helpers import body, drain_events
+from tests.integration.test_year_round_programs import DAY, _mail_to, held_clock  # noqa: F401  (the fixture, reused)
 
-ACCOUNT, REGION = "123456789012", "us-east-1"
-DAY = 86400
 ASKED = "because you asked Lone Star Home Lending about a home loan"
 FINANCED = "because you financed your home with Lone Star Home Lending"
 AGENT = "as the real estate agent working with"
-
-
-@pytest.fixture(autouse=True)
-def held_clock():
-    clock.hold(clock.now())
-    yield
-    clock.hold(None)
-
-
-def _mail_to(address: str) -> list:
-    from moto.ses.models import ses_backends
-
-    mails = [email.message_from_string(m.raw_data, policy=mail_policy.default)
-             for m in ses_backends[ACCOUNT][REGION].sent_messages]
-    return [m for m in mails if str(m["To"]) == address]
 
 
 def _parts(mail) -> tuple[str, str]:

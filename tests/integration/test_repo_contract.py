@@ -1,6 +1,6 @@
 """One contract, two stores: DynamoDB (on moto, tables from infra/) and the in-memory store.
 
-The fast simulator runs the engine on ``chalicelib/store/memory.py``; it may only do so because
+The fast simulator runs the engine on ``chalicelib/store/memory/``; it may only do so because
 every behaviour the engine relies on (conditional writes, all-or-nothing transactions, sparse
 indexes, paging, identity claims) is checked here against both.
 """

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
+from ..keys import ROLL_EVERY_DAYS
 from .tables import lock
 
 
@@ -29,10 +30,8 @@ class MemoryStatsRepo:
             self._add_into(self._days.setdefault((sequence, day, step), {}), counts)
 
     def roll_up(self, sequences, today: str) -> dict[str, int]:
-        from ..stats import StatsRepo
-
         last = (datetime.fromisoformat(today) - timedelta(days=1)).date().isoformat()
-        due_by = (datetime.fromisoformat(today) - timedelta(days=StatsRepo.ROLL_EVERY_DAYS + 1)).date().isoformat()
+        due_by = (datetime.fromisoformat(today) - timedelta(days=ROLL_EVERY_DAYS + 1)).date().isoformat()
         out = {}
         with lock:
             for seq in sequences:
