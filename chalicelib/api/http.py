@@ -79,6 +79,13 @@ def int_query(request, name: str, default: int, low: int, high: int) -> int:
     return value
 
 
+def actor(request) -> str:
+    """Who made this request, as the timeline and the audit log name them: a person's e-mail or
+    ``key:<name>``. The middleware puts the signed-in principal on the request's context."""
+    principal = (request.context or {}).get("principal")
+    return principal.by if principal is not None else "key:bootstrap"
+
+
 @lru_cache(maxsize=1)
 def _token_hashes() -> tuple[bytes, ...]:
     s = settings()
