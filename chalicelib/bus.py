@@ -10,8 +10,9 @@ from .config import settings
 
 
 def make_event(lead_id: str | None, type_: str, data: dict | None, at: datetime, source: str,
-               correlation_id: str | None = None, event_id: str | None = None) -> dict:
-    return {
+               correlation_id: str | None = None, event_id: str | None = None, by: str | None = None) -> dict:
+    """``by``: the person or key that caused it (its timeline item says so)."""
+    event = {
         "event_id": event_id or uuid.uuid4().hex,
         "lead_id": lead_id,
         "type": type_,
@@ -20,6 +21,9 @@ def make_event(lead_id: str | None, type_: str, data: dict | None, at: datetime,
         "source": source,
         "correlation_id": correlation_id or uuid.uuid4().hex,
     }
+    if by:
+        event["by"] = by
+    return event
 
 
 def publish(event: dict) -> None:

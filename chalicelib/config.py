@@ -108,6 +108,12 @@ class Settings:
     los_webhook_secret_param: str | None = None
     # the ops contact's topic (alarms, held rate moves, held mass sends)
     ops_topic_arn: str = ""
+    # People sign in to the stack's Cognito user pool: its ids come from the deploy (the data stack's
+    # outputs); unset (the local stack, the tests), the pool is found by its name. The keys' URL is
+    # derived from the pool unless given (tests on the in-process stand-in give a file).
+    cognito_user_pool_id: str | None = None
+    cognito_client_id: str | None = None
+    cognito_jwks_url: str | None = None
 
     @property
     def is_local(self) -> bool:
@@ -187,4 +193,7 @@ def settings() -> Settings:
         los_webhook_secret=env.get("LOS_WEBHOOK_SECRET") or None,
         los_webhook_secret_param=env.get("LOS_WEBHOOK_SECRET_PARAM") or None,
         ops_topic_arn=env.get("OPS_TOPIC_ARN", f"arn:aws:sns:{region}:{account}:{prefix}-ops-alerts"),
+        cognito_user_pool_id=env.get("COGNITO_USER_POOL_ID") or None,
+        cognito_client_id=env.get("COGNITO_CLIENT_ID") or None,
+        cognito_jwks_url=env.get("COGNITO_JWKS_URL") or None,
     )

@@ -60,6 +60,8 @@ def _output_key(logical_id: str, resource: dict) -> list[tuple[str, dict]]:
         return [(f"{logical_id}Url", {"Ref": logical_id}), (f"{logical_id}Arn", {"Fn::GetAtt": [logical_id, "Arn"]})]
     if kind == "AWS::SNS::Topic":
         return [(f"{logical_id}Arn", {"Ref": logical_id})]
+    if kind in ("AWS::Cognito::UserPool", "AWS::Cognito::UserPoolClient"):
+        return [(f"{logical_id}Id", {"Ref": logical_id})]
     return []
 
 

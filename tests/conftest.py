@@ -18,6 +18,23 @@ os.environ.update({
 })
 
 
+def _stand_in_jwks() -> str:
+    """The stand-in's Cognito signs every pool's tokens with one published key; in-process (no
+    HTTP server to fetch it from) the verifier reads it from a file."""
+    import gzip
+    import tempfile
+
+    import moto.cognitoidp
+
+    source = Path(moto.cognitoidp.__file__).parent / "resources" / "jwks-public.json.gz"
+    target = Path(tempfile.gettempdir()) / f"touchengine-tests-jwks-{os.getpid()}.json"
+    target.write_bytes(gzip.decompress(source.read_bytes()))
+    return target.as_uri()
+
+
+os.environ["COGNITO_JWKS_URL"] = _stand_in_jwks()
+
+
 
 LAST = ("tests/e2e/test_burst_e2e.py",)
 

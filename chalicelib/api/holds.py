@@ -7,13 +7,13 @@ from ..clock import now
 from ..domain.lead import ValidationError
 from ..services import guard as svc
 from ..services.context import context
-from .http import body_of, error, json_response, query, route
+from .http import actor, error, json_response, query, route
 
 bp = Blueprint(__name__)
 STATUSES = ("held", "released", "discarded", "counted", "all")
 
 
-@route(bp, "/holds", methods=["GET"])
+@route(bp, "/holds", methods=["GET"], action="read.desk")
 def list_holds():
     status = query(bp.current_request, "status", "held")
     if status not in STATUSES:
@@ -26,21 +26,14 @@ def list_holds():
                           "breaker_min_batch": settings.breaker_min_batch})
 
 
-@route(bp, "/holds/{batch_id}", methods=["GET"])
+@route(bp, "/holds/{batch_id}", methods=["GET"], action="read.desk")
 def get_hold(batch_id):
     batch = context().holds.get(batch_id)
     return json_response(batch) if batch else error(404, "not_found")
 
 
-def _who(request) -> str | None:
-    by = body_of(request).get("by")
-    if by is not None and (not isinstance(by, str) or not 1 <= len(by) <= 60):
-        raise ValidationError({"by": "must be a short name (1 to 60 characters)"})
-    return by
-
-
 def _settle(batch_id: str, action) -> object:
-    by = _who(bp.current_request)
+    by = actor(bp.current_request)  # who released it is who signed in, not what a body claims
     try:
         batch = action(context(), batch_id, now(), by)
     except svc.BatchClosed as exc:
@@ -48,11 +41,11 @@ def _settle(batch_id: str, action) -> object:
     return json_response(batch) if batch else error(404, "not_found")
 
 
-@route(bp, "/holds/{batch_id}/release", methods=["POST"])
+@route(bp, "/holds/{batch_id}/release", methods=["POST"], action="desk")
 def release_hold(batch_id):
     return _settle(batch_id, svc.release)
 
 
-@route(bp, "/holds/{batch_id}/discard", methods=["POST"])
+@route(bp, "/holds/{batch_id}/discard", methods=["POST"], action="desk")
 def discard_hold(batch_id):
     return _settle(batch_id, svc.discard)

@@ -10,10 +10,11 @@ from functools import lru_cache
 from chalice import Response
 
 from ..config import settings
+from ..domain.access import ACTIONS, Principal, allows
 from ..domain.lead import ValidationError
 from . import json_body
 
-PUBLIC_PREFIXES = ("/t/", "/u/")
+PUBLIC_PREFIXES = ("/t/", "/u/", "/auth/")
 # The people's console signs in with the team token once and then carries a session cookie;
 # its routes check that session themselves (chalicelib/console/session.py).
 SESSION_PREFIXES = ("/console",)
@@ -32,27 +33,109 @@ def validation(fields: dict[str, str]) -> Response:
     return error(400, "validation", fields=fields)
 
 
-def route(bp, path: str, **kwargs):
-    """``bp.route`` with the API's error shapes: Chalice turns a view's exception into a 500
-    before middleware sees it, so validation, duplicates and conflicts are mapped here."""
+def route(bp, path: str, *, action: str | None = None, **kwargs):
+    """``bp.route`` for a signed-in route that names its action (domain/access.py ACTIONS).
+
+    Here, not in each view: the principal may do the action (else ``403``); a route about one
+    lead or task of another LO's book answers ``404`` to an LO (its existence is not disclosed);
+    a change that succeeded is written to the audit log with who made it; and Chalice turns a
+    view's exception into a 500 before middleware sees it, so validation, duplicates and
+    conflicts are mapped to the API's shapes."""
     from ..store.errors import Conflict, Duplicate
+
+    methods = kwargs.get("methods", ["GET"])
+    changes = bool(set(methods) - {"GET", "HEAD"})
+    if action is None:
+        if changes:
+            raise TypeError(f"{path}: a route that changes something names its action")
+        action = "read"
+    if action not in ACTIONS:
+        raise TypeError(f"{path}: unknown action {action!r}")
 
     def decorate(view):
         @functools.wraps(view)
         def wrapped(*args, **kw):
+            request = bp.current_request
+            principal = principal_of(request)
+            if principal is None:
+                return error(401, "unauthorized")
+            if not allows(principal, action):
+                return error(403, "forbidden")
+            if principal.book is not None and not _in_book(principal, kw):
+                return error(404, "not_found")
             try:
-                return view(*args, **kw)
+                response = view(*args, **kw)
             except ValidationError as exc:
                 return validation(exc.fields)
             except Duplicate as exc:
                 return error(409, "duplicate", lead_id=exc.lead_id)
             except Conflict:
                 return error(409, "conflict", detail="the resource changed concurrently; retry")
-        if set(kwargs.get("methods", ())) & {"POST", "PUT", "PATCH"}:
+            except Forbidden:
+                return error(403, "forbidden")
+            if changes and action not in READS and response.status_code < 400:
+                _audit(request, principal, " ".join(sorted(methods)) + " " + path, kw)
+            return response
+        if changes:
             # curl -d sends form encoding; the body is JSON whatever the header says
             kwargs.setdefault("content_types", ["application/json", "application/x-www-form-urlencoded", "text/plain"])
         return bp.route(path, **kwargs)(wrapped)
     return decorate
+
+
+def principal_of(request) -> Principal | None:
+    return (request.context or {}).get("principal")
+
+
+def forbid_outside_book(request, lo_id: str | None) -> None:
+    """An LO may create or move a lead only within their own book."""
+    principal = principal_of(request)
+    if principal is not None and lo_id is not None and not principal.sees(lo_id):
+        raise Forbidden()
+
+
+class Forbidden(Exception):
+    pass
+
+
+def _in_book(principal: Principal, params: dict) -> bool:
+    from ..services.context import context
+
+    ctx = context()
+    if "lead_id" in params:
+        lead = ctx.leads.get(params["lead_id"])
+        return lead is None or principal.sees(lead.get("lo_id"))  # a missing lead is the view's 404
+    if "task_id" in params:
+        task = ctx.tasks.get(params["task_id"])
+        return task is None or principal.sees(task.get("lo_id"))
+    return True
+
+
+READS = ("read", "read.desk")  # a POST that only reads (a preview) is not a change
+TARGETS = (("lead_id", "lead"), ("task_id", "task"), ("batch_id", "hold"), ("import_id", "import"),
+           ("key_id", "key"), ("user_id", "user"), ("sequence_id", "sequence"))
+
+
+def _audit(request, principal: Principal, action: str, params: dict) -> None:
+    from ..clock import now
+    from ..domain.access import audit_data
+    from ..services.people import record
+
+    extra = (request.context or {}).get("audit") or {}
+    target = next((f"{kind}:{params[name]}" for name, kind in TARGETS if name in params), None)
+    target = extra.pop("target", None) or target or request.path.strip("/").split("/")[0]
+    body = None
+    if "json" in (request.headers.get("content-type") or "json") or request.raw_body[:1] in (b"{", b"["):
+        try:
+            body = json_body.parse(request.raw_body)
+        except ValidationError:
+            body = None
+    try:
+        record(principal.by, action, target, audit_data(body, extra), now())
+    except Exception:  # the change is made: a lost audit line is logged loudly, never a 500 to retry
+        from ..observability import logger
+
+        logger.exception("audit write failed", extra={"action": action, "target": target})
 
 
 def body_of(request) -> dict:
@@ -82,8 +165,8 @@ def int_query(request, name: str, default: int, low: int, high: int) -> int:
 def actor(request) -> str:
     """Who made this request, as the timeline and the audit log name them: a person's e-mail or
     ``key:<name>``. The middleware puts the signed-in principal on the request's context."""
-    principal = (request.context or {}).get("principal")
-    return principal.by if principal is not None else "key:bootstrap"
+    principal = principal_of(request)
+    return principal.by if principal is not None else "engine"
 
 
 @lru_cache(maxsize=1)
@@ -98,14 +181,6 @@ def _token_hashes() -> tuple[bytes, ...]:
     if s.api_token:
         return (hashlib.sha256(s.api_token.encode()).digest(),)
     return ()
-
-
-def authorized(request) -> bool:
-    header = request.headers.get("authorization", "")
-    scheme, _, token = header.partition(" ")
-    if scheme.lower() != "bearer" or not token:
-        return False
-    return token_hash(token) is not None
 
 
 def token_hash(token: str) -> bytes | None:

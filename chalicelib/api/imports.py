@@ -22,7 +22,7 @@ def _cid() -> str:
     return bp.current_request.context.get("correlation_id", "")
 
 
-@route(bp, "/imports", methods=["POST"], content_types=CSV_TYPES)
+@route(bp, "/imports", methods=["POST"], content_types=CSV_TYPES, action="imports")
 def create_import():
     """The export as the body; ``?file=`` names it (consent records cite file and row);
     ``?mapping=`` or the ``X-Import-Mapping`` header: JSON {"<column in the file>": "<field>" | null}."""
@@ -36,7 +36,7 @@ def create_import():
                           "columns": job["columns"], "ignored_columns": job["ignored_columns"]}, 202)
 
 
-@route(bp, "/imports/{import_id}", methods=["GET"])
+@route(bp, "/imports/{import_id}", methods=["GET"], action="imports")
 def get_import(import_id):
     from ..services import imports as svc
 
@@ -44,7 +44,7 @@ def get_import(import_id):
     return json_response(out) if out else error(404, "not_found")
 
 
-@route(bp, "/integrations/los", methods=["POST"])
+@route(bp, "/integrations/los", methods=["POST"], action="los")
 def los_milestone():
     from ..services import los
 

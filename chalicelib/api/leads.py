@@ -6,16 +6,22 @@ from chalice import Blueprint
 from ..clock import now
 from ..services import leads as svc
 from ..services.context import context
-from .http import route, body_of, error, int_query, json_response, query
+from .http import actor, body_of, error, forbid_outside_book, int_query, json_response, principal_of, query, route
 
 bp = Blueprint(__name__)
 def _cid() -> str:
     return bp.current_request.context.get("correlation_id", "")
 
 
-@route(bp, "/leads", methods=["POST"])
+@route(bp, "/leads", methods=["POST"], action="leads")
 def create_lead():
-    lead = svc.create_lead(context(), body_of(bp.current_request), now(), _cid())
+    req = bp.current_request
+    body = body_of(req)
+    book = principal_of(req).book
+    if book is not None and isinstance(body, dict):
+        body.setdefault("lo_id", book)  # an LO's new borrower is theirs
+        forbid_outside_book(req, body.get("lo_id"))
+    lead = svc.create_lead(context(), body, now(), _cid(), by=actor(req))
     return json_response(svc.public_lead(lead), 201)
 
 
@@ -24,7 +30,9 @@ def list_leads():
     req = bp.current_request
     limit = int_query(req, "limit", 50, 1, 200)
     try:
-        items, cursor = context().leads.list(query(req, "lo_id"), query(req, "stage"), limit, query(req, "cursor"))
+        # an LO's list is their book, whatever the query asks (domain/access.py Principal.book)
+        lo_id = principal_of(req).book or query(req, "lo_id")
+        items, cursor = context().leads.list(lo_id, query(req, "stage"), limit, query(req, "cursor"))
     except ValueError:
         return error(400, "validation", fields={"cursor": "is not a cursor this API returned"})
     return json_response({"items": [svc.public_lead(i) for i in items], "cursor": cursor})
@@ -36,29 +44,35 @@ def get_lead(lead_id):
     return json_response(svc.public_lead(lead)) if lead else error(404, "not_found")
 
 
-@route(bp, "/leads/{lead_id}", methods=["PATCH"])
+@route(bp, "/leads/{lead_id}", methods=["PATCH"], action="leads")
 def patch_lead(lead_id):
-    lead = svc.patch_lead(context(), lead_id, body_of(bp.current_request), now())
+    body = body_of(bp.current_request)
+    if isinstance(body, dict):
+        forbid_outside_book(bp.current_request, body.get("lo_id"))  # reassigning is the manager's
+    lead = svc.patch_lead(context(), lead_id, body, now())
     return json_response(svc.public_lead(lead)) if lead else error(404, "not_found")
 
 
-@route(bp, "/leads/{lead_id}/stage", methods=["POST"])
+@route(bp, "/leads/{lead_id}/stage", methods=["POST"], action="leads")
 def change_stage(lead_id):
-    if not svc.request_stage_change(context(), lead_id, body_of(bp.current_request), now(), _cid()):
+    if not svc.request_stage_change(context(), lead_id, body_of(bp.current_request), now(), _cid(),
+                                    by=actor(bp.current_request)):
         return error(404, "not_found")
     return json_response({"accepted": True, "lead_id": lead_id}, 202)
 
 
-@route(bp, "/leads/{lead_id}/events", methods=["POST"])
+@route(bp, "/leads/{lead_id}/events", methods=["POST"], action="leads")
 def add_event(lead_id):
-    if not svc.ingest_event(context(), lead_id, body_of(bp.current_request), now(), _cid()):
+    if not svc.ingest_event(context(), lead_id, body_of(bp.current_request), now(), _cid(),
+                            by=actor(bp.current_request)):
         return error(404, "not_found")
     return json_response({"accepted": True, "lead_id": lead_id}, 202)
 
 
-@route(bp, "/leads/{lead_id}/consent", methods=["POST"])
+@route(bp, "/leads/{lead_id}/consent", methods=["POST"], action="leads")
 def change_consent(lead_id):
-    lead = svc.change_consent(context(), lead_id, body_of(bp.current_request), now(), _cid())
+    lead = svc.change_consent(context(), lead_id, body_of(bp.current_request), now(), _cid(),
+                              by=actor(bp.current_request))
     return json_response(svc.public_lead(lead)) if lead else error(404, "not_found")
 
 

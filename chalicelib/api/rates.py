@@ -11,7 +11,7 @@ from .http import body_of, int_query, json_response, query, route
 bp = Blueprint(__name__)
 
 
-@route(bp, "/rates", methods=["PUT"])
+@route(bp, "/rates", methods=["PUT"], action="rates")
 def put_rate():
     return json_response(svc.put_rate(context(), body_of(bp.current_request), now()))
 

@@ -27,7 +27,7 @@ def get_sequence(sequence_id):
     return json_response(item) if item else error(404, "not_found")
 
 
-@route(bp, "/sequences/{sequence_id}/preview", methods=["POST"])
+@route(bp, "/sequences/{sequence_id}/preview", methods=["POST"], action="read")
 def preview(sequence_id):
     from ..domain.lead import ValidationError
     from ..services.sequences import preview as run_preview

@@ -5,7 +5,7 @@ from chalice import Blueprint
 
 from ..clock import now
 from ..services.context import context
-from .http import route, body_of, error, json_response, query
+from .http import actor, body_of, error, json_response, principal_of, query, route
 
 bp = Blueprint(__name__)
 
@@ -16,14 +16,15 @@ def list_tasks():
     status = query(req, "status")
     if status not in (None, "open", "done"):
         return error(400, "validation", fields={"status": "must be open or done"})
-    items = context().tasks.list(query(req, "lo_id"), status, query(req, "lead_id"))
+    items = context().tasks.list(principal_of(req).book or query(req, "lo_id"), status, query(req, "lead_id"))
     return json_response({"items": sorted(items, key=lambda t: t.get("due_at") or t["created_at"])})
 
 
-@route(bp, "/tasks/{task_id}/complete", methods=["POST"])
+@route(bp, "/tasks/{task_id}/complete", methods=["POST"], action="leads")
 def complete_task(task_id):
     from ..services.tasks import complete
 
     note = body_of(bp.current_request).get("note")
-    task, _ = complete(context(), task_id, note, now(), bp.current_request.context.get("correlation_id"))
+    task, _ = complete(context(), task_id, note, now(), bp.current_request.context.get("correlation_id"),
+                       by=actor(bp.current_request))
     return json_response(task) if task is not None else error(404, "not_found")

@@ -69,4 +69,6 @@ def apply_event(lead: dict, event: dict, now: datetime) -> tuple[dict, dict]:
         () if shown_type == "stage_changed" else ("from", "to"))
     item = {"at": at, "kind": "event", "type": shown_type, "machine": machine,
             "data": {k: v for k, v in data.items() if k not in hidden}}
+    if event.get("by"):
+        item["by"] = event["by"]
     return lead, item

@@ -18,7 +18,7 @@ def get_clock():
     return json_response({"now": clock.now().isoformat()})
 
 
-@route(bp, "/_local/clock", methods=["POST"])
+@route(bp, "/_local/clock", methods=["POST"], action="local")
 def advance_clock():
     body = body_of(bp.current_request)
     seconds = body.get("advance_seconds")
@@ -28,7 +28,7 @@ def advance_clock():
     return json_response({"now": now.isoformat()})
 
 
-@route(bp, "/_local/inbound/sms", methods=["POST"])
+@route(bp, "/_local/inbound/sms", methods=["POST"], action="local")
 def inbound_sms():
     body = body_of(bp.current_request)
     errors = {}
@@ -42,7 +42,7 @@ def inbound_sms():
     return json_response({"accepted": True}, 202)
 
 
-@route(bp, "/_local/inbound/email", methods=["POST"])
+@route(bp, "/_local/inbound/email", methods=["POST"], action="local")
 def inbound_email():
     body = body_of(bp.current_request)
     errors = {}

@@ -1,4 +1,6 @@
-"""Demo leads for the local stack: a fresh inquiry, an application in flight, a past client."""
+"""Demo leads for the local stack (a fresh inquiry, an application in flight, a past client) and
+demo people: an LO account for each of the team's loan officers, a manager, a compliance
+officer and an ops admin."""
 from __future__ import annotations
 
 from ..clock import now
@@ -34,3 +36,26 @@ def seed() -> list[str]:
         except Duplicate as dup:
             ids.append(dup.lead_id)
     return ids
+
+
+def seed_people(password: str) -> list[dict]:
+    """The team's people in the stand-in's user pool, all with ``password``; what to print."""
+    from ..people import directory
+
+    team = context().settings.team
+    domain = team.sender_email.split("@")[1]
+    # an LO who manages others (no manager_id of their own) is the team's manager too
+    people = [(lo.email, lo.name, ["lo"] + (["manager"] if lo.manager_id is None else []), lo.id)
+              for lo in team.los]
+    if not any("manager" in roles for _, _, roles, _ in people):
+        people.append((f"manager@{domain}", "Morgan Manager", ["manager"], None))
+    people += [(f"compliance@{domain}", "Casey Compliance", ["compliance"], None),
+               (f"ops@{domain}", "Oliver Ops", ["ops"], None)]
+    out = []
+    for email, name, roles, lo_id in people:
+        try:
+            directory.create(email.lower(), name, roles, lo_id, password)
+        except directory.AlreadyExists:
+            pass
+        out.append({"email": email.lower(), "roles": roles, "lo_id": lo_id})
+    return out

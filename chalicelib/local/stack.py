@@ -44,8 +44,9 @@ def create_resources(stage: str = "local") -> dict:
     name = f"touchengine-{stage}"
     with warnings.catch_warnings():
         # the stand-in does not model SES resources (configuration set, receipt rules): it skips
-        # them with a warning, and the configuration set is created directly below
+        # them with a warning, and the configuration set is created directly below; nor Cognito
         warnings.filterwarnings("ignore", message=r"Tried to parse AWS::SES::")
+        warnings.filterwarnings("ignore", message=r"Tried to parse AWS::Cognito::")  # create_people_pool
         cf.create_stack(StackName=name, TemplateBody=(ROOT / "infra" / "template.json").read_text(),
                         Parameters=[{"ParameterKey": "Stage", "ParameterValue": stage}])
     stack = cf.describe_stacks(StackName=name)["Stacks"][0]
@@ -60,7 +61,34 @@ def create_resources(stage: str = "local") -> dict:
         ses.create_configuration_set(ConfigurationSetName=team.ses_configuration_set)
     except ses.exceptions.AlreadyExistsException:
         pass
+    create_people_pool(json.loads((ROOT / "infra" / "template.json").read_text()), stage)
     return {o["OutputKey"]: o["OutputValue"] for o in stack.get("Outputs", [])}
+
+
+def _sub(value, stage: str):
+    return value["Fn::Sub"].replace("${Stage}", stage) if isinstance(value, dict) else value
+
+
+def create_people_pool(template: dict, stage: str) -> str:
+    """The template's user pool, client and groups, made through the Cognito API: the stand-in's
+    CloudFormation does not model Cognito, so the same definitions are played here."""
+    import boto3
+
+    resources = template["Resources"]
+    idp = boto3.client("cognito-idp", region_name=os.environ.get("AWS_DEFAULT_REGION", "us-east-1"))
+    props = dict(resources["PeoplePool"]["Properties"])
+    name = _sub(props.pop("UserPoolName"), stage)
+    props.pop("EnabledMfas", None)  # UserPool property of CloudFormation, SetUserPoolMfaConfig in the API
+    props["UserPoolTags"] = {k: stage for k in props.get("UserPoolTags", {})}
+    pool_id = idp.create_user_pool(PoolName=name, **props)["UserPool"]["Id"]
+    client = {k: v for k, v in resources["PeopleClient"]["Properties"].items() if k != "UserPoolId"}
+    client["ClientName"] = _sub(client["ClientName"], stage)
+    idp.create_user_pool_client(UserPoolId=pool_id, **client)
+    for resource in resources.values():
+        if resource["Type"] == "AWS::Cognito::UserPoolGroup":
+            group = {k: v for k, v in resource["Properties"].items() if k != "UserPoolId"}
+            idp.create_group(UserPoolId=pool_id, **group)
+    return pool_id
 
 
 def api_server(app, host: str, port: int):
@@ -124,6 +152,8 @@ def main() -> int:
     loop = runtime.Loop(interval=float(os.environ.get("WORKER_INTERVAL", "1.0")))
     loop.start()
     seeded = seed.seed() if os.environ.get("SEED", "1") != "0" else []
+    password = os.environ.get("TOUCHENGINE_DEMO_PASSWORD") or f"Demo-{secrets.token_urlsafe(9)}7a"
+    people = seed.seed_people(password)
 
     print(json.dumps({
         "status": "ready",
@@ -132,12 +162,16 @@ def main() -> int:
         "aws_endpoint": f"http://127.0.0.1:{aws_port}",
         "sent_messages": f"http://127.0.0.1:{aws_port}/moto-api/data.json",
         "seeded_leads": len(seeded),
+        "people": people,
+        "password": password,
         "clock": clock.now().isoformat(),
     }), flush=True)
     print(f"""
 Touch Engine local stack is up (stage: local). Ctrl-C stops it.
   API           http://127.0.0.1:{api_port}
-  API token     {token}
+  API token     {token}  (an ops key with every scope, for scripts)
+  console       http://127.0.0.1:{api_port}/console  sign in as one of these, password {password}
+                """ + "\n                ".join(f"{p['email']:<40} {', '.join(p['roles'])}" for p in people) + f"""
   AWS stand-in  http://127.0.0.1:{aws_port}  (sent mail/SMS: /moto-api/data.json)
   clock         {clock.now().isoformat()}  (TOUCHENGINE_CLOCK_START picks the start)
   try:          curl -H 'Authorization: Bearer {token}' http://127.0.0.1:{api_port}/leads

@@ -20,7 +20,7 @@ def public_lead(lead: dict) -> dict:
     return out
 
 
-def create_lead(ctx: Context, body: object, now: datetime, correlation_id: str) -> dict:
+def create_lead(ctx: Context, body: object, now: datetime, correlation_id: str, by: str | None = None) -> dict:
     team = ctx.settings.team
     fields = validate_lead(body, now, lo_ids=tuple(lo.id for lo in team.los))
     lead = {
@@ -37,7 +37,7 @@ def create_lead(ctx: Context, body: object, now: datetime, correlation_id: str) 
     lead = ctx.leads.create(lead)
     count_leads(ctx, 1)  # the book the mass-send breaker measures runs against
     bus.publish(bus.make_event(lead["lead_id"], "lead_created", {"stage": lead["stage"]}, now, "api",
-                               correlation_id))
+                               correlation_id, by=by))
     return lead
 
 
@@ -75,7 +75,7 @@ def patch_lead(ctx: Context, lead_id: str, body: object, now: datetime) -> dict 
 
 
 def request_stage_change(ctx: Context, lead_id: str, body: object, now: datetime, correlation_id: str,
-                         *, source: str = "api", event_id: str | None = None) -> bool:
+                         *, source: str = "api", event_id: str | None = None, by: str | None = None) -> bool:
     """``event_id``: a caller's own id (an LOS webhook's), so a redelivered request moves the lead once."""
     stage = body.get("stage") if isinstance(body, dict) else None
     if stage not in STAGES:
@@ -83,11 +83,12 @@ def request_stage_change(ctx: Context, lead_id: str, body: object, now: datetime
     if ctx.leads.get(lead_id) is None:
         return False
     bus.publish(bus.make_event(lead_id, "stage_change_requested", {"stage": stage}, now, source, correlation_id,
-                               event_id=event_id))
+                               event_id=event_id, by=by))
     return True
 
 
-def ingest_event(ctx: Context, lead_id: str, body: object, now: datetime, correlation_id: str) -> bool:
+def ingest_event(ctx: Context, lead_id: str, body: object, now: datetime, correlation_id: str,
+                 by: str | None = None) -> bool:
     if not isinstance(body, dict):
         raise ValidationError({"body": "must be a JSON object"})
     errors = {}
@@ -109,11 +110,12 @@ def ingest_event(ctx: Context, lead_id: str, body: object, now: datetime, correl
 
     # credit pulls and home values are judged against today's rate: the pure triggers can't read it
     data = with_market(ctx, lead, body["type"], body.get("data") or {}, now.date())
-    bus.publish(bus.make_event(lead_id, body["type"], data, now, "api", correlation_id))
+    bus.publish(bus.make_event(lead_id, body["type"], data, now, "api", correlation_id, by=by))
     return True
 
 
-def change_consent(ctx: Context, lead_id: str, body: object, now: datetime, correlation_id: str) -> dict | None:
+def change_consent(ctx: Context, lead_id: str, body: object, now: datetime, correlation_id: str,
+                   by: str | None = None) -> dict | None:
     """Consent is history: a change appends a record, the latest per channel wins."""
     if not isinstance(body, dict):
         raise ValidationError({"body": "must be a JSON object"})
@@ -137,9 +139,10 @@ def change_consent(ctx: Context, lead_id: str, body: object, now: datetime, corr
         except Conflict:
             continue
         ctx.timeline.append(lead_id, {"at": now.isoformat(), "kind": "event", "type": "consent_changed",
-                                      "machine": False, "data": {k: v for k, v in record.items() if k != "text"}})
+                                      "machine": False, "data": {k: v for k, v in record.items() if k != "text"},
+                                      **({"by": by} if by else {})})
         bus.publish(bus.make_event(lead_id, "consent_changed", {"channel": channel, "granted": record["granted"]},
-                                   now, "api", correlation_id))
+                                   now, "api", correlation_id, by=by))
         return saved
     raise Conflict(lead_id)
 

@@ -23,8 +23,9 @@ def _free_port() -> int:
 
 
 class Stack:
-    def __init__(self, api: str, aws: str, token: str):
+    def __init__(self, api: str, aws: str, token: str, people: list | None = None, password: str = ""):
         self.api, self.aws, self.token = api, aws, token
+        self.people, self.password = people or [], password  # the demo people make run seeds
         self.session = requests.Session()
         self.session.headers["Authorization"] = f"Bearer {token}"
 
@@ -74,6 +75,7 @@ def launch_stack(log_name: str = ".e2e-stack.log", **extra_env):
            "TOUCHENGINE_API_TOKEN": "e2e-token", "WORKER_INTERVAL": "0.3", "POWERTOOLS_LOG_LEVEL": "ERROR",
            "TOUCHENGINE_CLOCK_START": CLOCK_START.isoformat(), **extra_env}
     env.pop("AWS_ENDPOINT_URL", None)
+    env.pop("COGNITO_JWKS_URL", None)  # the stack's verifier fetches the pool's keys over HTTP, as deployed
     log = open(ROOT / log_name, "w")
     proc = subprocess.Popen([sys.executable, "-m", "chalicelib.local.stack"], cwd=ROOT, env=env,
                             stdout=subprocess.PIPE, stderr=log, text=True)
@@ -93,7 +95,7 @@ def launch_stack(log_name: str = ".e2e-stack.log", **extra_env):
         log.close()
         pytest.fail("local stack did not start:\n" + (ROOT / log_name).read_text()[-3000:])
     try:
-        yield Stack(ready["api"], ready["aws_endpoint"], ready["token"])
+        yield Stack(ready["api"], ready["aws_endpoint"], ready["token"], ready.get("people"), ready.get("password", ""))
     finally:
         proc.terminate()
         try:

@@ -22,8 +22,11 @@ def virtual_start():
 
 @pytest.fixture
 def aws():
+    from chalicelib.people import directory
+
     with mock_aws():
         create_resources()
+        directory.forget()  # this test's pool, nobody remembered from the last
         yield
 
 

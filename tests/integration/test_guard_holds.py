@@ -203,7 +203,7 @@ def test_a_sweep_over_the_share_holds_its_batch_with_the_reason_and_an_alert_unt
 
     resp = api.http.post(f"/holds/{batch_id}/release", body=json.dumps({"by": "dana"}), headers=auth)
     assert resp.status_code == 200, resp.body
-    assert (body(resp)["status"], body(resp)["released"], body(resp)["settled_by"]) == ("released", 4, "dana")
+    assert (body(resp)["status"], body(resp)["released"], body(resp)["settled_by"]) == ("released", 4, "key:bootstrap")
     assert statuses(ctx, ids) == ["active"] * 4
     assert [i["action"] for i in ctx.timeline.list(ids[0])
             if i.get("kind") == "enrollment" and i["sequence"] == REFI] == ["held", "enrolled"]

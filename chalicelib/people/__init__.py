@@ -1,0 +1,1 @@
+"""People's accounts: the Cognito user pool (directory.py) and its tokens (tokens.py)."""

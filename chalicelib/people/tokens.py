@@ -1,0 +1,42 @@
+"""Cognito's access tokens, verified with PyJWT against the pool's published keys (RS256): the
+signature, the issuer, the expiry, that it is an access token and that it was issued to this
+app's client. No crypto of our own."""
+from __future__ import annotations
+
+import threading
+from functools import lru_cache
+
+import jwt
+
+from .directory import pool
+
+_lock = threading.Lock()
+
+
+@lru_cache(maxsize=4)
+def _keys(url: str) -> jwt.PyJWKClient:
+    return jwt.PyJWKClient(url, cache_keys=True, lifespan=3600)
+
+
+def looks_like_jwt(token: str) -> bool:
+    return token.count(".") == 2 and token.startswith("eyJ")
+
+
+def subject(token: str) -> str | None:
+    """The ``sub`` of a valid access token of this team's pool, else None."""
+    p = pool()
+    try:
+        with _lock:  # PyJWKClient fetches on a miss; one fetch at a time
+            key = _keys(p.jwks_url).get_signing_key_from_jwt(token).key
+        claims = jwt.decode(token, key, algorithms=["RS256"], issuer=p.issuer,
+                            options={"require": ["exp", "iss", "sub", "token_use"]})
+    except jwt.PyJWTError:
+        return None
+    if claims.get("token_use") != "access" or claims.get("client_id") != p.client_id:
+        return None
+    return claims["sub"]
+
+
+def expiry(token: str) -> int:
+    """The expiry of a token just issued by Cognito (read, not trusted: it came from Cognito itself)."""
+    return int(jwt.decode(token, options={"verify_signature": False})["exp"])

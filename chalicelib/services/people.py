@@ -1,0 +1,185 @@
+"""Who is asking, and what they did: sign-in, people, integration keys, the audit log.
+
+A bearer token is one of three things: a person's Cognito access token (verified against the
+pool's keys, the person looked up fresh to a minute), an integration key (``te_<key_id>_<secret>``:
+its record read consistently, so a revoked key stops at once), or the stage's bootstrap key (the
+token ``make run`` prints / the SSM hashes of a deployed stage), which is an ops key with every scope.
+"""
+from __future__ import annotations
+
+import hashlib
+import hmac
+import secrets
+import uuid
+from datetime import datetime, timezone
+from functools import lru_cache
+
+from ..domain import access
+from ..domain.access import Principal
+from ..domain.lead import ValidationError
+
+BOOTSTRAP = Principal(by="key:bootstrap", scopes=frozenset({"admin"}))
+KEY_PREFIX = "te_"
+
+
+@lru_cache(maxsize=1)
+def _repo():
+    from ..store.access import AccessRepo
+
+    return AccessRepo()
+
+
+def _digest(secret: str) -> str:
+    # A key is 256 random bits: a fast hash is the right one (no guessing to slow down), as for
+    # any API token; passwords are Cognito's, never hashed here.
+    return hashlib.sha256(secret.encode()).hexdigest()
+
+
+def _key_principal(token: str) -> Principal | None:
+    key_id, sep, secret = token[len(KEY_PREFIX):].partition("_")
+    if not sep or not key_id.isalnum() or len(key_id) != 12:
+        return None
+    doc = _repo().key(key_id)
+    if doc is None or doc.get("revoked_at") or not hmac.compare_digest(doc["hash"], _digest(secret)):
+        return None
+    return Principal(by=f"key:{doc['name']}", scopes=frozenset(doc["scopes"]))
+
+
+def _person_principal(token: str) -> Principal | None:
+    from ..people import directory, tokens
+
+    sub = tokens.subject(token)
+    person = directory.lookup(sub) if sub else None
+    if person is None or not person.enabled:
+        return None
+    return Principal(by=person.email, roles=frozenset(person.roles), lo_id=person.lo_id, user_id=person.user_id)
+
+
+def principal_of(token: str) -> Principal | None:
+    """The principal a bearer token stands for, else None (401)."""
+    token = (token or "").strip()
+    if not token or len(token) > 8192:
+        return None
+    from ..people.tokens import looks_like_jwt
+
+    if looks_like_jwt(token):
+        return _person_principal(token)
+    if token.startswith(KEY_PREFIX):
+        return _key_principal(token)
+    from ..api.http import token_hash
+
+    return BOOTSTRAP if token_hash(token) is not None else None
+
+
+# -- signing in --------------------------------------------------------------------------------
+
+class TooManyFailures(Exception):
+    def __init__(self, retry_after: int):
+        super().__init__(retry_after)
+        self.retry_after = retry_after
+
+
+def _who(email: str) -> str:
+    return hashlib.sha256(email.strip().lower().encode()).hexdigest()
+
+
+def sign_in(email: str, password: str, now: datetime, code: str | None = None, session: str | None = None) -> dict:
+    """``{"token", "expires_at", "user"}`` for a right password; SignInFailed for a wrong one,
+    TooManyFailures once an e-mail has failed too often in a row (checked before Cognito is asked)."""
+    from ..people import directory, tokens
+
+    if not isinstance(email, str) or not isinstance(password, str) or not email.strip() or not password:
+        raise ValidationError({k: "is required" for k, v in (("email", email), ("password", password))
+                               if not isinstance(v, str) or not v.strip()})
+    who = _who(email)
+    failures, last = _repo().login_failures(who)
+    last_at = datetime.fromisoformat(last) if last else None
+    wait = access.login_wait(failures, last_at, now)
+    if wait:
+        raise TooManyFailures(wait)
+    try:
+        result = directory.sign_in(email.strip().lower(), password, code, session)
+    except directory.SignInFailed:
+        _repo().set_login_failures(who, access.failures_after(failures, last_at, now), now.isoformat())
+        raise
+    if failures:
+        _repo().set_login_failures(who, 0, None)
+    token = result["AccessToken"]
+    person = directory.lookup(tokens.subject(token) or "")
+    if person is None or not person.enabled:
+        raise directory.SignInFailed()
+    expires = datetime.fromtimestamp(tokens.expiry(token), tz=timezone.utc)  # Cognito's clock, not the engine's
+    return {"token": token, "expires_at": expires.isoformat(), "user": _user(person)}
+
+
+def _user(person) -> dict:
+    return {"user_id": person.user_id, "email": person.email, "name": person.name, "roles": list(person.roles),
+            "lo_id": person.lo_id}
+
+
+# -- people ------------------------------------------------------------------------------------
+
+def create_person(ctx, body: object) -> dict:
+    from ..people import directory
+
+    fields = access.validate_person(body, tuple(lo.id for lo in ctx.settings.team.los))
+    person = directory.create(fields["email"], fields["name"], fields["roles"], fields["lo_id"], fields["password"])
+    return {**_user(person), "invited": fields["password"] is None}
+
+
+def people() -> list[dict]:
+    from ..people import directory
+
+    return [p.public() for p in directory.everyone()]
+
+
+def disable_person(user_id: str) -> dict | None:
+    from ..people import directory
+
+    person = directory.disable(user_id)
+    return person.public() if person else None
+
+
+# -- integration keys --------------------------------------------------------------------------
+
+def create_key(body: object, now: datetime, by: str) -> dict:
+    fields = access.validate_key(body)
+    key_id = uuid.uuid4().hex[:12]
+    secret = secrets.token_urlsafe(32)
+    doc = {"key_id": key_id, "name": fields["name"], "scopes": fields["scopes"], "hash": _digest(secret),
+           "created_at": now.isoformat(), "created_by": by, "revoked_at": None, "revoked_by": None}
+    _repo().put_key(key_id, doc)
+    return {**_public_key(doc), "key": f"{KEY_PREFIX}{key_id}_{secret}"}
+
+
+def _public_key(doc: dict) -> dict:
+    return {k: v for k, v in doc.items() if k != "hash"}
+
+
+def keys() -> list[dict]:
+    return sorted((_public_key(d) for d in _repo().keys()), key=lambda d: d["created_at"])
+
+
+def revoke_key(key_id: str, now: datetime, by: str) -> dict | None:
+    doc = _repo().key(key_id) if key_id.isalnum() and len(key_id) == 12 else None
+    if doc is None:
+        return None
+    if not doc.get("revoked_at"):
+        doc = {**doc, "revoked_at": now.isoformat(), "revoked_by": by}
+        _repo().put_key(key_id, doc)
+    return _public_key(doc)
+
+
+# -- the audit log -----------------------------------------------------------------------------
+
+def record(by: str, action: str, target: str, data: dict, now: datetime) -> None:
+    _repo().append_audit(access.AuditEntry(now.isoformat(), by, action, target, data).public())
+
+
+def audit(since: str | None, limit: int, now: datetime) -> list[dict]:
+    if since:
+        try:
+            since = datetime.fromisoformat(since.replace("Z", "+00:00")).isoformat()
+        except ValueError:
+            raise ValidationError({"since": "must be an ISO 8601 time such as 2027-03-02T15:00:00+00:00"}) from None
+    return _repo().audit(since or "", limit, now)

@@ -1,0 +1,87 @@
+"""Integration keys, the sign-in brake's counts and the audit log: small partitions of the stats
+table (as the sequence switches are), so people and keys add no table. Accounts themselves live
+in Cognito (chalicelib/people/directory.py); nothing here holds a password.
+
+- ``access#key`` / <key_id>: a key's name, scopes, SHA-256 of its secret, who made and revoked it;
+- ``access#login`` / <sha256(e-mail)>: the failures in a row and when the last one was;
+- ``audit#<YYYY-MM>`` / <at>#<id>: one entry per change, a month per partition.
+"""
+from __future__ import annotations
+
+import time
+import uuid
+from datetime import datetime
+
+from pynamodb.attributes import JSONAttribute, NumberAttribute, UnicodeAttribute
+from pynamodb.models import Model
+
+from .models import _meta
+
+KEYS = "access#key"
+LOGINS = "access#login"
+AUDIT = "audit#"
+
+
+class AccessModel(Model):
+    Meta = _meta("stats")
+    pk = UnicodeAttribute(hash_key=True)
+    sk = UnicodeAttribute(range_key=True)
+    doc = JSONAttribute(null=True)
+    failures = NumberAttribute(null=True)
+    last_failure_at = UnicodeAttribute(null=True)
+
+
+def _months_back(since: str, until: datetime) -> list[str]:
+    """The audit partitions from ``until``'s month back to ``since``'s, newest first."""
+    year, month = until.year, until.month
+    first = (int(since[:4]), int(since[5:7])) if since else (year - 1, month)
+    out = []
+    while (year, month) >= first and len(out) < 120:
+        out.append(f"{year:04d}-{month:02d}")
+        year, month = (year, month - 1) if month > 1 else (year - 1, 12)
+    return out
+
+
+class AccessRepo:
+    # -- integration keys
+    def put_key(self, key_id: str, doc: dict) -> None:
+        AccessModel(KEYS, key_id, doc=doc).save()
+
+    def key(self, key_id: str) -> dict | None:
+        try:  # a strongly consistent read: a revoked key stops at once
+            return AccessModel.get(KEYS, key_id, consistent_read=True).doc
+        except AccessModel.DoesNotExist:
+            return None
+
+    def keys(self) -> list[dict]:
+        return [m.doc for m in AccessModel.query(KEYS)]
+
+    # -- the sign-in brake
+    def login_failures(self, who: str) -> tuple[int, str | None]:
+        try:
+            m = AccessModel.get(LOGINS, who, consistent_read=True)
+        except AccessModel.DoesNotExist:
+            return 0, None
+        return int(m.failures or 0), m.last_failure_at
+
+    def set_login_failures(self, who: str, failures: int, at: str | None) -> None:
+        if failures == 0:
+            AccessModel(LOGINS, who).delete()
+        else:
+            AccessModel(LOGINS, who, failures=failures, last_failure_at=at).save()
+
+    # -- the audit log
+    def append_audit(self, entry: dict) -> None:
+        # within one second, the order of writing (newest first reads back the way it happened)
+        AccessModel(AUDIT + entry["at"][:7], f"{entry['at']}#{time.time_ns():016x}{uuid.uuid4().hex[:6]}", doc=entry).save()
+
+    def audit(self, since: str, limit: int, now: datetime) -> list[dict]:
+        """Newest first, at most ``limit``, none before ``since`` (ISO time; "" is a year back)."""
+        out: list[dict] = []
+        for month in _months_back(since, now):
+            query = AccessModel.query(AUDIT + month, AccessModel.sk >= since if since else None,
+                                      scan_index_forward=False, limit=limit - len(out))
+            out.extend(m.doc for m in query)
+            if len(out) >= limit:
+                break
+        return out[:limit]
