@@ -2,14 +2,10 @@
 from __future__ import annotations
 
 import functools
-import hashlib
-import hmac
 import json
-from functools import lru_cache
 
 from chalice import Response
 
-from ..config import settings
 from ..domain.access import ACTIONS, Principal, allows
 from ..domain.lead import ValidationError
 from . import json_body
@@ -61,7 +57,7 @@ def route(bp, path: str, *, action: str | None = None, **kwargs):
                 return error(401, "unauthorized")
             if not allows(principal, action):
                 return error(403, "forbidden")
-            if principal.book is not None and not _in_book(principal, kw):
+            if principal.book is not None and not in_book(principal, kw):
                 return error(404, "not_found")
             try:
                 response = view(*args, **kw)
@@ -98,7 +94,7 @@ class Forbidden(Exception):
     pass
 
 
-def _in_book(principal: Principal, params: dict) -> bool:
+def in_book(principal: Principal, params: dict) -> bool:
     from ..services.context import context
 
     ctx = context()
@@ -167,38 +163,3 @@ def actor(request) -> str:
     ``key:<name>``. The middleware puts the signed-in principal on the request's context."""
     principal = principal_of(request)
     return principal.by if principal is not None else "engine"
-
-
-@lru_cache(maxsize=1)
-def _token_hashes() -> tuple[bytes, ...]:
-    s = settings()
-    if s.api_token_param:
-        # Deployed stages: SSM SecureString with comma-separated SHA-256 hex digests.
-        from aws_lambda_powertools.utilities import parameters
-
-        raw = parameters.get_parameter(s.api_token_param, decrypt=True, max_age=300)
-        return tuple(bytes.fromhex(h.strip()) for h in raw.split(",") if h.strip())
-    if s.api_token:
-        return (hashlib.sha256(s.api_token.encode()).digest(),)
-    return ()
-
-
-def token_hash(token: str) -> bytes | None:
-    """The stored hash a team token matches, else None (the API's check and the console's)."""
-    presented = hashlib.sha256(token.strip().encode()).digest()
-    # Compare against every valid hash in constant time (no early exit on the first match).
-    found = None
-    for expected in _token_hashes():
-        if hmac.compare_digest(presented, expected):
-            found = expected
-    return found
-
-
-def fingerprint(digest: bytes) -> str:
-    """A short, non-reversible name for a token's hash (what a console session remembers)."""
-    return digest.hex()[:16]
-
-
-def fingerprint_valid(value: str) -> bool:
-    """Whether a token with this fingerprint is still among the team's (a session dies with it)."""
-    return any(hmac.compare_digest(fingerprint(expected), value) for expected in _token_hashes())

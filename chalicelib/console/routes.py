@@ -7,7 +7,9 @@ import functools
 
 from chalice import Blueprint
 
+from ..api.http import TARGETS, in_book
 from ..clock import now
+from ..domain.access import ACTIONS, allows
 from ..domain.lead import ValidationError
 from ..services.context import context
 from . import session as sessions
@@ -16,13 +18,16 @@ from .web import base_path, current_path, form, html, is_https, local_path, quer
 bp = Blueprint(__name__)
 
 FORM_TYPES = ["application/x-www-form-urlencoded", "multipart/form-data", "application/json", "text/plain"]
-NAV = (("today", "/console", "Today"), ("leads", "/console/leads", "Leads"),
-       ("sequences", "/console/sequences", "Sequences"), ("analytics", "/console/analytics", "Analytics"),
-       ("coverage", "/console/coverage", "Coverage"))
+NAV = (("today", "/console", "Today", "read"), ("leads", "/console/leads", "Leads", "read"),
+       ("sequences", "/console/sequences", "Sequences", "read"), ("analytics", "/console/analytics", "Analytics", "read"),
+       ("coverage", "/console/coverage", "Coverage", "read.desk"), ("people", "/console/people", "People", "people"),
+       ("audit", "/console/audit", "Audit log", "audit"))
 DONE = {  # what the page says after a form; fixed words, never echoed input
     "task": "Task marked done.", "pause": "Enrollment paused.", "resume": "Enrollment resumed.",
     "exit": "Enrollment ended.", "stage": "Stage change sent: it shows here within a minute.",
     "consent": "Consent recorded.", "on": "Sequence turned on.", "off": "Sequence turned off.",
+    "person": "Account created.", "disabled": "Account disabled: signed out everywhere within a minute.",
+    "revoked": "Key revoked: it stopped working at once.",
 }
 
 
@@ -32,40 +37,66 @@ class Page:
     def __init__(self, request, session: sessions.Session, fields: dict[str, str]):
         self.request, self.session, self.form, self.query = request, session, fields, query(request)
 
+    @property
+    def principal(self):
+        return self.session.principal
+
     def render(self, template: str, nav: str, status: int = 200, **context):
         return html(template, status, csrf=self.session.csrf, done=DONE.get(self.query.get("done", "")),
-                    **context_of(nav), **context)
+                    **context_of(nav, self.principal), **context)
 
     def go(self, path: str, **params):
         """303 to a console page after a form (the Post/Redirect/Get pattern)."""
         return redirect(base_path(self.request) + url(path, **params), 303)
 
 
-def context_of(nav: str) -> dict:
+def context_of(nav: str, principal=None) -> dict:
     team = context().settings.team
-    return {"nav": NAV, "active": nav, "team": team.name, "now": now(), "base": base_path(bp.current_request),
-            "path": current_path(bp.current_request)}
+    shown = tuple((key, href, label) for key, href, label, action in NAV if principal and allows(principal, action))
+    return {"nav": shown, "active": nav, "team": team.name, "now": now(), "base": base_path(bp.current_request),
+            "path": current_path(bp.current_request), "who": principal.by if principal else None,
+            "may": (lambda action: allows(principal, action)) if principal else (lambda action: False)}
 
 
-def page(path: str, methods=("GET",)):
+def page(path: str, methods=("GET",), action: str = "read"):
+    """A console page or form: signed in (else to the sign-in page), allowed the action (else 403:
+    the page is not served, not only hidden), within an LO's book (else 404), a form's CSRF token
+    right (else 403); a form that changed something is written to the audit log."""
+    if action not in ACTIONS:
+        raise TypeError(f"{path}: unknown action {action!r}")
+
     def decorate(view):
         @functools.wraps(view)
         def wrapped(*args, **kw):
             req = bp.current_request
             session = sessions.read(req.headers.get("cookie"))
-            if req.method == "GET":
-                if session is None:
-                    back = current_path(req).rstrip("/")
-                    return redirect(base_path(req) + url("/console/login", next=None if back == "/console" else back),
-                                    302)
-                return _guard(lambda: view(Page(req, session, {}), *args, **kw))
-            fields = form(req)
-            if not sessions.csrf_ok(session, fields.get("csrf")):
+            if req.method == "GET" and session is None:
+                back = current_path(req).rstrip("/")
+                return redirect(base_path(req) + url("/console/login", next=None if back == "/console" else back), 302)
+            fields = form(req) if req.method != "GET" else {}
+            if req.method != "GET" and not sessions.csrf_ok(session, fields.get("csrf")):
                 return html("forbidden.html.j2", 403, **context_of(""), signed_in=session is not None)
-            return _guard(lambda: view(Page(req, session, fields), *args, **kw))
+            if not allows(session.principal, action):
+                return html("forbidden.html.j2", 403, **context_of("", session.principal), signed_in=True)
+            p = Page(req, session, fields)
+            if session.principal.book is not None and not in_book(session.principal, kw):
+                return _not_found(p, "lead" if "lead_id" in kw else "task")
+            response = _guard(lambda: view(p, *args, **kw))
+            if req.method != "GET" and response.status_code < 400 and path != "/console/logout":
+                _audit(p, path, kw)
+            return response
         return bp.route(path, methods=list(methods),
                         **({"content_types": FORM_TYPES} if "POST" in methods else {}))(wrapped)
     return decorate
+
+
+def _audit(p: Page, path: str, params: dict) -> None:
+    from ..domain.access import audit_data
+    from ..services.people import record
+
+    target = next((f"{kind}:{params[name]}" for name, kind in TARGETS if name in params), path.split("/")[2])
+    fields = {k: v for k, v in p.form.items() if k not in ("csrf", "back", "next")}
+    record(p.principal.by, f"console {path}", target, audit_data(fields), now())
 
 
 def _guard(call):
@@ -102,14 +133,30 @@ def login():
         # no session yet, so no CSRF token: a sign-in posted from another site is refused instead
         return html("forbidden.html.j2", 403, **context_of(""), signed_in=False)
     fields = form(req)
-    opened = sessions.sign_in(fields.get("token", ""))
-    if opened is None:
-        return html("login.html.j2", 401, **context_of(""), error="That team token is not valid.",
-                    next=local_path(fields.get("next")))
+    nxt = local_path(fields.get("next"))
+    if fields.get("token"):  # scripts: an integration key with the admin scope
+        opened = sessions.sign_in_key(fields["token"])
+        if opened is None:
+            return html("login.html.j2", 401, **context_of(""), error="That key is not valid here.", next=nxt)
+    else:
+        from ..people.directory import NeedsCode, SignInFailed
+        from ..services.people import TooManyFailures
+
+        try:
+            opened = sessions.sign_in_person(fields.get("email", ""), fields.get("password", ""), now())
+        except (SignInFailed, ValidationError):
+            return html("login.html.j2", 401, **context_of(""), error="That e-mail and password do not match.",
+                        next=nxt, email=fields.get("email", ""))
+        except NeedsCode:
+            return html("login.html.j2", 401, **context_of(""), next=nxt, email=fields.get("email", ""),
+                        error="This account signs in with an authenticator code: use the API's /auth/login for now.")
+        except TooManyFailures as exc:
+            return html("login.html.j2", 429, **context_of(""), next=nxt, email=fields.get("email", ""),
+                        error=f"Too many wrong passwords: try again in {max(1, round(exc.retry_after / 60))} "
+                              f"minute(s).", headers={"Retry-After": str(exc.retry_after)})
     _, value = opened
     base = base_path(req)
-    return redirect(base + local_path(fields.get("next")), 303,
-                    headers={"Set-Cookie": sessions.set_cookie(value, is_https(req), base)})
+    return redirect(base + nxt, 303, headers={"Set-Cookie": sessions.set_cookie(value, is_https(req), base)})
 
 
 @page("/console/logout", methods=["POST"])
@@ -126,11 +173,21 @@ def static_file(name):
 
 # -- Today ------------------------------------------------------------------------------------
 
+def _lo_of_today(p: Page) -> str | None:
+    """An LO's Today is their own; a person who is an LO and more opens on their own and may pick
+    "Everyone" (``lo=``); anyone else opens on everyone."""
+    book = p.principal.book
+    if book is not None:
+        return book
+    return p.query["lo"] if "lo" in p.query else p.principal.lo_id
+
+
 @page("/console")
 def today(p: Page):
     from .views import today as build
 
-    return p.render("today.html.j2", "today", **build(context(), now(), p.query.get("lo")))
+    return p.render("today.html.j2", "today", own_book=p.principal.book is not None,
+                    **build(context(), now(), _lo_of_today(p)))
 
 
 @page("/console/today/live")
@@ -138,15 +195,15 @@ def today_live(p: Page):
     """The part of Today that refreshes itself (console.js fetches it every few seconds)."""
     from .views import today as build
 
-    return p.render("today_live.html.j2", "today", **build(context(), now(), p.query.get("lo")))
+    return p.render("today_live.html.j2", "today", **build(context(), now(), _lo_of_today(p)))
 
 
-@page("/console/tasks/{task_id}/complete", methods=["POST"])
+@page("/console/tasks/{task_id}/complete", methods=["POST"], action="leads")
 def complete_task(p: Page, task_id):
     from ..services.tasks import complete
 
     task, _ = complete(context(), task_id, p.form.get("note") or None, now(),
-                       p.request.context.get("correlation_id"))
+                       p.request.context.get("correlation_id"), by=p.principal.by)
     if task is None:
         return _not_found(p, "task")
     return p.go(local_path(p.form.get("back")), done="task")
@@ -159,8 +216,9 @@ def leads(p: Page):
     from .views import find_leads
 
     q = p.query
-    return p.render("leads.html.j2", "leads", **find_leads(context(), q.get("q", ""), q.get("lo"), q.get("stage"),
-                                                           q.get("cursor")))
+    lo = p.principal.book or q.get("lo")
+    return p.render("leads.html.j2", "leads", own_book=p.principal.book is not None,
+                    **find_leads(context(), q.get("q", ""), lo, q.get("stage"), q.get("cursor")))
 
 
 @page("/console/leads/{lead_id}")
@@ -171,27 +229,27 @@ def lead(p: Page, lead_id):
     return p.render("lead.html.j2", "leads", **data) if data else _not_found(p, "lead")
 
 
-@page("/console/leads/{lead_id}/enrollment", methods=["POST"])
+@page("/console/leads/{lead_id}/enrollment", methods=["POST"], action="leads")
 def enrollment_action(p: Page, lead_id):
     from ..services.enrollments import change
 
     action = p.form.get("action", "")
-    if change(context(), lead_id, p.form.get("enrollment_id", ""), action, now()) is None:
+    if change(context(), lead_id, p.form.get("enrollment_id", ""), action, now(), by=p.principal.by) is None:
         return _not_found(p, "enrollment")
     return p.go(f"/console/leads/{lead_id}", done=action)
 
 
-@page("/console/leads/{lead_id}/stage", methods=["POST"])
+@page("/console/leads/{lead_id}/stage", methods=["POST"], action="leads")
 def stage(p: Page, lead_id):
     from ..services.leads import request_stage_change
 
     if not request_stage_change(context(), lead_id, {"stage": p.form.get("stage")}, now(),
-                                p.request.context.get("correlation_id", "")):
+                                p.request.context.get("correlation_id", ""), by=p.principal.by):
         return _not_found(p, "lead")
     return p.go(f"/console/leads/{lead_id}", done="stage")
 
 
-@page("/console/leads/{lead_id}/consent", methods=["POST"])
+@page("/console/leads/{lead_id}/consent", methods=["POST"], action="leads")
 def consent(p: Page, lead_id):
     from ..services.leads import change_consent
 
@@ -207,7 +265,8 @@ def consent(p: Page, lead_id):
     body = {"channel": f.get("channel"), "granted": granted, "source": (f.get("source") or "").strip() or None}
     if f.get("text", "").strip():
         body["text"] = f["text"].strip()
-    if change_consent(context(), lead_id, body, now(), p.request.context.get("correlation_id", "")) is None:
+    if change_consent(context(), lead_id, body, now(), p.request.context.get("correlation_id", ""),
+                      by=p.principal.by) is None:
         return _not_found(p, "lead")
     return p.go(f"/console/leads/{lead_id}", done="consent")
 
@@ -230,7 +289,7 @@ def sequence(p: Page, sequence_id):
     return p.render("sequence.html.j2", "sequences", **data) if data else _not_found(p, "sequence")
 
 
-@page("/console/sequences/{sequence_id}/switch", methods=["POST"])
+@page("/console/sequences/{sequence_id}/switch", methods=["POST"], action="desk")
 def switch(p: Page, sequence_id):
     from ..sequences.catalog import SEQUENCES
     from ..services.switches import set_enabled
@@ -241,7 +300,7 @@ def switch(p: Page, sequence_id):
     on = {"on": True, "off": False}.get(p.form.get("enabled", ""))
     if on is None:
         raise ValidationError({"enabled": "must be on or off"})
-    set_enabled(context(), sequence_id, on, now(), "console")
+    set_enabled(context(), sequence_id, on, now(), p.principal.by)
     return p.go(local_path(p.form.get("back"), f"/console/sequences/{sequence_id}"), done="on" if on else "off")
 
 
@@ -273,8 +332,70 @@ def analytics(p: Page):
     return p.render("analytics.html.j2", "analytics", range=p.query.get("range", ""), **build(context(), first, last))
 
 
-@page("/console/coverage")
+@page("/console/coverage", action="read.desk")
 def coverage(p: Page):
     from .views import coverage as build
 
     return p.render("coverage.html.j2", "coverage", **build(context(), now()))
+
+
+# -- People, keys and the audit log (ops; the audit log also compliance) ------------------------
+
+def _people_page(p: Page, status: int = 200, new_key: dict | None = None):
+    from ..domain.access import ROLES, SCOPES
+    from ..services import people as svc
+
+    return p.render("people.html.j2", "people", status, people=svc.people(), keys=svc.keys(), roles=ROLES,
+                    scopes=SCOPES, los=context().settings.team.los, new_key=new_key)
+
+
+@page("/console/people", action="people")
+def people(p: Page):
+    return _people_page(p)
+
+
+@page("/console/people", methods=["POST"], action="people")
+def add_person(p: Page):
+    from ..people.directory import AlreadyExists
+    from ..services.people import create_person
+
+    f = p.form
+    body = {"email": f.get("email", ""), "name": f.get("name", ""), "lo_id": f.get("lo_id") or None,
+            "roles": [r for r in ("lo", "manager", "compliance", "ops") if f.get(f"role_{r}")],
+            **({"password": f["password"]} if f.get("password") else {})}
+    try:
+        create_person(context(), body)
+    except AlreadyExists:
+        raise ValidationError({"email": "a person with this e-mail already has an account"}) from None
+    return p.go("/console/people", done="person")
+
+
+@page("/console/people/{user_id}/disable", methods=["POST"], action="people")
+def disable_person(p: Page, user_id):
+    from ..services.people import disable_person as disable
+
+    return p.go("/console/people", done="disabled") if disable(user_id) else _not_found(p, "person")
+
+
+@page("/console/keys", methods=["POST"], action="people")
+def add_key(p: Page):
+    from ..domain.access import SCOPES
+    from ..services.people import create_key
+
+    key = create_key({"name": p.form.get("name", ""), "scopes": [s for s in SCOPES if p.form.get(f"scope_{s}")]},
+                     now(), p.principal.by)
+    return _people_page(p, 201, new_key=key)  # shown once, on this page only (no redirect carries it)
+
+
+@page("/console/keys/{key_id}/revoke", methods=["POST"], action="people")
+def revoke_key(p: Page, key_id):
+    from ..services.people import revoke_key as revoke
+
+    return p.go("/console/people", done="revoked") if revoke(key_id, now(), p.principal.by) else _not_found(p, "key")
+
+
+@page("/console/audit", action="audit")
+def audit(p: Page):
+    from ..services.people import audit as entries
+
+    return p.render("audit.html.j2", "audit", items=entries(p.query.get("since"), 200, now()))

@@ -1,8 +1,11 @@
-"""Signing in to the console: a team token once, then a signed, expiring session cookie.
+"""Signing in to the console: a person's e-mail and password once (or, for scripts, an integration
+key with the ``admin`` scope), then a signed, expiring session cookie.
 
 The cookie is signed (itsdangerous), not encrypted, and holds no borrower data: a random
-session id, the CSRF token of this session and a short fingerprint of the team token it was
-opened with, so revoking that token (its hash leaves SSM) ends its sessions too. HttpOnly,
+session id, the CSRF token of this session and what it was opened with: a person's Cognito
+access token (verified again on every request, so a disabled person is out within a minute and
+the session ends when the token does), an integration key's id (a revoked key ends its sessions),
+or a short fingerprint of the bootstrap key (its hash leaving SSM ends its sessions). HttpOnly,
 SameSite=Strict, Path=/console, Secure whenever the request came over HTTPS.
 
 CSRF: every state-changing form carries the session's token in a hidden field, compared in
@@ -14,8 +17,10 @@ from __future__ import annotations
 import hashlib
 import hmac
 import secrets
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
+
+from ..domain.access import Principal
 
 COOKIE = "te_console"
 MAX_AGE_SECONDS = 12 * 3600  # a working day; then sign in again
@@ -26,7 +31,8 @@ _SALT = "touchengine.console.session.v1"
 class Session:
     sid: str
     csrf: str
-    token_fp: str
+    cred: str  # "p:<access token>", "k:<key id>" or "b:<bootstrap fingerprint>"
+    principal: Principal = field(compare=False, default=None)
 
 
 def _serializer():
@@ -47,35 +53,59 @@ def _cached_serializer(derived: tuple[bytes, ...]):
     return URLSafeTimedSerializer(list(derived), salt=_SALT)
 
 
-def sign_in(token: str) -> tuple[Session, str] | None:
-    """A new session and its cookie value for a valid team token, else None."""
-    from ..api.http import fingerprint, token_hash
+def _open(cred: str, principal: Principal) -> tuple[Session, str]:
+    session = Session(secrets.token_urlsafe(16), secrets.token_urlsafe(24), cred, principal)
+    return session, _serializer().dumps({"s": session.sid, "c": session.csrf, "t": cred})
 
-    digest = token_hash(token or "")
-    if digest is None:
+
+def sign_in_person(email: str, password: str, now) -> tuple[Session, str]:
+    """A session for a person's right password (SignInFailed / TooManyFailures otherwise)."""
+    from ..services.people import principal_of, sign_in
+
+    token = sign_in(email, password, now)["token"]
+    return _open(f"p:{token}", principal_of(token))
+
+
+def sign_in_key(token: str) -> tuple[Session, str] | None:
+    """A session for an integration key with the admin scope (scripts), else None."""
+    from ..services.people import BOOTSTRAP, KEY_PREFIX, fingerprint, principal_of, token_hash
+
+    principal = principal_of(token or "")
+    if principal is None or "admin" not in principal.scopes:
         return None
-    session = Session(secrets.token_urlsafe(16), secrets.token_urlsafe(24), fingerprint(digest))
-    value = _serializer().dumps({"s": session.sid, "c": session.csrf, "t": session.token_fp})
-    return session, value
+    if principal == BOOTSTRAP:
+        return _open(f"b:{fingerprint(token_hash(token))}", principal)
+    return _open(f"k:{token.strip()[len(KEY_PREFIX):].split('_', 1)[0]}", principal)
+
+
+def _principal(cred: str) -> Principal | None:
+    from ..services.people import BOOTSTRAP, fingerprint_valid, key_principal, principal_of
+
+    kind, _, value = cred.partition(":")
+    if kind == "p":
+        return principal_of(value)
+    if kind == "k":
+        return key_principal(value)
+    if kind == "b" and fingerprint_valid(value):
+        return BOOTSTRAP
+    return None
 
 
 def read(cookie_header: str | None) -> Session | None:
-    """The session a request carries, if its cookie is genuine, fresh, and its token still valid."""
+    """The session a request carries, if its cookie is genuine, fresh, and what opened it is
+    still good (the person enabled and their token unexpired, the key not revoked)."""
     from itsdangerous import BadSignature
-
-    from ..api.http import fingerprint_valid
 
     value = cookie_value(cookie_header, COOKIE)
     if not value:
         return None
     try:
         data = _serializer().loads(value, max_age=MAX_AGE_SECONDS)
-        session = Session(str(data["s"]), str(data["c"]), str(data["t"]))
+        sid, csrf, cred = str(data["s"]), str(data["c"]), str(data["t"])
     except (BadSignature, KeyError, TypeError, ValueError):
         return None
-    if not fingerprint_valid(session.token_fp):
-        return None  # the token it was opened with has been revoked
-    return session
+    principal = _principal(cred)
+    return Session(sid, csrf, cred, principal) if principal is not None else None
 
 
 def csrf_ok(session: Session | None, presented: str | None) -> bool:

@@ -19,8 +19,10 @@ ACTIONS = ("pause", "resume", "exit")
 REASON = "by the loan officer in the console"
 
 
-def change(ctx: Context, lead_id: str, enrollment_id: str, action: str, now: datetime) -> dict | None:
-    """The enrollment after ``action``; None when the lead or the enrollment does not exist."""
+def change(ctx: Context, lead_id: str, enrollment_id: str, action: str, now: datetime,
+           by: str | None = None) -> dict | None:
+    """The enrollment after ``action`` (``by``: who, on its timeline items); None when the lead or
+    the enrollment does not exist."""
     if action not in ACTIONS:
         raise ValidationError({"action": f"must be one of {', '.join(ACTIONS)}"})
     for _ in range(3):
@@ -41,7 +43,8 @@ def change(ctx: Context, lead_id: str, enrollment_id: str, action: str, now: dat
         else:
             out = engine.exit_(e, now, REASON)
         try:
-            ctx.uow.commit(WriteSet([out.enrollment], timeline=[(i, None) for i in out.timeline]))
+            ctx.uow.commit(WriteSet([out.enrollment], timeline=[({**i, "by": by} if by else i, None)
+                                                                for i in out.timeline]))
         except Conflict:
             continue
         counters = analytics.from_enrollment_items(out.timeline, {enrollment_id: e.get("step")})

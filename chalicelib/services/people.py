@@ -14,6 +14,7 @@ import uuid
 from datetime import datetime, timezone
 from functools import lru_cache
 
+from ..config import settings
 from ..domain import access
 from ..domain.access import Principal
 from ..domain.lead import ValidationError
@@ -45,6 +46,14 @@ def _key_principal(token: str) -> Principal | None:
     return Principal(by=f"key:{doc['name']}", scopes=frozenset(doc["scopes"]))
 
 
+def key_principal(key_id: str) -> Principal | None:
+    """A console session opened with a key: the key as it stands now (revoked: None)."""
+    doc = _repo().key(key_id) if key_id.isalnum() and len(key_id) == 12 else None
+    if doc is None or doc.get("revoked_at"):
+        return None
+    return Principal(by=f"key:{doc['name']}", scopes=frozenset(doc["scopes"]))
+
+
 def _person_principal(token: str) -> Principal | None:
     from ..people import directory, tokens
 
@@ -66,9 +75,44 @@ def principal_of(token: str) -> Principal | None:
         return _person_principal(token)
     if token.startswith(KEY_PREFIX):
         return _key_principal(token)
-    from ..api.http import token_hash
-
     return BOOTSTRAP if token_hash(token) is not None else None
+
+
+# -- the bootstrap key -------------------------------------------------------------------------
+
+@lru_cache(maxsize=1)
+def _token_hashes() -> tuple[bytes, ...]:
+    s = settings()
+    if s.api_token_param:
+        # Deployed stages: SSM SecureString with comma-separated SHA-256 hex digests.
+        from aws_lambda_powertools.utilities import parameters
+
+        raw = parameters.get_parameter(s.api_token_param, decrypt=True, max_age=300)
+        return tuple(bytes.fromhex(h.strip()) for h in raw.split(",") if h.strip())
+    if s.api_token:
+        return (hashlib.sha256(s.api_token.encode()).digest(),)
+    return ()
+
+
+def token_hash(token: str) -> bytes | None:
+    """The stored hash a team token matches, else None (the API's check and the console's)."""
+    presented = hashlib.sha256(token.strip().encode()).digest()
+    # Compare against every valid hash in constant time (no early exit on the first match).
+    found = None
+    for expected in _token_hashes():
+        if hmac.compare_digest(presented, expected):
+            found = expected
+    return found
+
+
+def fingerprint(digest: bytes) -> str:
+    """A short, non-reversible name for a token's hash (what a console session remembers)."""
+    return digest.hex()[:16]
+
+
+def fingerprint_valid(value: str) -> bool:
+    """Whether a token with this fingerprint is still among the team's (a session dies with it)."""
+    return any(hmac.compare_digest(fingerprint(expected), value) for expected in _token_hashes())
 
 
 # -- signing in --------------------------------------------------------------------------------

@@ -1,0 +1,168 @@
+"""People, roles and keys through the API and the console, on the stand-in's Cognito (issue 24)."""
+import json
+import re
+from urllib.parse import urlencode
+
+import pytest
+
+from tests.helpers import body, drain_events
+
+JSON = {"Content-Type": "application/json"}
+PASSWORD = "Correct-Horse-42"
+
+
+def post(api, path, payload, headers):
+    return api.http.post(path, body=json.dumps(payload), headers={**JSON, **headers})
+
+
+def person(api, auth, email, roles, lo_id=None):
+    resp = post(api, "/users", {"email": email, "name": email.split("@")[0].title(), "roles": roles,
+                                "lo_id": lo_id, "password": PASSWORD}, auth)
+    assert resp.status_code == 201, resp.body
+    return body(resp)
+
+
+def token(api, email, password=PASSWORD):
+    resp = post(api, "/auth/login", {"email": email, "password": password}, {})
+    assert resp.status_code == 200, resp.body
+    return {"Authorization": f"Bearer {body(resp)['token']}"}
+
+
+def lead(api, auth, email, lo_id):
+    resp = post(api, "/leads", {"first_name": "B", "email": email, "lo_id": lo_id, "consent": {"email": True}}, auth)
+    assert resp.status_code == 201, resp.body
+    return body(resp)["lead_id"]
+
+
+@pytest.fixture
+def team(api, auth):
+    person(api, auth, "jordan@team.example", ["lo"], "lo-1")
+    person(api, auth, "priya@team.example", ["lo"], "lo-2")
+    person(api, auth, "dana@team.example", ["manager"])
+    person(api, auth, "casey@team.example", ["compliance"])
+    mine, theirs = lead(api, auth, "mine@example.com", "lo-1"), lead(api, auth, "theirs@example.com", "lo-2")
+    return {"lo": token(api, "jordan@team.example"), "manager": token(api, "dana@team.example"),
+            "compliance": token(api, "casey@team.example"), "mine": mine, "theirs": theirs}
+
+
+def test_an_lo_sees_their_book_and_nothing_of_another_lo(api, team):
+    lo = team["lo"]
+    me = body(api.http.get("/me", headers=lo))
+    assert (me["by"], me["roles"], me["lo_id"]) == ("jordan@team.example", ["lo"], "lo-1")
+    assert [i["lead_id"] for i in body(api.http.get("/leads", headers=lo))["items"]] == [team["mine"]]
+    # asking for another LO's list is no way around it
+    assert [i["lead_id"] for i in body(api.http.get("/leads?lo_id=lo-2", headers=lo))["items"]] == [team["mine"]]
+    theirs = team["theirs"]
+    for method, path, payload in (("get", f"/leads/{theirs}", None), ("get", f"/leads/{theirs}/timeline", None),
+                                  ("patch", f"/leads/{theirs}", {"last_name": "X"}),
+                                  ("post", f"/leads/{theirs}/stage", {"stage": "funded"})):
+        resp = getattr(api.http, method)(path, headers={**JSON, **lo}, body=json.dumps(payload) if payload else None)
+        assert (resp.status_code, body(resp)) == (404, {"error": "not_found"}), path
+    assert api.http.get(f"/leads/{team['mine']}", headers=lo).status_code == 200
+    # a borrower the LO adds is theirs; another LO's is refused, and so is moving one out of the book
+    created = post(api, "/leads", {"first_name": "N", "email": "new@example.com", "consent": {"email": True}}, lo)
+    assert body(created)["lo_id"] == "lo-1"
+    assert post(api, "/leads", {"first_name": "N", "email": "n2@example.com", "lo_id": "lo-2"}, lo).status_code == 403
+    moved = api.http.patch(f"/leads/{team['mine']}", body=json.dumps({"lo_id": "lo-2"}), headers={**JSON, **lo})
+    assert moved.status_code == 403
+
+
+def test_roles_are_enforced_by_the_api(api, team):
+    rate = {"product": "conv30", "rate": 6.5, "as_of": "2027-04-13"}
+    assert api.http.put("/rates", body=json.dumps(rate), headers={**JSON, **team["lo"]}).status_code == 403
+    assert body(api.http.put("/rates", body=json.dumps(rate), headers={**JSON, **team["lo"]})) == {"error": "forbidden"}
+    assert api.http.put("/rates", body=json.dumps(rate), headers={**JSON, **team["manager"]}).status_code == 200
+    assert api.http.get("/audit", headers=team["manager"]).status_code == 403
+    assert api.http.get("/audit", headers=team["compliance"]).status_code == 200
+    assert api.http.get("/users", headers=team["manager"]).status_code == 403
+    # compliance reads everything and changes nothing
+    assert len(body(api.http.get("/leads", headers=team["compliance"]))["items"]) == 2
+    assert post(api, f"/leads/{team['mine']}/stage", {"stage": "funded"}, team["compliance"]).status_code == 403
+
+
+def test_every_change_route_refuses_a_principal_without_its_action(api, team):
+    """No route that changes something lets through a person whose role may not do it: a
+    compliance officer (who changes nothing through these routes) gets 403 on each of them."""
+    from app import app
+
+    skipped = ("/auth/", "/t/", "/u/", "/console")
+    for path, entry in app.routes.items():
+        for method in set(entry) - {"GET", "HEAD"}:
+            if path.startswith(skipped) or path == "/sequences/{sequence_id}/preview":
+                continue
+            concrete = re.sub(r"\{[a-z_]+\}", "x", path)
+            kind = entry[method].content_types[0]  # what Chalice lets through to the view
+            resp = getattr(api.http, method.lower())(concrete, body="{}",
+                                                     headers={"Content-Type": kind, **team["compliance"]})
+            assert resp.status_code == 403, (method, path, resp.status_code)
+
+
+def test_who_did_it_is_on_the_timeline_and_in_the_audit_log(api, team):
+    assert post(api, f"/leads/{team['mine']}/stage", {"stage": "application_started"}, team["manager"]).status_code == 202
+    drain_events()
+    items = body(api.http.get(f"/leads/{team['mine']}/timeline", headers=team["manager"]))["items"]
+    changed = [i for i in items if i.get("type") == "stage_changed"]
+    assert changed and changed[-1]["by"] == "dana@team.example"
+    audit = body(api.http.get("/audit", headers=team["compliance"]))["items"]
+    stage = [e for e in audit if e["action"] == "POST /leads/{lead_id}/stage"]
+    assert stage[0]["by"] == "dana@team.example" and stage[0]["target"] == f"lead:{team['mine']}"
+    assert stage[0]["data"]["stage"] == "application_started"
+    assert "mine@example.com" not in json.dumps(audit)  # the borrower's address is not in the log
+
+
+def test_a_key_does_what_its_scopes_say_until_it_is_revoked(api, auth, team):
+    made = body(post(api, "/keys", {"name": "encompass", "scopes": ["los"]}, auth))
+    key = {"Authorization": f"Bearer {made['key']}"}
+    assert "hash" not in json.dumps(body(api.http.get("/keys", headers=auth)))
+    assert made["key"] not in json.dumps(body(api.http.get("/keys", headers=auth)))  # shown once
+    los = {"loan_number": "LS-1", "milestone": "Clear to Close", "at": "2027-04-13T10:00:00Z",
+           "borrower": {"email": "mine@example.com"}}
+    assert post(api, "/integrations/los", los, key).status_code == 202
+    assert api.http.get("/leads", headers=key).status_code == 403
+    assert api.http.delete(f"/keys/{made['key_id']}", headers=auth).status_code == 200
+    assert post(api, "/integrations/los", los, key).status_code == 401
+    assert api.http.delete("/keys/000000000000", headers=auth).status_code == 404
+    audit = body(api.http.get("/audit", headers=team["compliance"]))["items"]
+    assert {e["by"] for e in audit if e["action"] == "POST /integrations/los"} == {"key:encompass"}
+
+
+def test_wrong_passwords_are_braked_and_a_disabled_person_is_out(api, auth, team):
+    codes = [post(api, "/auth/login", {"email": "priya@team.example", "password": "wrong-password"}, {})
+             for _ in range(10)]
+    assert [c.status_code for c in codes[:5]] == [401] * 5
+    assert {c.status_code for c in codes[5:]} == {429} and int(codes[5].headers["Retry-After"]) > 0
+    # the right password waits too while the brake is on: a guesser learns nothing
+    assert post(api, "/auth/login", {"email": "priya@team.example", "password": PASSWORD}, {}).status_code == 429
+    assert post(api, "/auth/login", {"email": "nobody@team.example", "password": PASSWORD}, {}).status_code == 401
+    people = body(api.http.get("/users", headers=auth))["items"]
+    jordan = next(p for p in people if p["email"] == "jordan@team.example")
+    assert api.http.get("/leads", headers=team["lo"]).status_code == 200
+    assert api.http.delete(f"/users/{jordan['user_id']}", headers=auth).status_code == 200
+    assert api.http.get("/leads", headers=team["lo"]).status_code == 401
+    assert post(api, "/auth/login", {"email": "jordan@team.example", "password": PASSWORD}, {}).status_code == 401
+    assert api.http.get("/leads", headers={"Authorization": "Bearer eyJ.forged.token"}).status_code == 401
+
+
+def _console(api, email):
+    resp = api.http.post("/console/login", body=urlencode({"email": email, "password": PASSWORD}),
+                         headers={"Content-Type": "application/x-www-form-urlencoded"})
+    assert resp.status_code == 303, resp.body
+    return {"Cookie": resp.headers["Set-Cookie"].split(";")[0]}
+
+
+def test_the_console_shows_each_role_its_part(api, team):
+    lo = _console(api, "jordan@team.example")
+    page = api.http.get("/console/leads", headers=lo).body.decode()
+    assert "mine@example.com" in page and "theirs@example.com" not in page and 'id="lo"' not in page
+    assert api.http.get(f"/console/leads/{team['theirs']}", headers=lo).status_code == 404
+    assert api.http.get("/console/people", headers=lo).status_code == 403
+    assert api.http.get("/console/audit", headers=lo).status_code == 403
+    nav = api.http.get("/console", headers=lo).body.decode()
+    assert "/console/people" not in nav and "/console/coverage" not in nav and "jordan@team.example" in nav
+    compliance = _console(api, "casey@team.example")
+    assert api.http.get("/console/audit", headers=compliance).status_code == 200
+    lead_page = api.http.get(f"/console/leads/{team['mine']}", headers=compliance).body.decode()
+    assert "Change stage" not in lead_page and "Record consent" not in lead_page  # no controls it may not use
+    wrong = api.http.post("/console/login", body=urlencode({"email": "jordan@team.example", "password": "nope"}),
+                          headers={"Content-Type": "application/x-www-form-urlencoded"})
+    assert wrong.status_code == 401 and "do not match" in wrong.body.decode()
