@@ -22,6 +22,7 @@ def create_lead():
         body.setdefault("lo_id", book)  # an LO's new borrower is theirs
         forbid_outside_book(req, body.get("lo_id"))
     lead = svc.create_lead(context(), body, now(), _cid(), by=actor(req))
+    req.context["audit"] = {"target": f"lead:{lead['lead_id']}"}
     return json_response(svc.public_lead(lead), 201)
 
 

@@ -216,9 +216,9 @@ def leads(p: Page):
     from .views import find_leads
 
     q = p.query
-    lo = p.principal.book or q.get("lo")
-    return p.render("leads.html.j2", "leads", own_book=p.principal.book is not None,
-                    **find_leads(context(), q.get("q", ""), lo, q.get("stage"), q.get("cursor")))
+    book = p.principal.book
+    return p.render("leads.html.j2", "leads", own_book=book is not None,
+                    **find_leads(context(), q.get("q", ""), q.get("lo"), q.get("stage"), q.get("cursor"), book))
 
 
 @page("/console/leads/{lead_id}")

@@ -128,13 +128,16 @@ def _contact(ctx: Context, ref: str) -> tuple[bool, str | None]:
     return False, None
 
 
-def find_leads(ctx: Context, q: str, lo_id: str | None, stage: str | None, cursor: str | None) -> dict:
+def find_leads(ctx: Context, q: str, lo_id: str | None, stage: str | None, cursor: str | None,
+               book: str | None = None) -> dict:
+    """``book``: the one LO whose leads the viewer may see (an LO's own), whatever ``lo_id`` says."""
     q = (q or "").strip()
     stage = stage if stage in STAGES else None
-    lo_id = lo_id if lo_id and ctx.settings.team.has_lo(lo_id) else None
+    lo_id = book if book is not None else (lo_id if lo_id and ctx.settings.team.has_lo(lo_id) else None)
     is_contact, exact = _contact(ctx, q)
     if is_contact:
-        found = [lead for lead in [ctx.leads.get(exact)] if lead] if exact else []
+        found = [lead for lead in [ctx.leads.get(exact)] if lead and (not lo_id or lead.get("lo_id") == lo_id)] \
+            if exact else []
         return _lead_rows(ctx, found, q, lo_id, stage, None, searched="exact")
     if q:
         ids = _by_name(ctx, q, lo_id, stage)

@@ -155,6 +155,8 @@ def test_the_console_shows_each_role_its_part(api, team):
     page = api.http.get("/console/leads", headers=lo).body.decode()
     assert "mine@example.com" in page and "theirs@example.com" not in page and 'id="lo"' not in page
     assert api.http.get(f"/console/leads/{team['theirs']}", headers=lo).status_code == 404
+    found = api.http.get("/console/leads?q=theirs%40example.com", headers=lo).body.decode()
+    assert team["theirs"] not in found  # an exact search by their address finds nothing either
     assert api.http.get("/console/people", headers=lo).status_code == 403
     assert api.http.get("/console/audit", headers=lo).status_code == 403
     nav = api.http.get("/console", headers=lo).body.decode()
