@@ -143,13 +143,14 @@ def login():
         from ..services.people import TooManyFailures
 
         try:
-            opened = sessions.sign_in_person(fields.get("email", ""), fields.get("password", ""), now())
+            opened = sessions.sign_in_person(fields.get("email", ""), fields.get("password", ""), now(),
+                                             fields.get("code"), fields.get("mfa_session"))
         except (SignInFailed, ValidationError):
             return html("login.html.j2", 401, **context_of(""), error="That e-mail and password do not match.",
                         next=nxt, email=fields.get("email", ""))
-        except NeedsCode:
+        except NeedsCode as exc:  # the password was right: the authenticator's code is the second step
             return html("login.html.j2", 401, **context_of(""), next=nxt, email=fields.get("email", ""),
-                        error="This account signs in with an authenticator code: use the API's /auth/login for now.")
+                        mfa_session=exc.session, error="Enter the 6-digit code from your authenticator app.")
         except TooManyFailures as exc:
             return html("login.html.j2", 429, **context_of(""), next=nxt, email=fields.get("email", ""),
                         error=f"Too many wrong passwords: try again in {max(1, round(exc.retry_after / 60))} "

@@ -58,11 +58,13 @@ def _open(cred: str, principal: Principal) -> tuple[Session, str]:
     return session, _serializer().dumps({"s": session.sid, "c": session.csrf, "t": cred})
 
 
-def sign_in_person(email: str, password: str, now) -> tuple[Session, str]:
-    """A session for a person's right password (SignInFailed / TooManyFailures otherwise)."""
+def sign_in_person(email: str, password: str, now, code: str | None = None,
+                   mfa_session: str | None = None) -> tuple[Session, str]:
+    """A session for a person's right password, and code when their account has MFA
+    (SignInFailed, NeedsCode or TooManyFailures otherwise)."""
     from ..services.people import principal_of, sign_in
 
-    token = sign_in(email, password, now)["token"]
+    token = sign_in(email, password, now, code, mfa_session)["token"]
     return _open(f"p:{token}", principal_of(token))
 
 

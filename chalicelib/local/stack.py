@@ -78,9 +78,12 @@ def create_people_pool(template: dict, stage: str) -> str:
     idp = boto3.client("cognito-idp", region_name=os.environ.get("AWS_DEFAULT_REGION", "us-east-1"))
     props = dict(resources["PeoplePool"]["Properties"])
     name = _sub(props.pop("UserPoolName"), stage)
-    props.pop("EnabledMfas", None)  # UserPool property of CloudFormation, SetUserPoolMfaConfig in the API
+    mfas = props.pop("EnabledMfas", [])  # a UserPool property in CloudFormation, SetUserPoolMfaConfig in the API
     props["UserPoolTags"] = {k: stage for k in props.get("UserPoolTags", {})}
     pool_id = idp.create_user_pool(PoolName=name, **props)["UserPool"]["Id"]
+    if "SOFTWARE_TOKEN_MFA" in mfas:
+        idp.set_user_pool_mfa_config(UserPoolId=pool_id, MfaConfiguration=props["MfaConfiguration"],
+                                     SoftwareTokenMfaConfiguration={"Enabled": True})
     client = {k: v for k, v in resources["PeopleClient"]["Properties"].items() if k != "UserPoolId"}
     client["ClientName"] = _sub(client["ClientName"], stage)
     idp.create_user_pool_client(UserPoolId=pool_id, **client)

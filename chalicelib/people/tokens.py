@@ -18,6 +18,23 @@ def _keys(url: str) -> jwt.PyJWKClient:
     return jwt.PyJWKClient(url, cache_keys=True, lifespan=3600)
 
 
+@lru_cache(maxsize=4)
+def _file_keys(url: str) -> jwt.PyJWKSet:
+    """Keys pinned in a file (COGNITO_JWKS_URL=file://...: the tests' in-process stand-in, which
+    serves no HTTP); PyJWKClient fetches over HTTP(S) only."""
+    from pathlib import Path
+    from urllib.parse import urlparse
+
+    return jwt.PyJWKSet.from_json(Path(urlparse(url).path).read_text())
+
+
+def _signing_key(url: str, token: str):
+    if url.startswith("file:"):
+        return _file_keys(url)[jwt.get_unverified_header(token)["kid"]].key
+    with _lock:  # PyJWKClient fetches on a miss; one fetch at a time
+        return _keys(url).get_signing_key_from_jwt(token).key
+
+
 def looks_like_jwt(token: str) -> bool:
     return token.count(".") == 2 and token.startswith("eyJ")
 
@@ -26,11 +43,10 @@ def subject(token: str) -> str | None:
     """The ``sub`` of a valid access token of this team's pool, else None."""
     p = pool()
     try:
-        with _lock:  # PyJWKClient fetches on a miss; one fetch at a time
-            key = _keys(p.jwks_url).get_signing_key_from_jwt(token).key
+        key = _signing_key(p.jwks_url, token)
         claims = jwt.decode(token, key, algorithms=["RS256"], issuer=p.issuer,
                             options={"require": ["exp", "iss", "sub", "token_use"]})
-    except jwt.PyJWTError:
+    except (jwt.PyJWTError, KeyError):  # KeyError: a kid the pool never published
         return None
     if claims.get("token_use") != "access" or claims.get("client_id") != p.client_id:
         return None

@@ -132,9 +132,11 @@ def sign_in(email: str, password: str, now: datetime, code: str | None = None, s
     TooManyFailures once an e-mail has failed too often in a row (checked before Cognito is asked)."""
     from ..people import directory, tokens
 
-    if not isinstance(email, str) or not isinstance(password, str) or not email.strip() or not password:
-        raise ValidationError({k: "is required" for k, v in (("email", email), ("password", password))
-                               if not isinstance(v, str) or not v.strip()})
+    second_step = bool(code and session)  # the authenticator's code after a right password
+    needed = (("email", email),) + ((("code", code), ("session", session)) if second_step else (("password", password),))
+    missing = {k: "is required" for k, v in needed if not isinstance(v, str) or not v.strip()}
+    if missing:
+        raise ValidationError(missing)
     who = _who(email)
     failures, last = _repo().login_failures(who)
     last_at = datetime.fromisoformat(last) if last else None
@@ -149,7 +151,8 @@ def sign_in(email: str, password: str, now: datetime, code: str | None = None, s
     if failures:
         _repo().set_login_failures(who, 0, None)
     token = result["AccessToken"]
-    person = directory.lookup(tokens.subject(token) or "")
+    sub = tokens.subject(token)
+    person = directory.lookup(sub) if sub else None
     if person is None or not person.enabled:
         raise directory.SignInFailed()
     expires = datetime.fromtimestamp(tokens.expiry(token), tz=timezone.utc)  # Cognito's clock, not the engine's

@@ -168,3 +168,25 @@ def test_the_console_shows_each_role_its_part(api, team):
     wrong = api.http.post("/console/login", body=urlencode({"email": "jordan@team.example", "password": "nope"}),
                           headers={"Content-Type": "application/x-www-form-urlencoded"})
     assert wrong.status_code == 401 and "do not match" in wrong.body.decode()
+
+
+def test_an_account_with_mfa_signs_in_with_its_code(api, auth):
+    import boto3
+
+    from chalicelib.people.directory import pool
+
+    person(api, auth, "mfa@team.example", ["manager"])
+    access = body(post(api, "/auth/login", {"email": "mfa@team.example", "password": PASSWORD}, {}))["token"]
+    idp = boto3.client("cognito-idp", region_name="us-east-1")
+    idp.associate_software_token(AccessToken=access)  # what an authenticator app's enrolment does
+    idp.verify_software_token(AccessToken=access, UserCode="123456")
+    idp.set_user_mfa_preference(AccessToken=access, SoftwareTokenMfaSettings={"Enabled": True, "PreferredMfa": True})
+    assert pool().pool_id
+    first = post(api, "/auth/login", {"email": "mfa@team.example", "password": PASSWORD}, {})
+    assert first.status_code == 401 and body(first)["error"] == "mfa_required" and body(first)["session"]
+    second = post(api, "/auth/login", {"email": "mfa@team.example", "code": "123456",
+                                       "session": body(first)["session"]}, {})
+    assert second.status_code == 200 and body(second)["user"]["roles"] == ["manager"]
+    form = api.http.post("/console/login", body=urlencode({"email": "mfa@team.example", "password": PASSWORD}),
+                         headers={"Content-Type": "application/x-www-form-urlencoded"})
+    assert form.status_code == 401 and 'name="code"' in form.body.decode()
