@@ -25,7 +25,23 @@ REGION = "us-east-1"
 # receipt rule, alarm e-mail subscription and alarms: cfn-lint checks those
 pytestmark = pytest.mark.filterwarnings("ignore:Tried to parse AWS::")
 # config.py reads these; the packaged template sets them from its own resources (event_sources.json)
-CODE_ENV = {"EVENTS_QUEUE_URL", "TOUCHES_QUEUE_URL", "LO_TOPIC_ARN", "OPS_TOPIC_ARN", "AWS_ACCOUNT_ID"}
+CODE_ENV = {"EVENTS_QUEUE_URL", "TOUCHES_QUEUE_URL", "LO_TOPIC_ARN", "OPS_TOPIC_ARN", "AWS_ACCOUNT_ID",
+            "COGNITO_USER_POOL_ID", "COGNITO_CLIENT_ID"}
+POOL = {"PeoplePoolId": "us-east-1_TouchEngine", "PeopleClientId": "4tecl1ent"}
+
+
+@pytest.fixture(autouse=True)
+def pool_outputs(monkeypatch):
+    """moto's CloudFormation skips the Cognito pool (cfn-lint checks it): its two outputs are
+    given as the literal ids AWS would return, so the stage still learns every name it needs."""
+    template = data_stack.template
+
+    def with_pool(stage):
+        t = template(stage)
+        for key, value in POOL.items():
+            t["Outputs"][key]["Value"] = value
+        return t
+    monkeypatch.setattr(data_stack, "template", with_pool)
 
 
 @pytest.fixture
@@ -60,6 +76,22 @@ def test_the_data_stack_template_lints_clean_and_names_the_functions_chalice_dep
     assert t["Parameters"]["Stage"]["Default"] == "dev"
 
 
+def test_the_people_pool_keeps_its_people_and_its_groups_are_the_roles():
+    from chalicelib.domain.access import ROLES
+
+    t = data_stack.template("dev")
+    pool = t["Resources"]["PeoplePool"]
+    assert (pool["DeletionPolicy"], pool["UpdateReplacePolicy"]) == ("Retain", "Retain")  # accounts outlive the stack
+    assert pool["Properties"]["MfaConfiguration"] == "OPTIONAL" and pool["Properties"]["UsernameAttributes"] == ["email"]
+    assert pool["Properties"]["AdminCreateUserConfig"]["AllowAdminCreateUserOnly"]  # nobody signs themselves up
+    groups = sorted(r["Properties"]["GroupName"] for r in t["Resources"].values()
+                    if r["Type"] == "AWS::Cognito::UserPoolGroup")
+    assert groups == sorted(ROLES)
+    client = t["Resources"]["PeopleClient"]["Properties"]
+    assert client["PreventUserExistenceErrors"] == "ENABLED" and not client["GenerateSecret"]
+    assert {"PeoplePoolId", "PeopleClientId"} <= set(t["Outputs"])
+
+
 def test_make_infra_creates_the_stack_and_hands_its_names_to_the_stage(aws_env, config, capsys):
     env = data_stack.deploy("dev", alert_email="ops@example.com", config_path=config, wait_delay=1)
     assert set(env) == CODE_ENV
@@ -67,6 +99,7 @@ def test_make_infra_creates_the_stack_and_hands_its_names_to_the_stage(aws_env, 
     assert env["EVENTS_QUEUE_URL"] == sqs.get_queue_url(QueueName="touchengine-dev-events")["QueueUrl"]
     assert env["TOUCHES_QUEUE_URL"] == sqs.get_queue_url(QueueName="touchengine-dev-touches")["QueueUrl"]
     assert env["OPS_TOPIC_ARN"].endswith(":touchengine-dev-ops-alerts") and env["AWS_ACCOUNT_ID"].isdigit()
+    assert (env["COGNITO_USER_POOL_ID"], env["COGNITO_CLIENT_ID"]) == tuple(POOL.values())
     tables = boto3.client("dynamodb", region_name=REGION).list_tables()["TableNames"]
     assert {"touchengine-dev-leads", "touchengine-dev-touches", "touchengine-dev-guard"} <= set(tables)
     exports = {e["Name"] for e in boto3.client("cloudformation", region_name=REGION).list_exports()["Exports"]}
