@@ -6,7 +6,7 @@ from chalice import Blueprint
 from ..clock import now
 from ..services import leads as svc
 from ..services.context import context
-from .http import route, body_of, error, int_query, json_response, query
+from .http import actor, route, body_of, error, int_query, json_response, query
 
 bp = Blueprint(__name__)
 def _cid() -> str:
@@ -15,7 +15,7 @@ def _cid() -> str:
 
 @route(bp, "/leads", methods=["POST"])
 def create_lead():
-    lead = svc.create_lead(context(), body_of(bp.current_request), now(), _cid())
+    lead = svc.create_lead(context(), body_of(bp.current_request), now(), _cid(), actor(bp.current_request))
     return json_response(svc.public_lead(lead), 201)
 
 
@@ -58,7 +58,8 @@ def add_event(lead_id):
 
 @route(bp, "/leads/{lead_id}/consent", methods=["POST"])
 def change_consent(lead_id):
-    lead = svc.change_consent(context(), lead_id, body_of(bp.current_request), now(), _cid())
+    lead = svc.change_consent(context(), lead_id, body_of(bp.current_request), now(), _cid(),
+                              actor(bp.current_request))
     return json_response(svc.public_lead(lead)) if lead else error(404, "not_found")
 
 
