@@ -2,7 +2,6 @@
 erasure on request (every table read afterwards), the suppression it leaves for a lead created or
 imported again, and the time to live of touch and timeline records."""
 import json
-import zlib
 from datetime import datetime, timedelta
 
 import boto3
@@ -10,7 +9,7 @@ import pytest
 
 from chalicelib.clock import clock
 from chalicelib.local import runtime
-from tests.helpers import body, drain_events
+from tests.helpers import body, drain_events, readable
 from tests.integration.test_delivery import sent_mail
 
 PERSON = {"first_name": "Quintessa", "last_name": "Brightwater", "email": "Quintessa.B@example.com",
@@ -38,23 +37,6 @@ def _mail_to(address: str) -> list:
     return [m for m in sent_mail() if address.lower() in str(m["To"]).lower()]
 
 
-def _readable(value):
-    """An item's binary attributes opened (the plan and library histories are raw deflate after a
-    format byte, import pieces zlib): a name inside compressed bytes is still a trace."""
-    if isinstance(value, dict):
-        return {k: _readable(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_readable(v) for v in value]
-    if isinstance(value, bytes):
-        for attempt in (lambda b: zlib.decompress(b[1:], -15), zlib.decompress):
-            try:
-                return attempt(value).decode("utf-8", "replace")
-            except zlib.error:
-                continue
-        return value.decode("latin-1")
-    return value
-
-
 def _every_item() -> dict[str, list[dict]]:
     """Every item of every DynamoDB table of the stack, as stored."""
     ddb = boto3.client("dynamodb", region_name="us-east-1")
@@ -67,7 +49,7 @@ def _every_item() -> dict[str, list[dict]]:
             start = page.get("LastEvaluatedKey")
             if not start:
                 break
-        out[name] = _readable(items)
+        out[name] = readable(items)
     return out
 
 
