@@ -61,6 +61,9 @@ class Team:
     guard: dict = field(default_factory=dict)
     # the yearly programs, per program id: on/off and cadence over chalicelib/domain/cadence.py DEFAULTS
     programs: dict = field(default_factory=dict)
+    # how long touch and timeline records are kept (DynamoDB TTL; domain/retention.py): at least the
+    # TCPA's four years; the consent ledger stays with the lead
+    retention_years: int = 5
 
     def lo(self, lo_id: str | None) -> LoanOfficer:
         for lo in self.los:
@@ -114,6 +117,11 @@ class Settings:
     cognito_user_pool_id: str | None = None
     cognito_client_id: str | None = None
     cognito_jwks_url: str | None = None
+    # the secret an erased person's e-mail and phone are hashed under (HMAC) for their suppression
+    # entries: plainly on the local stage (ERASURE_KEY) or the name of an SSM SecureString
+    # (ERASURE_KEY_PARAM). Never rotated: entries made under an old secret would stop matching.
+    erasure_key: str | None = None
+    erasure_key_param: str | None = None
 
     @property
     def is_local(self) -> bool:
@@ -142,6 +150,10 @@ def _load_team(stage: str, path: str | None) -> Team:
         problems = validate_table(raw["milestones"])
         if problems:
             raise ValueError(f"{file.name}: {'; '.join(problems)}")
+    from .domain.retention import years_problem
+
+    if "retention_years" in raw and years_problem(raw["retention_years"]):
+        raise ValueError(f"{file.name}: {years_problem(raw['retention_years'])}")
     from .domain.guard import GuardSettings
 
     try:  # a typo in the guard rails must stop the deploy, not loosen them
@@ -196,4 +208,6 @@ def settings() -> Settings:
         cognito_user_pool_id=env.get("COGNITO_USER_POOL_ID") or None,
         cognito_client_id=env.get("COGNITO_CLIENT_ID") or None,
         cognito_jwks_url=env.get("COGNITO_JWKS_URL") or None,
+        erasure_key=env.get("ERASURE_KEY") or ("local-erasure-key-not-secret" if stage == "local" else None),
+        erasure_key_param=env.get("ERASURE_KEY_PARAM") or None,
     )

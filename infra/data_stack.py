@@ -84,10 +84,6 @@ def template(stage: str) -> dict:
     t["AWSTemplateFormatVersion"] = "2010-09-09"
     t["Description"] = (f"Touch Engine data stack for one team: tables, queues, topics, SES set and alarms. "
                         f"The code is deployed by chalice deploy --stage <team> (make deploy).")
-    for resource in t["Resources"].values():
-        if resource["Type"] == "AWS::DynamoDB::Table":  # data outlives a deleted stack or a replacement
-            resource.setdefault("DeletionPolicy", "Retain")
-            resource.setdefault("UpdateReplacePolicy", "Retain")
     outputs = t.setdefault("Outputs", {})
     for logical_id, resource in t["Resources"].items():
         for key, value in _output_key(logical_id, resource):

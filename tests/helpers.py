@@ -17,3 +17,22 @@ def drain_events():
     from chalicelib.local import runtime
 
     return runtime.drain()
+
+
+def readable(value):
+    """Stored items with their binary attributes opened (a lead's plan and library histories are
+    raw deflate after a format byte, import pieces zlib): a name in compressed bytes is still there."""
+    import zlib
+
+    if isinstance(value, dict):
+        return {k: readable(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [readable(v) for v in value]
+    if isinstance(value, bytes):
+        for attempt in (lambda b: zlib.decompress(b[1:], -15), zlib.decompress):
+            try:
+                return attempt(value).decode("utf-8", "replace")
+            except zlib.error:
+                continue
+        return value.decode("latin-1")
+    return value

@@ -230,6 +230,23 @@ def lead(p: Page, lead_id):
     return p.render("lead.html.j2", "leads", **data) if data else _not_found(p, "lead")
 
 
+@page("/console/leads/{lead_id}/export", action="read.desk")
+def lead_export(p: Page, lead_id):
+    """The borrower's record (GET /leads/{id}/export) as a file to download."""
+    import json
+
+    from chalice import Response
+
+    from ..api.http import actor
+    from ..services.privacy import export
+
+    record = export(context(), lead_id, now(), actor(p.request))
+    if record is None:
+        return _not_found(p, "lead")
+    return Response(json.dumps(record, indent=1, default=str), status_code=200, headers={
+        "Content-Type": "application/json", "Content-Disposition": f'attachment; filename="lead-{lead_id}.json"'})
+
+
 @page("/console/leads/{lead_id}/enrollment", methods=["POST"], action="leads")
 def enrollment_action(p: Page, lead_id):
     from ..services.enrollments import change

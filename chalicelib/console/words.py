@@ -144,6 +144,8 @@ def reason_in_words(reason: str | None, lead: dict, touch: dict, zone: str, cap_
         return f"no {'SMS' if touch.get('channel') == 'sms' else 'call'} consent on file"
     if code == "opted_out":
         return "the borrower opted out of " + ("e-mail" if touch.get("channel") == "email" else f"{what}s")
+    if code == "erased":
+        return "this person's data was erased on their request: no marketing"
     if code == "suppressed_address":
         return "the address bounced or was reported as spam"
     if code == "no_address":

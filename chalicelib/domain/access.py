@@ -28,6 +28,7 @@ ACTIONS: dict[str, tuple[frozenset[str], str]] = {
     "desk": (_DESK, "admin"),                       # holds released, sequences on and off
     "local": (_DESK, "admin"),                      # the local stage's clock and inbound simulators
     "audit": (frozenset({"compliance", "ops"}), "admin"),
+    "erase": (frozenset({"compliance", "ops"}), "admin"),   # a borrower's data removed on request
     "people": (frozenset({"ops"}), "admin"),        # people and integration keys
 }
 

@@ -1,7 +1,10 @@
 """The consent ledger: one reading of a lead's consent per channel, and its one writer. Pure.
 
 Consent is history (``consent_records``): a grant or a revocation appends a record and the
-latest per channel wins. Every way out revokes the channel it came by, with its source:
+latest per channel wins. A record is its evidence: channel, granted, when (``at``), how
+(``source``), the disclosure the person saw or said (``text``) and who recorded it (``by``: the
+person's e-mail or ``key:<name>`` for the API, ``borrower`` for their own STOP, link or reply).
+It lives on the lead's record and is never expired (domain/retention.py). Every way out revokes the channel it came by, with its source:
 
   SMS STOP word (and its carrier variants)   sms and voice   "sms keyword"
   the unsubscribe page's button              email           "unsubscribe page"
@@ -93,9 +96,12 @@ def record(lead: dict, rec: dict, reason: str = "opted_out") -> dict:
     return lead
 
 
-def revoke(lead: dict, channel: str, at: str, source: str, text: str = "", reason: str = "opted_out") -> dict:
-    return record(lead, {"channel": channel, "granted": False, "at": at, "source": source, "text": text}, reason)
+def revoke(lead: dict, channel: str, at: str, source: str, text: str = "", reason: str = "opted_out",
+           by: str = "borrower") -> dict:
+    """``by``: who recorded it; the borrower themselves for every way out (a STOP, a link, a reply)."""
+    return record(lead, {"channel": channel, "granted": False, "at": at, "source": source, "text": text, "by": by},
+                  reason)
 
 
-def grant(lead: dict, channel: str, at: str, source: str, text: str = "") -> dict:
-    return record(lead, {"channel": channel, "granted": True, "at": at, "source": source, "text": text})
+def grant(lead: dict, channel: str, at: str, source: str, text: str = "", by: str = "borrower") -> dict:
+    return record(lead, {"channel": channel, "granted": True, "at": at, "source": source, "text": text, "by": by})

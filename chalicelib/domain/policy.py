@@ -2,7 +2,8 @@
 
 Order of checks (the first that applies decides):
  1. LO tasks are not touches to the borrower: always sent.
- 2. A recipient address must exist and not be suppressed (bounce, complaint) or opted out.
+ 2. A recipient address must exist and not be suppressed (bounce, complaint) or opted out
+    (an erased person created again is suppressed as "erased": domain/privacy.py).
     E-mail consent revoked in the ledger (domain/consent.py: unsubscribe, a reply asking to
     stop, a complaint, POST /leads/{id}/consent) is an opt-out: it stops marketing e-mail.
     Transactional e-mail (loan-status updates the borrower is waiting for) still goes after an
@@ -33,7 +34,7 @@ from .quiet_hours import allowed_window_ok, business_hours_ok, next_allowed, nex
 from .timezones import AREA_CODE_STATE, area_code, candidate_zones
 
 REASONS = ("cap", "quiet_hours", "business_hours", "call_limit", "no_consent", "opted_out",
-           "suppressed_address", "no_address", "merge_error", "regz", "no_recipient")
+           "suppressed_address", "no_address", "merge_error", "regz", "no_recipient", "erased")
 
 DAY = timedelta(hours=24)
 
@@ -74,6 +75,8 @@ def _suppression(lead: dict, channel: str) -> str | None:
     record = (lead.get("suppressed") or {}).get(channel)
     if not record:
         return None
+    if record.get("reason") == "erased":  # a person erased on request, created again: an opt-out no grant lifts
+        return "erased"
     return "opted_out" if record.get("reason") in ("opted_out", "unsubscribed") else "suppressed_address"
 
 

@@ -27,7 +27,7 @@ class Context:
     def timeline(self):
         from ..store.timeline import TimelineRepo
 
-        return self._memory("timeline") or TimelineRepo()
+        return self._memory("timeline") or TimelineRepo(self.settings.team.retention_years)
 
     @cached_property
     def tasks(self):
@@ -50,13 +50,22 @@ class Context:
 
     @property
     def _team_keys(self) -> dict:
-        return {"no_contact_days": self.settings.team.no_contact_days}  # what a lead's index keys depend on
+        # what a lead's index keys depend on, and how long the records a decision writes are kept
+        return {"no_contact_days": self.settings.team.no_contact_days,
+                "retention_years": self.settings.team.retention_years}
+
+    @cached_property
+    def privacy(self):
+        """Erasure and suppression entries (store/privacy.py)."""
+        from ..store.privacy import PrivacyRepo
+
+        return self._memory("privacy") or PrivacyRepo()
 
     @cached_property
     def touches(self):
         from ..store.touches import TouchRepo
 
-        return self._memory("touches") or TouchRepo()
+        return self._memory("touches") or TouchRepo(self.settings.team.retention_years)
 
     @cached_property
     def stats(self):

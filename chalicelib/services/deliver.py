@@ -134,7 +134,7 @@ def _tally(ctx: Context, touch: dict, name: str) -> None:
 def deliver(ctx: Context, message: dict, now: datetime, attempt: int = 1, batch: DeliveryBatch | None = None) -> str:
     """Deliver one touches-queue message; returns what happened.
 
-    Returns sent | duplicate | failed | suppressed | interrupted. Raises (so the
+    Returns sent | duplicate | failed | suppressed | interrupted | erased. Raises (so the
     message is retried) on transient errors and while another delivery holds the touch.
     """
     touch = message["touch"]
@@ -158,6 +158,9 @@ def _deliver(ctx: Context, touch: dict, snapshot: dict, now: datetime, attempt: 
             return "duplicate"  # the same touch twice in one batch: its claim is ours, not in flight
         batch.settled.add(touch["touch_id"])
     fresh = batch.leads.get(touch["lead_id"]) if batch else ctx.leads.get(touch["lead_id"])
+    if fresh is None and _erased(ctx, snapshot):
+        logger.info("touch of an erased lead dropped", extra={"touch_id": touch["touch_id"]})
+        return "erased"  # nothing written: the erasure left no record of this person to add to
     lead = fresh or snapshot
     decision = policy.decide(touch, lead, now, team.cap_hours, policy.ContactState())
     if decision.action == "suppress":
@@ -208,6 +211,13 @@ def _deliver(ctx: Context, touch: dict, snapshot: dict, now: datetime, attempt: 
     logger.info("touch sent", extra={"touch_id": touch["touch_id"], "lead_id": touch["lead_id"],
                                      "channel": touch["channel"], "attempt": attempt})
     return "sent"
+
+
+def _erased(ctx: Context, snapshot: dict) -> bool:
+    """A queued touch whose lead is gone: was it erased on request? (One read, only then.)"""
+    from .privacy import erased_before
+
+    return bool(snapshot) and erased_before(ctx, snapshot.get("email"), snapshot.get("phone"))
 
 
 def _claimed_after_all(ctx: Context, touch: dict, token: str, exc: Exception) -> list[dict] | None:

@@ -20,10 +20,12 @@ from datetime import datetime
 from ..domain import analytics
 from ..domain import los_import as rules_
 from ..domain import los_table
+from ..domain import privacy as privacy_rules
 from ..domain.lead import ValidationError
 from ..domain.milestones import table as milestone_table
 from ..observability import logger
 from .context import Context
+from .privacy import erased_among
 
 CHUNK = 100          # borrowers (their rows) per chunk: ~5 transactions and ~3 BatchGetItems
 PLAN, CHUNK_EVENT = "import_plan", "import_chunk"
@@ -120,8 +122,10 @@ def _lead_imported(lead: dict, import_id: str, file: str, now: datetime) -> dict
             "source": "import", "correlation_id": import_id}
 
 
-def _decide(ctx: Context, b: dict, owners: dict, leads: dict, now: datetime, job: dict, import_id: str):
-    """(outcome, RowWrite | None, warnings) for one borrower against what the table holds now."""
+def _decide(ctx: Context, b: dict, owners: dict, leads: dict, now: datetime, job: dict, import_id: str,
+            erased: bool = False):
+    """(outcome, RowWrite | None, warnings) for one borrower against what the table holds now;
+    ``erased``: the borrower is a person erased on request before (suppressed on every channel)."""
     from ..store.imports import RowWrite
     from .engine_runner import run_triggers
 
@@ -141,6 +145,8 @@ def _decide(ctx: Context, b: dict, owners: dict, leads: dict, now: datetime, job
     rows_data = {"import_id": import_id, "file": job["file"], "rows": b["rows"]}
     if found.lead_id is None:
         lead = rules_.new_lead(b, mine, now, context)
+        if erased:
+            lead = privacy_rules.suppress_erased(lead, now.isoformat())
         result = run_triggers(ctx, lead, {}, _lead_imported(lead, import_id, job["file"], now), now, [])
         item = {"at": now.isoformat(), "kind": "event", "type": "lead_imported", "machine": False,
                 "data": {**rows_data, "stage": lead["stage"]}}
@@ -174,6 +180,7 @@ def process_chunk(ctx: Context, import_id: str, n: int, now: datetime) -> str:
         if borrower is not None:
             borrowers.append(borrower)
     enrolled: list = []
+    erased = erased_among(ctx, [(b.get("email"), b.get("phone")) for b in borrowers])  # one lookup per chunk
     pending = list(range(len(borrowers)))
     for _ in range(4):
         if not pending:
@@ -183,7 +190,7 @@ def process_chunk(ctx: Context, import_id: str, n: int, now: datetime) -> str:
         leads = ctx.leads.get_many(list(set(owners.values())), consistent=True) if owners else {}
         decided, writes, later, taken = [], [], [], set()
         for i in pending:
-            outcome, row, warnings = _decide(ctx, borrowers[i], owners, leads, now, job, import_id)
+            outcome, row, warnings = _decide(ctx, borrowers[i], owners, leads, now, job, import_id, erased[i])
             if row is not None and row.lead_id in taken:
                 later.append(i)  # two borrowers of one lead: one write per item per transaction
                 continue

@@ -21,6 +21,9 @@ def public_lead(lead: dict) -> dict:
 
 
 def create_lead(ctx: Context, body: object, now: datetime, correlation_id: str, by: str | None = None) -> dict:
+    """``by``: who asks (api/http.py actor), recorded on the consent the request carries."""
+    from .privacy import unless_erased
+
     team = ctx.settings.team
     fields = validate_lead(body, now, lo_ids=tuple(lo.id for lo in team.los))
     lead = {
@@ -31,10 +34,10 @@ def create_lead(ctx: Context, body: object, now: datetime, correlation_id: str, 
         "created_at": now.isoformat(),
         "updated_at": now.isoformat(),
         "stage_changed_at": now.isoformat(),
-        "consent_records": fields.get("consent_records", []),
+        "consent_records": [{**r, "by": by or "api"} for r in fields.get("consent_records", [])],
         "suppressed": {},
     }
-    lead = ctx.leads.create(lead)
+    lead = ctx.leads.create(unless_erased(ctx, lead, now))  # a person erased before is never marketed to
     count_leads(ctx, 1)  # the book the mass-send breaker measures runs against
     bus.publish(bus.make_event(lead["lead_id"], "lead_created", {"stage": lead["stage"]}, now, "api",
                                correlation_id, by=by))
@@ -127,6 +130,7 @@ def change_consent(ctx: Context, lead_id: str, body: object, now: datetime, corr
                                     now, "", errors)
     if errors:
         raise ValidationError(errors)
+    record = {**record, "by": by or "api"}
     for _ in range(3):
         lead = ctx.leads.get(lead_id)
         if lead is None:

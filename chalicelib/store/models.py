@@ -137,6 +137,16 @@ class IdentityModel(Model):
     lead_id = UnicodeAttribute()
 
 
+class SuppressionModel(Model):
+    """An erased person's suppression entry, in the identities table under "erased#<HMAC of an
+    e-mail or phone>" (domain/privacy.py): what an erasure keeps so that no import or form
+    brings them back into marketing. Never expires."""
+    Meta = _meta("identities")
+    identity = UnicodeAttribute(hash_key=True)
+    lead_id = UnicodeAttribute()  # the erased lead: its tombstone is on its timeline
+    at = UnicodeAttribute()
+
+
 class EnrollmentModel(Model):
     """A finished enrollment (the running ones live in their lead's plan, store/plan.py), read
     with the lead's timeline."""
@@ -166,6 +176,7 @@ class TouchModel(Model):
     status = UnicodeAttribute()
     doc = JSONAttribute()
     history = ListAttribute(default=list)  # plain maps: one per recorded decision
+    expires_at = NumberAttribute(null=True)  # TTL: the team's retention after the last decision (domain/retention.py)
 
 
 class TimelineModel(Model):
@@ -173,6 +184,7 @@ class TimelineModel(Model):
     lead_id = UnicodeAttribute(hash_key=True)
     sk = UnicodeAttribute(range_key=True)
     item = JSONAttribute()
+    expires_at = NumberAttribute(null=True)  # TTL: the team's retention after the item's time; none on a tombstone
 
 
 class TaskByLo(GlobalSecondaryIndex):

@@ -4,7 +4,7 @@ services see only these methods (plain dicts in and out), through services/conte
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Protocol
+from typing import Callable, Protocol
 
 from .writeset import WriteSet
 
@@ -115,3 +115,16 @@ class HeldQuoteRepository(Protocol):
     def put(self, quote: dict) -> None: ...
     def clear(self, product: str) -> None: ...
     def all(self) -> list[dict]: ...
+
+
+class PrivacyRepository(Protocol):
+    """Erasure on request (services/privacy.py): the suppression entries an erased person leaves
+    (keyed by HMACs of their e-mail and phone, domain/privacy.py), the lead's removal, and the
+    records around it reduced by the given pure functions."""
+
+    def suppress(self, keys: list[str], lead_id: str, at: str) -> None: ...
+    def suppressed(self, keys: list[str]) -> dict[str, str]: ...  # key -> the erased lead's id
+    def erase_lead(self, lead: dict, tombstone: dict) -> None: ...  # the record, plan, claims; the tombstone
+    def scrub(self, lead_id: str, touch: Callable[[dict], dict], item: Callable[[dict], dict],
+              task: Callable[[dict], dict]) -> dict[str, int]: ...
+    def forget_in_imports(self, words: list[str]) -> int: ...  # import reports that quote the person

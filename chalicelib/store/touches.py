@@ -3,14 +3,16 @@ from __future__ import annotations
 
 from pynamodb.exceptions import DoesNotExist, UpdateError
 
+from ..domain.retention import DEFAULT_YEARS, expires_at
 from .ddb import is_conditional
 from .keys import RETRYABLE, history_entry, touch_doc
 from .models import TouchModel
 
 
-def touch_model(t: dict) -> TouchModel:
+def touch_model(t: dict, years: int = DEFAULT_YEARS) -> TouchModel:
     """A touch decided in a write set (scheduled, deferred, suppressed, held): its first record."""
-    return TouchModel(t["lead_id"], t["touch_id"], status=t["status"], doc=touch_doc(t), history=[history_entry(t)])
+    return TouchModel(t["lead_id"], t["touch_id"], status=t["status"], doc=touch_doc(t), history=[history_entry(t)],
+                      expires_at=expires_at(t["at"], years))
 
 
 def _dict(m: TouchModel) -> dict:
@@ -24,7 +26,15 @@ class TouchRepo:
     -> failed / retrying; held and suppressed are written instead of sending. Only one
     delivery can move a touch into ``sending`` (a conditional write), and only the holder of
     that claim moves it on (writes conditioned on ``sending``).
+
+    Every write sets the record's time to live: ``retention_years`` after that decision.
     """
+
+    def __init__(self, retention_years: int = DEFAULT_YEARS):
+        self._years = retention_years
+
+    def _expiry(self, touch: dict):
+        return TouchModel.expires_at.set(expires_at(touch["at"], self._years))
 
     def claim(self, touch: dict, *, history: bool = True) -> bool:
         """Record a touch as being sent, once. False when it was already claimed.
@@ -34,7 +44,7 @@ class TouchRepo:
         without a timeline entry (the in-flight "sending" state).
         """
         model = TouchModel(touch["lead_id"], touch["touch_id"])
-        actions = [TouchModel.status.set(touch["status"]), TouchModel.doc.set(touch_doc(touch))]
+        actions = [TouchModel.status.set(touch["status"]), TouchModel.doc.set(touch_doc(touch)), self._expiry(touch)]
         if history:
             actions.append(TouchModel.history.set((TouchModel.history | []).append([history_entry(touch)])))
         cond = (TouchModel.touch_id.does_not_exist() | TouchModel.status.is_in(*RETRYABLE))
@@ -53,7 +63,7 @@ class TouchRepo:
         write); returns False when it is not.
         """
         model = TouchModel(touch["lead_id"], touch["touch_id"])
-        actions = [TouchModel.status.set(touch["status"]), TouchModel.doc.set(touch_doc(touch)),
+        actions = [TouchModel.status.set(touch["status"]), TouchModel.doc.set(touch_doc(touch)), self._expiry(touch),
                    TouchModel.history.set((TouchModel.history | []).append([history_entry(touch)]))]
         try:
             model.update(actions=actions, condition=(TouchModel.status == expect) if expect else None)
@@ -68,7 +78,8 @@ class TouchRepo:
         had, for the "sent" record written with ``put_sent``, or None when already claimed."""
         model = TouchModel(touch["lead_id"], touch["touch_id"])
         try:
-            model.update(actions=[TouchModel.status.set(touch["status"]), TouchModel.doc.set(touch_doc(touch))],
+            model.update(actions=[TouchModel.status.set(touch["status"]), TouchModel.doc.set(touch_doc(touch)),
+                                  self._expiry(touch)],
                          condition=TouchModel.touch_id.does_not_exist() | TouchModel.status.is_in(*RETRYABLE))
         except UpdateError as exc:
             if is_conditional(exc):
@@ -85,7 +96,8 @@ class TouchRepo:
         with TouchModel.batch_write() as batch:
             for touch, prior in records:
                 batch.save(TouchModel(touch["lead_id"], touch["touch_id"], status=touch["status"], doc=touch_doc(touch),
-                                      history=list(prior) + [history_entry(touch)]))
+                                      history=list(prior) + [history_entry(touch)],
+                                      expires_at=expires_at(touch["at"], self._years)))
         return len(records)
 
     def get(self, lead_id: str, touch_id: str, *, consistent: bool = False) -> dict | None:

@@ -16,12 +16,14 @@ from . import plan
 from .ddb import connection, is_conditional
 from .enrollments import enrollment_model, rotations_changed, stored_doc, write_rotations
 from .errors import Conflict
-from .keys import grouped, timeline_key
+from .keys import grouped
 from .leads import lead_writes
-from .models import ContactModel, EnrollmentModel, TimelineModel
+from ..domain.retention import DEFAULT_YEARS
+from .models import ContactModel, EnrollmentModel
 from .plan import is_live
 from .split import CONTACT_SUFFIX
 from .tasks import task_model
+from .timeline import timeline_model
 from .touches import touch_model
 from .writeset import WriteSet
 
@@ -113,8 +115,9 @@ def _actions(ws: WriteSet, team_settings: dict, plans: _Plans) -> list[tuple]:
                 out.append(("replace", enrollment_model(e), None))
             elif not plan.moves(e):  # finished without ever running: its own item, new or under its version
                 out.append(("save", enrollment_model(e), None))
-    out += [("save", touch_model(t), None) for t in ws.touches]
-    out += [("save", TimelineModel(item.get("lead_id") or ws.lead_id, timeline_key(item, item_id), item=item), None)
+    years = team_settings.get("retention_years", DEFAULT_YEARS)
+    out += [("save", touch_model(t, years), None) for t in ws.touches]
+    out += [("save", timeline_model(item.get("lead_id") or ws.lead_id, item, item_id, years), None)
             for item, item_id in ws.timeline]
     out += [("save", task_model(task), None) for task in ws.tasks]
     extra = getattr(ws, "extra_actions", None)  # a write set that claims more (an import's identities)

@@ -92,6 +92,22 @@ def test_infra_resources_are_merged_in_for_the_stage(package):
     assert resources["ReceiveSesFeedback"]["DependsOn"] == ["SesFeedbackTopic"]
 
 
+def test_every_table_outlives_a_deleted_stack_and_recovers_to_a_point_in_time(package):
+    """Issue 30: one delete-stack, or a change that makes CloudFormation replace a table, must not
+    take the borrowers, the touches or the consent ledger with it."""
+    sam, _ = package
+    tables = {k: r for k, r in sam["Resources"].items() if r["Type"] == "AWS::DynamoDB::Table"}
+    assert len(tables) == 10
+    for name, table in tables.items():
+        assert table["DeletionPolicy"] == "Retain" and table["UpdateReplacePolicy"] == "Retain", name
+        assert table["Properties"]["PointInTimeRecoverySpecification"] == {"PointInTimeRecoveryEnabled": True}, name
+    for name in ("TouchesTable", "TimelineTable"):  # the team's retention (domain/retention.py)
+        assert tables[name]["Properties"]["TimeToLiveSpecification"] == {"AttributeName": "expires_at",
+                                                                         "Enabled": True}
+    assert "TimeToLiveSpecification" not in tables["LeadsTable"]["Properties"]  # the consent ledger's home
+    assert "TimeToLiveSpecification" not in tables["IdentitiesTable"]["Properties"]  # suppression entries
+
+
 def test_retry_limits_agree_with_the_queue_and_the_function(package):
     sam, _ = package
     queue = sam["Resources"]["TouchesQueue"]["Properties"]

@@ -15,9 +15,10 @@ OPS = Principal(by="ops@team.example", roles=frozenset({"ops"}))
 
 
 @pytest.mark.parametrize("who, may, may_not", [
-    (LO, {"read", "leads"}, {"read.desk", "los", "imports", "rates", "desk", "audit", "people", "local"}),
-    (MANAGER, {"read", "read.desk", "leads", "los", "imports", "rates", "desk", "local"}, {"audit", "people"}),
-    (COMPLIANCE, {"read", "read.desk", "audit"}, {"leads", "los", "imports", "rates", "desk", "people", "local"}),
+    (LO, {"read", "leads"}, {"read.desk", "los", "imports", "rates", "desk", "audit", "people", "local", "erase"}),
+    (MANAGER, {"read", "read.desk", "leads", "los", "imports", "rates", "desk", "local"}, {"audit", "people", "erase"}),
+    (COMPLIANCE, {"read", "read.desk", "audit", "erase"},
+     {"leads", "los", "imports", "rates", "desk", "people", "local"}),
     (OPS, set(ACTIONS), set()),
 ], ids=["lo", "manager", "compliance", "ops"])
 def test_each_role_may_exactly_its_part(who, may, may_not):

@@ -19,6 +19,7 @@ PAIRS = [  # (Protocol, DynamoDB class "module:Class", memory class)
     (ports.BookRepository, "guard:BookRepo", "MemoryBookRepo"),
     (ports.HoldRepository, "guard:HoldRepo", "MemoryHoldRepo"),
     (ports.HeldQuoteRepository, "guard:HeldQuoteRepo", "MemoryHeldQuoteRepo"),
+    (ports.PrivacyRepository, "privacy:PrivacyRepo", "MemoryPrivacyRepo"),
 ]
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 from .enrollments import MemoryEnrollmentRepo
 from .guard import MemoryBookRepo, MemoryHeldQuoteRepo, MemoryHoldRepo
 from .leads import MemoryLeadRepo
+from .privacy import MemoryPrivacyRepo
 from .rates import MemoryRateRepo
 from .stats import MemoryStatsRepo, MemorySwitchRepo
 from .tables import Tables
@@ -36,3 +37,4 @@ class MemoryStore:
         self.holds = MemoryHoldRepo()
         self.book = MemoryBookRepo(self.tables)
         self.held_rates = MemoryHeldQuoteRepo()
+        self.privacy = MemoryPrivacyRepo(self.tables)

@@ -50,3 +50,4 @@ class Tables:
     touches: dict[tuple[str, str], dict] = field(default_factory=dict)      # (lead_id, touch_id) -> {"status", "doc", "history"}
     timeline: dict[str, list[tuple[str, str]]] = field(default_factory=dict)  # lead_id -> sorted [(sk, item json)]
     tasks: dict[str, str] = field(default_factory=dict)        # task_id -> doc json (insertion order = scan order)
+    suppressions: dict[str, dict] = field(default_factory=dict)  # "erased#<HMAC>" -> {"lead_id", "at"}
