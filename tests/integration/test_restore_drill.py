@@ -14,7 +14,7 @@ from pathlib import Path
 import boto3
 import pytest
 
-from tests.integration.test_data_stack import REGION, aws_env, config  # noqa: F401  (fixtures)
+from tests.integration.test_data_stack import REGION, aws_env, config, pool_outputs  # noqa: F401  (fixtures)
 
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT / "infra"))
