@@ -41,7 +41,7 @@ def test_people_roles_keys_and_who_did_it(stack, unique):
     assert {i["lo_id"] for i in listed} == {"lo-2"} and mine.json()["lead_id"] in {i["lead_id"] for i in listed}
     assert lo.get(stack.url(f"/leads/{theirs.json()['lead_id']}"), timeout=30).status_code == 404
 
-    rate = {"product": "conv30", "rate": 6.25, "as_of": "2027-04-13"}
+    rate = {"product": "arm71", "rate": 6.25, "as_of": "2027-04-13"}  # a product no borrower of the shared stack has
     assert lo.put(stack.url("/rates"), json=rate, timeout=30).status_code == 403
     assert manager.put(stack.url("/rates"), json=rate, timeout=30).status_code == 200
 
