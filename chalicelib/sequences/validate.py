@@ -100,9 +100,9 @@ def problems(seq: Sequence) -> list[str]:
         if step not in known:
             out.append(f"{seq.id}: stage {stage} starts at unknown step {step!r}")
     out += _library_problems(seq)
-    out += _text_version_problems(seq)
     if out:
-        return out
+        return out + _text_version_problems(seq)
+    out += _text_version_problems(seq)
     # Reaching an end: the last step falls off the list, an End ends.
     ends = {n for n in names if not successors(seq, n)}
     can_end = set(ends)
