@@ -35,6 +35,8 @@ import time
 from contextlib import contextmanager
 from datetime import datetime, timedelta, timezone
 
+from chalicelib.content.sms import encoding, segments as sms_parts  # pure: the validation's own counter
+
 from . import env, lambda_events
 
 N_LEADS = int(os.environ.get("BENCH_LEADS", "120"))
@@ -81,20 +83,6 @@ class Logs:
                 for dims in directive.get("Dimensions", [[]]):
                     for metric in directive.get("Metrics", []):
                         self.metrics.add((metric["Name"], tuple(sorted(f"{d}={doc.get(d)}" for d in dims))))
-
-
-GSM7 = set("@£$¥èéùìòÇ\nØø\rÅåΔ_ΦΓΛΩΠΨΣΘΞÆæßÉ !\"#¤%&'()*+,-./0123456789:;<=>?¡ABCDEFGHIJKLMNOPQRSTUVWXYZ"
-           "ÄÖÑÜ§¿abcdefghijklmnopqrstuvwxyzäöñüà")
-GSM7_EXT = set("^{}\\[~]|€\f")
-
-
-def sms_parts(text: str) -> int:
-    """Message parts a carrier bills: GSM-7 160 (153 per part when split), else UCS-2 70 (67)."""
-    if all(c in GSM7 or c in GSM7_EXT for c in text):
-        n = sum(2 if c in GSM7_EXT else 1 for c in text)
-        return 1 if n <= 160 else -(-n // 153)
-    n = len(text.encode("utf-16-le")) // 2
-    return 1 if n <= 70 else -(-n // 67)
 
 
 class Timer:
@@ -149,8 +137,8 @@ def _run(log) -> dict:
         text = params.get("Message", "")
         sms.setdefault(phase, []).append(sms_parts(text))
         sms_sample.setdefault(phase, {"characters": len(text), "parts": sms_parts(text),
-                                      "gsm7": all(c in GSM7 or c in GSM7_EXT for c in text),
-                                      "non_gsm7": sorted({c for c in text if c not in GSM7 and c not in GSM7_EXT})})
+                                      "gsm7": encoding(text) == "gsm7",
+                                      "non_gsm7": sorted({c for c in text if encoding(c) != "gsm7"})})
 
     log.observe("sns", "Publish", on_sms)
     logs = Logs()

@@ -33,6 +33,7 @@ measured, each against the target it was built for.
 | `bench/rss.py` | peak memory of a process that imports the app and delivers 10 touches |
 | `bench/coldstart.py`, `bench/first_request.py` | cold import of `app.py`, and a fresh process's first pixel request, against `import boto3` + one client |
 | `bench/imports.py` | a 20,000-row LOS export imported through the API |
+| `bench/texts.py` | SMS segments per text (every text template, as carriers bill them) and SMS cost per borrower-year |
 | `bench/costs.py`, `bench/prices.py` | monthly cost from the measured units and AWS list prices (sources in `prices.py`) |
 | `bench/sizing.py` | the sizing table below (`python -m bench.sizing`) |
 
@@ -88,6 +89,7 @@ def figures(results: dict) -> str:
         ("Lambda's SQS polling per e-mail touch (not the engine's)",
          results.get("email_calls_per_touch_lambda_event_source")),
         ("rows imported per second, 20,000-row export on the stand-in", results.get("import_rows_per_second")),
+        ("SMS cost per borrower-year at 20 texts (USD)", results.get("sms_cost_per_borrower_year_usd")),
     ]
     for label, value in info:
         if value is not None:

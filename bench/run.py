@@ -10,6 +10,7 @@ The measurements run in their own fresh processes, so none sees another's caches
   bench.imports    a 20,000-row LOS export imported on moto: rows per second, AWS calls per row
   bench.first_request  a fresh process importing the app and serving one open-pixel request
                    (clients built, its SendMessage to a moto server), in the same rounds
+  bench.texts      SMS segments per text and SMS cost per borrower-year, every text template rendered
 calls, sweeps and burst run side by side; the RSS and the timing measurements run alone after them.
 This process stays small on purpose: it is the parent of the RSS child (see bench.rss).
 
@@ -46,6 +47,7 @@ TARGETS = {  # key: (label, target text, predicate)
     "dispatch_peak_rss_mb": ("peak RSS, import + deliver 10 touches (MB)", "<= 128", lambda v: v <= 128),
     "engine_cost_share_of_channel": ("engine cost / channel cost, per 1000 leads", "< 1%", lambda v: v < 0.01),
     "import_calls_per_row": ("AWS calls per imported row (20,000-row export)", "<= 0.5", lambda v: v <= 0.5),
+    "sms_segments_per_text": ("SMS segments per text: mean (share over one)", "<= 1.2", lambda v: v["mean"] <= 1.2),
 }
 
 
@@ -229,6 +231,8 @@ def _fmt(key: str, value) -> str:
     if key == "burst":
         return (f"{value['peak_per_second']}/s of {value['limit_per_second']}/s, sent {value['sent']}/{value['touches']}, "
                 f"{value['duplicates']} dup, {value['minutes_to_drain']} min")
+    if key == "sms_segments_per_text":
+        return f"{value['mean']:.2f} ({100 * value['share_over_one']:.1f}% over one)"
     if isinstance(value, float):
         return f"{value:.2f}" if abs(value) >= 0.1 else f"{value:.4f}"
     return str(value)
@@ -253,6 +257,7 @@ def table(results: dict) -> str:
         ("  AWS calls per voice touch", results.get("aws_calls_per_voice_touch")),
         ("  Lambda event source calls per email touch (not ours)", results.get("email_calls_per_touch_lambda_event_source")),
         ("  rows imported per second, 20,000-row export on the stand-in", results.get("import_rows_per_second")),
+        ("  SMS cost per borrower-year (USD)", results.get("sms_cost_per_borrower_year_usd")),
     ]
     for label, value in extra:
         if value is not None:
@@ -358,6 +363,12 @@ def main() -> int:
             errors["rss"] = f"only {r.get('sent')} of {r.get('touches')} touches were sent"
     except Exception as exc:
         errors["rss"] = f"{type(exc).__name__}: {exc}"
+
+    print("bench: segments per text, every text template rendered...", file=sys.stderr, flush=True)
+    try:  # bench/texts.py
+        results.update(_collect(_child("bench.texts"), "texts", timeout=300))
+    except Exception as exc:
+        errors["texts"] = str(exc)
 
     runs = max(15, int(os.environ.get("BENCH_IMPORT_RUNS", "15")))
     print(f"bench: cold import and first pixel request, {runs} interleaved runs each...", file=sys.stderr, flush=True)

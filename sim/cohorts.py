@@ -92,3 +92,19 @@ def touches_per_lead_year(touches: list[dict], people: list, start: datetime, en
                        "p10": round(_percentile(values, 0.10), 1), "p90": round(_percentile(values, 0.90), 1),
                        "distinct_templates_mean": round(statistics.fmean(distinct[cohort]), 1)}
     return out
+
+
+def text_figures(messages: list[str], borrowers: int, days: int, usd_per_segment: float) -> dict:
+    """What the year's texts cost: ``sms_segments_per_text`` (the mean segments a carrier billed
+    per text, and the share billed more than one) and ``sms_cost_per_borrower_year_usd`` (every
+    segment at ``usd_per_segment``, over the borrowers on file, normalised to a year)."""
+    from chalicelib.content.sms import segments
+
+    parts = [segments(m) for m in messages]
+    billed = sum(parts)
+    return {
+        "sms_segments_per_text": {"mean": round(billed / len(parts), 3) if parts else None,
+                                  "share_over_one": round(sum(p > 1 for p in parts) / len(parts), 3) if parts else None,
+                                  "texts": len(parts), "segments": billed},
+        "sms_cost_per_borrower_year_usd": round(billed * usd_per_segment / max(1, borrowers) * 365 / max(1, days), 4),
+    }

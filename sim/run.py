@@ -172,6 +172,11 @@ class MotoOutbox:
                 phones.append(phone)
         return phones
 
+    def texts(self) -> list[str]:
+        from moto.sns.models import sns_backends
+
+        return [message for _phone, message, *_rest in sns_backends[ACCOUNT][REGION].sms_messages.values()]
+
     def everything(self) -> list[dict]:
         """Every message the provider took: {"channel", "touch_id" (e-mail), "to"}."""
         from moto.ses.models import ses_backends
@@ -211,6 +216,9 @@ class MemoryOutbox:
         sent = self.aws.sns.sms
         new, self.sms_seen = sent[self.sms_seen:], len(sent)
         return [m["phone"] for m in new]
+
+    def texts(self) -> list[str]:
+        return [m["text"] for m in self.aws.sns.sms]
 
     def everything(self) -> list[dict]:
         """Every message the provider took: {"channel", "touch_id" (e-mail), "to"}."""
@@ -394,7 +402,8 @@ def _simulate(leads: int, days: int, seed: int, step_hours: int, start_at: datet
     from chalicelib.config import settings
     from chalicelib.local import runtime
     from chalicelib.services.context import context
-    from sim.cohorts import touches_per_lead_year
+    from bench.prices import usd
+    from sim.cohorts import text_figures, touches_per_lead_year
     from sim.people import population
 
     ctx = context()
@@ -454,6 +463,8 @@ def _simulate(leads: int, days: int, seed: int, step_hours: int, start_at: datet
         "touches_per_lead_year": touches_per_lead_year(touches, people, start, clock.now()),
         "borrower_touches_per_lead_year": round(
             len([t for t in sent if t["channel"] in ("email", "sms", "voice")]) / max(1, len(lead_docs)) * 365 / days, 1),
+        # what a carrier bills for the texts the provider took (keyword replies included)
+        **text_figures(outbox.texts(), len(lead_docs), days, usd("sms_us_message_part") + usd("sms_us_carrier_fee")),
         "opens_recorded": opens,
         "people": dict(world.counts),
         "funnel": {k: dict(v) for k, v in sorted(funnel.items())},

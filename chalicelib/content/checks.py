@@ -103,3 +103,38 @@ def template_file_problems(channel: str, template: str, where: str, strict_optio
         if bad:
             out.append(f"{rel}: Reg Z: rate stated without APR: {bad}")
     return out
+
+
+def text_budget_problems(source: str, where: str, kind: str = "marketing") -> list[str]:
+    """A text over its segment budget, counted as carriers bill it (content/sms.py): rendered
+    for the sample borrowers of every stage, normalised to GSM-7, with the signature and the
+    opt-out line (the longest it goes out). A marketing text fits one segment, a transactional
+    update two, unless the template declares more and why (``{# segments: 2 why... #}``)."""
+    from .render import _faults, environment, sms_signature
+    from .sms import declared, normalise, sample_contexts, segments
+
+    claim = declared(source)
+    if claim and not claim[1]:
+        return [f"{where}: declares {claim[0]} segments without saying why"]
+    budget = claim[0] if claim else (1 if kind == "marketing" else 2)
+    try:
+        template = environment().from_string(source)
+    except _faults():
+        return []  # a syntax error is check_source's to report
+    worst, longest = 0, ""
+    for ctx in sample_contexts():
+        try:
+            text = normalise(template.render(ctx).strip()) + normalise(sms_signature(ctx, opt_out=True))
+        except _faults():
+            continue  # content that needs figures a bare lead lacks: check_source's to report
+        if segments(text) > worst or (segments(text) == worst and len(text) > len(longest)):
+            worst, longest = segments(text), text
+    if worst <= budget:
+        return []
+    return [f"{where}: {len(longest)} characters with the signature and opt-out line bill {worst} SMS segments; "
+            f"a {kind} text fits {budget} ({{# segments: N why #}} declares a longer one): {longest!r}"]
+
+
+def text_file_budget_problems(template: str, where: str, kind: str) -> list[str]:
+    path = TEMPLATES_DIR / f"sms/{template}.j2"
+    return text_budget_problems(path.read_text(), f"{where} (sms/{template}.j2)", kind) if path.exists() else []

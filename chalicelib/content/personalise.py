@@ -110,7 +110,7 @@ def ask_for(touch: dict, body: str, subject: str | None, lead: dict, lo_name: st
     style = f" Tone: {tone}." if tone else ""
     if touch["channel"] == "sms":
         prompt = (f"About the borrower:\n{about}\n\nRewrite this text message so it sounds personal to them.{style} "
-                  f"Keep every number, date and link exactly as written, keep it under {SMS_MAX} characters, "
+                  f"Keep every number, date and link exactly as written, keep it no longer than the message, "
                   f"and do not add a signature or opt-out line.\n\nMessage:\n{body}")
         return Ask("sms", prompt, body)
     prompt = (f"About the borrower:\n{about}\n\nThe e-mail's subject is: {subject or ''}\n"

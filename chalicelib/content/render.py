@@ -2,7 +2,8 @@
 
 The engine, not each template, adds the compliance parts: the footer (LO name and NMLS ID,
 company NMLS ID and postal address, Equal Housing Opportunity, unsubscribe link) on email,
-the sender identification and opt-out line on SMS; and it blocks any text that states a
+the sender identification (and, when due, the opt-out line) on SMS, in GSM-7 characters
+(content/sms.py); and it blocks any text that states a
 rate without its APR (Reg Z 1026.24).
 """
 from __future__ import annotations
@@ -116,10 +117,14 @@ def _say(exc: Exception) -> str:
     return str(exc) if isinstance(exc, TemplateError) else f"{type(exc).__name__}: {exc}"
 
 
-def sms_signature(ctx: dict) -> str:
-    # Sender identification (TCPA, CTIA) and the SAFE Act's LO name and NMLS ID, on every text.
-    # It costs a second SMS part on longer texts; compliance is not where to save.
-    return f" -{ctx['lo']['name']} NMLS {ctx['lo']['nmls_id']}, {ctx['team']['name']}. Reply STOP to opt out"
+OPT_OUT = ". Reply STOP to opt out"
+
+
+def sms_signature(ctx: dict, opt_out: bool = True) -> str:
+    # Sender identification (TCPA, CTIA) and the SAFE Act's LO name and NMLS ID, on every text;
+    # the opt-out instruction where domain/sms_notice.py says it is due (first text, monthly).
+    sign = f" -{ctx['lo']['name']} NMLS {ctx['lo']['nmls_id']}, {ctx['team']['name']}"
+    return sign + (OPT_OUT if opt_out else "")
 
 
 def voice_closing(ctx: dict) -> str:
@@ -167,8 +172,13 @@ def render(order: dict, ctx: dict, tracker: Tracker | None = None) -> Rendered:
         return Rendered(channel, text=text, subject=subject, html=html, body=body_text)
     body = _render(f"{channel}/{template}.j2", ctx)
     _guard(body)
-    if channel == "sms":
-        return Rendered(channel, text=body + sms_signature(ctx), body=body)
+    if channel == "sms":  # GSM-7 forms: one curly quote would bill the whole text as UCS-2
+        from .sms import normalise
+
+        body = normalise(body)
+        # an order planned before the notice rule carries no flag: it says it, to be safe
+        return Rendered(channel, text=body + normalise(sms_signature(ctx, order.get("opt_out_notice", True))),
+                        body=body)
     if channel == "task":
         title, _, rest = body.partition("\n")
         return Rendered(channel, text=rest.strip(), title=title.strip())
@@ -190,6 +200,9 @@ def personalised(rendered: Rendered, kind: str, text: str) -> Rendered:
 
     tail = rendered.text[len(rendered.body):]
     if kind == "sms":
+        from .sms import normalise
+
+        text = normalise(text)
         return replace(rendered, text=text + tail, body=text)
     html = rendered.html.replace(PS_MARK, f'<p style="margin:16px 0 0;">P.S. {escape(text)}</p>', 1)
     return replace(rendered, text=f"{rendered.body}\n\nP.S. {text}{tail}", html=html)

@@ -27,7 +27,7 @@ SEQUENCE = Sequence(
     steps=(
         email("annual_review_email", "annual_review/annual_review_email",
               subject="{{ borrower.first_name }}, your annual mortgage review",
-              delay=after(at="10:00")),
+              delay=after(at="10:00"), text="annual_review/review_text"),
         wait_for("opened_annual_review", OPENED, of="annual_review_email",
                  within=days(3), if_yes="review_call_engaged", if_no="review_call"),
         task("review_call_engaged", "annual_review/review_call_engaged",
@@ -38,7 +38,7 @@ SEQUENCE = Sequence(
                  within=days(7), if_yes="end", if_no="review_follow_up"),
         email("review_follow_up", "annual_review/review_follow_up",
               subject="Three quick questions about your mortgage",
-              delay=days(10, since="annual_review_email", at="10:00")),
+              delay=days(10, since="annual_review_email", at="10:00"), text="annual_review/follow_up_text"),
         end(),
     ),
 )

@@ -28,14 +28,15 @@ SEQUENCE = Sequence(
     steps=(
         email("document_checklist", "application_incomplete/document_checklist",
               subject="{{ borrower.first_name }}, here's what's left to finish your application",
-              delay=after(days=1, at="10:00")),
+              delay=after(days=1, at="10:00"), text="application_incomplete/checklist_text"),
         task("help_finish_call", "application_incomplete/help_finish_call",
              days(1, since="document_checklist", at="10:00", business_day=True), due_minutes=4 * 60),
         voice("finish_reminder_call", "application_incomplete/finish_reminder_call",
               days(2, since="document_checklist", at="11:00")),
         email("application_saved", "application_incomplete/application_saved",
               subject="Your application is saved: a few minutes and it's done",
-              delay=days(6, since="document_checklist", at="10:00")),
+              delay=days(6, since="document_checklist", at="10:00"),
+              text="application_incomplete/saved_text"),
         end(),
     ),
 )

@@ -22,7 +22,7 @@ SEQUENCE = Sequence(
     steps=(
         email("where_it_stands", "application_stalled/where_it_stands",
               subject="{{ borrower.first_name }}, a quick update on your application", kind="transactional",
-              delay=after(at="10:00")),
+              delay=after(at="10:00"), never_text="its own text goes the next day"),
         sms("stalled_text", "application_stalled/stalled_text", after(days=1, at="11:00"), kind="transactional"),
         end(),
     ),

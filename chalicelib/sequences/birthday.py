@@ -20,10 +20,11 @@ SEQUENCE = Sequence(
     reentry=again_after(300),
     steps=(
         email("birthday_email", "birthday/birthday_email",
-              subject="Happy birthday, {{ borrower.first_name }}!", delay=after(at="09:00")),
+              subject="Happy birthday, {{ borrower.first_name }}!", delay=after(at="09:00"),
+              text="birthday/birthday_wish"),
         wait_for("opened_birthday_email", OPENED, of="birthday_email",
                  within=hours(6), if_yes="end", if_no="birthday_text"),
-        sms("birthday_text", "birthday/birthday_text"),
+        sms("birthday_text", "birthday/birthday_text", unless_texted="birthday_email"),
         end(),
     ),
 )

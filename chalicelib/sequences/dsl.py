@@ -72,6 +72,12 @@ class Touch:
     task_due_minutes: int = 24 * 60   # task: due this long after it is created
     assignee: str = "lo"              # task: lo | manager
     shelves: tuple[str, ...] = ()     # a library slot: the item is chosen from these shelves when it runs
+    # An e-mail may go as a text (no e-mail address, a bounce, 14 days unopened: triggers.behavioral):
+    # then it sends its own short version, ``text`` (templates/sms/<text>.j2), or, with
+    # ``never_text`` (why), it is never switched. The validation refuses an e-mail with neither.
+    text: str | None = None
+    never_text: str = ""
+    unless_texted: str | None = None  # sms: not sent when this e-mail step already went as a text
 
     @property
     def to_role(self) -> str:
@@ -169,6 +175,15 @@ class Sequence:
     def touches(self) -> list[Touch]:
         return [s for s in self.steps if isinstance(s, Touch)]
 
+    def text_versions(self, t: Touch) -> list[tuple[str, str]]:
+        """``(where, sms template)`` of the short versions an e-mail step may go out as."""
+        if t.channel != "email":
+            return []
+        if t.shelves:
+            return [(f"{self.id}.{t.name}[{i.id}]", i.text) for shelf in t.shelves
+                    for i in self.library.get(shelf, ()) if i.channel == "email" and i.text]
+        return [(f"{self.id}.{t.name}", t.text)] if t.text else []
+
     def anchors(self) -> set[str]:
         """Steps some delay counts from (``since=``): the only step times an enrollment keeps."""
         return {s.delay.since for s in self.steps if isinstance(s, Touch) and s.delay.since}
@@ -181,12 +196,18 @@ class Sequence:
             found = [(f"{self.id}.{t.name}[{i.id}]", i.channel, i.template, i.subject)
                      for shelf in t.shelves for i in self.library.get(shelf, ())] if t.shelves else \
                 [(f"{self.id}.{t.name}", t.channel, t.template, t.subject)]
+            found += [(f"{where}.text", "sms", text, None) for where, text in self.text_versions(t)]
             for where, channel, template, subject in found:
                 out.setdefault((channel, template), (where, channel, template, subject))
         return list(out.values())
 
 
 # Writing helpers: what sequence modules call.
+
+# The generic text for an e-mail whose purpose is to ask for a conversation (a call invite): it
+# says so in the borrower's stage's words. Any other e-mail has a text of its own.
+NUDGE = "fallback/email_nudge"
+
 
 def email(name: str, template: str, subject: str, delay: Delay = NOW, **kw) -> Touch:
     return Touch(name, "email", template, delay, subject=subject, **kw)

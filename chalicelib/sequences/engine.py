@@ -85,6 +85,7 @@ def touch_order(enrollment: dict, seq: Sequence, step: Touch, lead: dict, now: d
     n = enrollment.get("touch_no", 0) + 1
     library = {"template": picked.item.template, "subject": picked.item.subject, "item": picked.item.id,
                "program": True, **({"data": picked.data} if picked.data else {})} if picked else {}
+    text = (picked.item.text if picked else step.text) if step.channel == "email" else None
     return {
         "touch_id": f"{enrollment['enrollment_id']}.{n}",
         "lead_id": enrollment["lead_id"],
@@ -107,6 +108,8 @@ def touch_order(enrollment: dict, seq: Sequence, step: Touch, lead: dict, now: d
         # delivery drops a marketing touch whose borrower moved on meanwhile (policy.overtaken)
         **({"exit_on_stages": list(seq.exit_on_stages)} if step.kind != "transactional" and seq.exit_on_stages else {}),
         **library,
+        # the e-mail's own short version, if it has to go as a text (triggers.behavioral.adapt_touch)
+        **({"text": text} if text else {}),
     }
 
 
@@ -208,6 +211,9 @@ def advance(enrollment: dict, seq: Sequence, lead: dict, now: datetime,
             e["last_step_at"] = e["wait"]["until"]
             _goto(e, seq, step.if_no, lead, now)
             continue
+        if step.unless_texted and step.unless_texted in (e.get("texted") or ()):
+            _passed(e, seq, step, lead, now)  # that e-mail already went as a text: one text is enough
+            continue
         picked = pick(seq.library, step.shelves, e, lead, now) if step.shelves else None
         if step.shelves and picked is None:
             _passed(e, seq, step, lead, now)
@@ -230,6 +236,9 @@ def advance(enrollment: dict, seq: Sequence, lead: dict, now: datetime,
             e["touch_steps"] = dict(list(e["touch_steps"].items())[-KEEP_TOUCH_STEPS:])
         if decision.action == "send":
             out.sends.append({**order, "exempt": decision.exempt})  # the exemption rides to the sent record
+            if order.get("switched_from") and any(isinstance(s, Touch) and s.unless_texted == step.name
+                                                  for s in seq.steps):
+                e["texted"] = [*(e.get("texted") or ()), step.name][-RECENT_TOUCHES:]
         else:
             out.decisions.append({**order, "status": "suppressed", "reason": decision.reason})
         _goto(e, seq, seq.next_name(step.name), lead, now)

@@ -13,7 +13,7 @@ The plan, as a loan officer would review it:
   day 14  task   the LO decides: keep nurturing, hand off, or close out
 Exits when the lead starts an application, is lost, opts out, or the LO takes over.
 """
-from .dsl import (NURTURE, OPENED, Sequence, after, days, email, end, sms, task, wait_for)
+from .dsl import (NUDGE, NURTURE, OPENED, Sequence, after, days, email, end, sms, task, wait_for)
 
 SEQUENCE = Sequence(
     id="lead_nurture",
@@ -29,26 +29,27 @@ SEQUENCE = Sequence(
     steps=(
         email("thanks_for_reaching_out", "lead_nurture/thanks_for_reaching_out",
               subject="{{ borrower.first_name }}, thanks for reaching out about your {{ loan.purpose_label }}",
-              immediate=True),
+              immediate=True, never_text="the LO's hello text goes five minutes after it"),
         sms("hello_text", "lead_nurture/hello_text", after(minutes=5), immediate=True),
         task("first_call", "lead_nurture/first_call", after(days=1, at="10:00", business_day=True),
              due_minutes=4 * 60),
         email("how_rates_are_set", "lead_nurture/how_rates_are_set",
               subject="What actually moves mortgage rates (and what you control)",
-              delay=days(2, since="thanks_for_reaching_out", at="09:30")),
+              delay=days(2, since="thanks_for_reaching_out", at="09:30"), text="lead_nurture/rates_text"),
         wait_for("opened_rate_email", OPENED, of="how_rates_are_set",
                  within=days(3), if_yes="qualification_questions", if_no="payment_angle"),
         email("qualification_questions", "lead_nurture/qualification_questions",
               subject="Three quick questions that size your pre-approval",
-              delay=days(3, since="how_rates_are_set"), next="qualification_text"),
+              delay=days(3, since="how_rates_are_set"), next="qualification_text",
+              text="lead_nurture/questions_text"),
         email("payment_angle", "lead_nurture/payment_angle",
               subject="{{ borrower.first_name }}, what would your monthly payment look like?",
-              delay=days(5, since="how_rates_are_set")),
+              delay=days(5, since="how_rates_are_set"), text="lead_nurture/payment_text"),
         sms("qualification_text", "lead_nurture/qualification_text",
             days(8, since="thanks_for_reaching_out", at="11:00")),
         email("discovery_call_invite", "lead_nurture/discovery_call_invite",
               subject="15 minutes to map out your plan?",
-              delay=days(11, since="thanks_for_reaching_out", at="10:00")),
+              delay=days(11, since="thanks_for_reaching_out", at="10:00"), text=NUDGE),  # it asks for a call
         task("nurture_review", "lead_nurture/nurture_review",
              days(14, since="thanks_for_reaching_out", at="09:00", business_day=True)),
         end(),

@@ -22,18 +22,28 @@ when the lead starts an application or any later stage, is lost, opts out of eve
 LO takes over; a reply pauses it (it carries on 7 days later unless the LO resumes it or hands
 off).
 """
-from .dsl import NURTURE, Sequence, again_after, days, from_shelves, goto, rest
+from .dsl import NUDGE, NURTURE, Sequence, again_after, days, from_shelves, goto, rest
 from .rotation import article, call, text
 
 A = "leads"
+ARTICLE = "a lesson is read as an e-mail; unread, the program slows and its text check-in carries on"
 
 
 def _email(id_, subject, title, **kw):
+    # Unread, a lesson or a seasonal note stays an e-mail (the program slows down, its text
+    # check-in carries on); the market note and the call invitations go as texts.
+    if "text" not in kw:
+        kw.setdefault("never_text", ARTICLE)
     return article(A, id_, subject, title, **kw)
 
 
 def _lesson(n, id_, subject, title, **kw):
-    return article(A, id_, subject, title, order=n, **kw)
+    return _email(id_, subject, title, order=n, **kw)
+
+
+def _call_ask(id_, subject, title):
+    """An invitation to talk: as a text, the nudge that asks for a good time (dsl.NUDGE)."""
+    return _email(id_, subject, title, family="call_ask", family_gap_days=40, text=NUDGE)
 
 
 def _text(id_, title, **kw):
@@ -44,7 +54,7 @@ LIBRARY = {
     "market": (
         _email("buyer_market_update", "{{ borrower.first_name }}, this month's rates and your payment",
                "Monthly market update for buyers: rates with APR, what moved, the payment on your loan",
-               data="market", repeat_days=21),
+               data="market", repeat_days=21, text=f"library/{A}/buyer_market_update_text"),
     ),
     "seasonal": (
         _email("new_year_home_goals", "Buying a home this year? Start here", "Home goals for the new year",
@@ -110,16 +120,11 @@ LIBRARY = {
         _lesson(44, "first_90_days", "Your first 90 days as a homeowner", "The first 90 days"),
     ),
     "call_asks": (
-        _email("plan_call_invite", "15 minutes to map out your home plan?", "A planning call",
-               family="call_ask", family_gap_days=40),
-        _email("whats_changed", "{{ borrower.first_name }}, has anything changed in your plans?", "What's changed",
-               family="call_ask", family_gap_days=40),
-        _email("numbers_review", "Want me to run your numbers at this week's rates?", "A numbers review",
-               family="call_ask", family_gap_days=40),
-        _email("preapproval_checkup", "A quick pre-approval check-up", "A pre-approval check-up",
-               family="call_ask", family_gap_days=40),
-        _email("questions_answered", "Send me your questions (I'll answer every one)", "Questions answered",
-               family="call_ask", family_gap_days=40),
+        _call_ask("plan_call_invite", "15 minutes to map out your home plan?", "A planning call"),
+        _call_ask("whats_changed", "{{ borrower.first_name }}, has anything changed in your plans?", "What's changed"),
+        _call_ask("numbers_review", "Want me to run your numbers at this week's rates?", "A numbers review"),
+        _call_ask("preapproval_checkup", "A quick pre-approval check-up", "A pre-approval check-up"),
+        _call_ask("questions_answered", "Send me your questions (I'll answer every one)", "Questions answered"),
     ),
     "texts": (
         _text("text_new_year", "New year home goals", months=(1,)),

@@ -4,7 +4,9 @@ The plan, as a loan officer would review it: a fortnight (13 days) at full caden
   rest               while the post-funded welcome runs (a client who joins later starts below)
   day 0   10:00 email  the news: the monthly market update (this week's rates with their APR,
                        what moved, what it means for the client's own note rate), else the
-                       quarterly equity update, else a seasonal note, else an article
+                       quarterly equity update, else a seasonal note, else an article (the
+                       market and equity notes go as one-line texts to a client who has not
+                       opened e-mail in 14 days, with SMS consent; articles stay e-mails)
   day 3   11:00 sms    a short check-in with one useful thing in it (only with SMS consent)
           10:00 task   after a click this past week (at most monthly): the LO follows up on it
   day 6   10:00 email  home and money: a seasonal note (tax season and the 1098, insurance and
@@ -27,9 +29,14 @@ from .dsl import MARKETING, Sequence, again_after, days, from_shelves, goto, res
 from .rotation import article, call, text
 
 A = "past_client"
+ARTICLE = "an article is read as an e-mail; unread, the program slows and its text check-in carries on"
 
 
 def _email(id_, subject, title, **kw):
+    # Unread, an article stays an e-mail: the program slows down and its own text check-in
+    # carries on. Only the news written for it (a market note, an equity line) goes as a text.
+    if "text" not in kw:
+        kw.setdefault("never_text", ARTICLE)
     return article(A, id_, subject, title, **kw)
 
 
@@ -37,19 +44,20 @@ def _text(id_, title, **kw):
     return text(A, id_, title, **kw)
 
 
-ASK = {"family": "ask", "family_gap_days": 110, "requires": ("positive",)}
+ASK = {"family": "ask", "family_gap_days": 110, "requires": ("positive",),
+       "never_text": "a referral or review ask is not pressed by text on a client who is not reading"}
 QUARTERLY = {"family": "lo_call", "family_gap_days": 80, "repeat_days": 300}
 
 LIBRARY = {
     "market": (
         _email("market_update", "{{ borrower.first_name }}, your {{ touch.month_name }} rate check",
                "Monthly market update: this week's rates with APR, what moved, what it means for your loan",
-               data="market", repeat_days=21),
+               data="market", repeat_days=21, text=f"library/{A}/market_update_text"),
     ),
     "equity": (
         _email("equity_update", "Your home equity, {{ touch.month_name }} {{ touch.year }}",
                "Equity update: balance, principal repaid and estimated equity", data="equity",
-               repeat_days=80, requires=("loan",)),
+               repeat_days=80, requires=("loan",), text=f"library/{A}/equity_update_text"),
     ),
     "seasonal": (
         _email("new_year_checklist", "A 10-minute mortgage checklist for the new year",

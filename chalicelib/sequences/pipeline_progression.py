@@ -28,6 +28,7 @@ from .dsl import PIPELINE, Sequence, after, email, end, goto, hold, partner_emai
 
 T = "transactional"
 P = "pipeline_progression/"
+OWN_TEXT = "the stage's own text goes five minutes after it"
 
 SEQUENCE = Sequence(
     id="pipeline_progression",
@@ -48,11 +49,11 @@ SEQUENCE = Sequence(
     },
     steps=(
         # application submitted
-        email("application_received", P + "application_received", kind=T,
+        email("application_received", P + "application_received", kind=T, text=P + "application_received_text",
               subject="{{ borrower.first_name }}, we have your application: here's what happens next"),
         goto("application_submitted_done", "await_next_stage"),
         # conditional approval
-        email("conditional_approval_update", P + "conditional_approval_update", kind=T,
+        email("conditional_approval_update", P + "conditional_approval_update", kind=T, never_text=OWN_TEXT,
               subject="Conditional approval on your {{ loan.purpose_label }}: the next steps"),
         sms("conditional_approval_text", P + "conditional_approval_text", after(minutes=5), kind=T),
         partner_email("conditional_approval_realtor_update", P + "conditional_approval_realtor_update",
@@ -62,13 +63,13 @@ SEQUENCE = Sequence(
              kind=T),
         goto("conditional_approval_done", "await_next_stage"),
         # appraisal ordered
-        email("appraisal_ordered_update", P + "appraisal_ordered_update", kind=T,
+        email("appraisal_ordered_update", P + "appraisal_ordered_update", kind=T, text=P + "appraisal_ordered_text",
               subject="Your appraisal has been ordered"),
         partner_email("appraisal_ordered_realtor_update", P + "appraisal_ordered_realtor_update",
                       subject="{{ borrower.full_name }}: appraisal ordered", delay=after(minutes=10), kind=T),
         goto("appraisal_ordered_done", "await_next_stage"),
         # clear to close
-        email("clear_to_close_update", P + "clear_to_close_update", kind=T,
+        email("clear_to_close_update", P + "clear_to_close_update", kind=T, never_text=OWN_TEXT,
               subject="{{ borrower.first_name }}, you're clear to close!"),
         sms("clear_to_close_text", P + "clear_to_close_text", after(minutes=5), kind=T),
         partner_email("clear_to_close_realtor_update", P + "clear_to_close_realtor_update",
@@ -76,7 +77,7 @@ SEQUENCE = Sequence(
         task("clear_to_close_call", P + "clear_to_close_call", after(minutes=15), due_minutes=2 * 60, kind=T),
         goto("clear_to_close_done", "await_next_stage"),
         # funded
-        email("funded_congratulations", P + "funded_congratulations", kind=T,
+        email("funded_congratulations", P + "funded_congratulations", kind=T, never_text=OWN_TEXT,
               subject="Congratulations, {{ borrower.first_name }}: your loan has funded"),
         sms("funded_text", P + "funded_text", after(minutes=5), kind=T),
         partner_email("funded_realtor_thank_you", P + "funded_realtor_thank_you",

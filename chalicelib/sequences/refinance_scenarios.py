@@ -18,7 +18,8 @@ SEQUENCE = Sequence(
     hot=True,
     steps=(
         email("scenarios_email", "refinance_scenarios/scenarios_email",
-              subject="{{ borrower.first_name }}, your refinance scenarios", delay=after(hours=1), immediate=True),
+              subject="{{ borrower.first_name }}, your refinance scenarios", delay=after(hours=1), immediate=True,
+              text="refinance_scenarios/scenarios_text"),
         task("scenarios_call", "refinance_scenarios/scenarios_call", after(days=1, at="10:00", business_day=True),
              due_minutes=4 * 60),
         end(),

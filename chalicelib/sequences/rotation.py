@@ -47,6 +47,8 @@ class Item:
     family: str | None = None
     family_gap_days: int = 0
     data: str | None = None              # market | equity: built from data at send time
+    text: str | None = None              # email: its short version when it goes as a text (dsl.Touch.text)
+    never_text: str = ""                 # email: why it never goes as a text
 
 
 @dataclass(frozen=True)

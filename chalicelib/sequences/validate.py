@@ -10,11 +10,17 @@ Structural:
 - every cycle passes through a wait or a delayed touch (no loop that spins without waiting);
 - step names are unique, and stage_steps point at real steps;
 - a library slot names shelves the sequence's library has, and every item on them has a
-  unique id and a channel the slot sends on.
+  unique id and a channel the slot sends on;
+- every e-mail that can go as a text (a step, or each e-mail item of a slot's shelves) names its
+  own short text version, or says why it never goes as one (``never_text``); a text skipped
+  ``unless_texted`` names an e-mail step of the sequence.
+
+Content (:func:`template_problems`) adds every text's segment budget (content/sms.py): a
+marketing text fits one segment with the signature and opt-out line, unless it declares why not.
 """
 from __future__ import annotations
 
-from ..content.checks import subject_problems, template_file_problems
+from ..content.checks import subject_problems, template_file_problems, text_file_budget_problems
 from .dsl import End, Goto, Rest, Sequence, Touch, WaitFor
 
 
@@ -54,6 +60,23 @@ def _library_problems(seq: Sequence) -> list[str]:
     return out
 
 
+def _text_version_problems(seq: Sequence) -> list[str]:
+    out = []
+    for t in seq.touches():
+        if t.unless_texted and not any(s.name == t.unless_texted and s.channel == "email" for s in seq.touches()):
+            out.append(f"{seq.id}.{t.name}: unless_texted names no e-mail step {t.unless_texted!r}")
+        if t.channel != "email":
+            continue
+        switchable = ([(f"{seq.id}.{t.name}[{i.id}]", i) for shelf in t.shelves for i in seq.library.get(shelf, ())
+                       if i.channel == "email"] if t.shelves else [(f"{seq.id}.{t.name}", t)])
+        for where, s in switchable:
+            if bool(s.text) == bool(s.never_text):
+                out.append(f"{where}: an e-mail that can go as a text needs its own text version (text=...) "
+                           f"or never_text='why it never goes as one'" if not s.text else
+                           f"{where}: both a text version and never_text")
+    return out
+
+
 def problems(seq: Sequence) -> list[str]:
     out: list[str] = []
     names = [s.name for s in seq.steps]
@@ -78,7 +101,8 @@ def problems(seq: Sequence) -> list[str]:
             out.append(f"{seq.id}: stage {stage} starts at unknown step {step!r}")
     out += _library_problems(seq)
     if out:
-        return out
+        return out + _text_version_problems(seq)
+    out += _text_version_problems(seq)
     # Reaching an end: the last step falls off the list, an End ends.
     ends = {n for n in names if not successors(seq, n)}
     can_end = set(ends)
@@ -121,7 +145,24 @@ def template_problems(sequences) -> list[str]:
             if subject is not None:
                 out += subject_problems(subject, f"{where}.subject", strict)
             out += template_file_problems(channel, template, where, strict)
+        for where, template, kind in texts(seq):
+            out += text_file_budget_problems(template, where, kind)
     return out
+
+
+def texts(seq: Sequence) -> list[tuple[str, str, str]]:
+    """``(where, sms template, kind)`` of every text the sequence may send: its text steps, the
+    texts on its shelves, and the text versions of its e-mails (each template once)."""
+    out: dict[str, tuple[str, str, str]] = {}
+    for t in seq.touches():
+        if t.channel == "sms":
+            found = [(f"{seq.id}.{t.name}[{i.id}]", i.template, "marketing") for shelf in t.shelves
+                     for i in seq.library.get(shelf, ())] if t.shelves else [(f"{seq.id}.{t.name}", t.template, t.kind)]
+        else:
+            found = [(f"{where}.text", text, t.kind) for where, text in seq.text_versions(t)]
+        for where, template, kind in found:
+            out.setdefault(template, (where, template, kind))
+    return list(out.values())
 
 
 def validate_all(sequences) -> list[str]:

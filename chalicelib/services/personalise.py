@@ -40,9 +40,15 @@ def personalise(team, touch: dict, lead: dict, rendered: Rendered, bedrock=None,
     text, reason = rules.check(ask, answer)
     if text is None:
         return _fallback(touch, rendered, reason)
+    out = personalised(rendered, ask.kind, text)
+    if ask.kind == "sms":
+        from ..content.sms import segments
+
+        if segments(out.text) > segments(rendered.text):  # the template's budget holds for a rewrite too
+            return _fallback(touch, rendered, "too long: it would bill another SMS segment")
     count("TouchesPersonalised")
     # the words sent are kept with the touch (Regulation N, 12 CFR 1014.5: keep what was advertised)
-    return personalised(rendered, ask.kind, text), {"personalised": True, "personal_text": text}
+    return out, {"personalised": True, "personal_text": out.body if ask.kind == "sms" else text}
 
 
 def _fallback(touch: dict, rendered: Rendered, reason: str) -> tuple[Rendered, dict]:

@@ -25,7 +25,7 @@ from datetime import datetime
 
 from ..aws import client
 from ..config import settings
-from ..domain import analytics, pacing, policy
+from ..domain import analytics, pacing, policy, sms_notice
 from ..observability import logger, metrics
 from ..sequences import engine, hold
 from ..sequences.catalog import SEQUENCES
@@ -46,10 +46,17 @@ def plan_lead(lead: dict, due: list[dict], now: datetime, team: dict) -> tuple[d
     """
     state = policy.ContactState.of(lead)
     before = state.last_capped_at
+    notice = {"at": lead.get(sms_notice.FIELD)}
 
     def decide(order: dict) -> engine.Decision:
         adapted = behavioral.adapt_touch(order, lead, now, team)
         decision = policy.decide(adapted, lead, now, team["cap_hours"], state, policy.SCHEDULING_MARGIN)
+        if adapted["channel"] == "sms" and decision.action == "send":
+            # the opt-out line on the first text and monthly after (domain/sms_notice.py)
+            due = sms_notice.needs_notice(notice["at"], now)
+            adapted = {**adapted, "opt_out_notice": due}
+            if due:
+                notice["at"] = now.isoformat()
         return replace(decision, order=adapted) if adapted is not order else decision
 
     outcomes = []
@@ -71,6 +78,8 @@ def plan_lead(lead: dict, due: list[dict], now: datetime, team: dict) -> tuple[d
                                      "reason": "no open in 30 days: remaining delays stretched"})
         outcomes.append(outcome)
     lead = state.recorded_on(lead, now)
+    if notice["at"] != lead.get(sms_notice.FIELD):
+        lead[sms_notice.FIELD] = notice["at"]
     if state.last_capped_at != before:
         lead["last_contact_at"] = now.isoformat()
     if not lead.get("first_email_at") and any(t["channel"] == "email" for o in outcomes for t in o.sends):

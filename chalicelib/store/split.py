@@ -1,7 +1,7 @@
 """A lead is stored as two items: its record, and its contact bookkeeping.
 
 The bookkeeping (when we last touched the lead, the texts of the last day, when we last had
-contact, the first e-mail) changes with every touch; the record (names, loan, consent, stage)
+contact, the first e-mail, the last opt-out line) changes with every touch; the record (names, loan, consent, stage)
 rarely does. The record sits in six indexes that copy it whole, so rewriting it per touch cost
 ~10 write units; the bookkeeping item is small and in no index. Readers get one merged dict, as
 before; writers write only the part that changed (each part under its own version).
@@ -16,7 +16,8 @@ from __future__ import annotations
 import hashlib
 import json
 
-CONTACT_FIELDS = ("last_touch_at", "recent_solicitations", "last_contact_at", "first_email_at")
+# sms_notice_at: the last text that carried the opt-out line (domain/sms_notice.py), set with a text
+CONTACT_FIELDS = ("last_touch_at", "recent_solicitations", "last_contact_at", "first_email_at", "sms_notice_at")
 CONTACT_SUFFIX = "#contact"  # lead ids are hex: the bookkeeping item's key never collides
 
 

@@ -7,7 +7,9 @@ defaults (``common.BEHAVIOR_DEFAULTS``):
 1. the rate-quote email opened 3 times within 24 hours -> an LO call task due within 1 hour
    (a hot signal: it bypasses the frequency cap);
 2. no human open of any email in 14 days -> the next email touch goes as an SMS instead
-   (only when SMS consent exists);
+   (only when SMS consent exists); so does an e-mail to a lead with no address or one that
+   bounced. The text is the e-mail step's own short version (``Touch.text``: a birthday wish,
+   a market note with the rate and its APR...); an e-mail without one is never switched;
 3. a click on the refinance-calculator link -> a personalised refinance-scenarios email
    1 hour later;
 4. the borrower replied, the LO answered, the borrower silent for 3 days -> an escalation task
@@ -56,18 +58,31 @@ def refi_calculator_clicked(inp: TriggerInput) -> list:
     return [Enroll("refinance_scenarios", reason="clicked refinance calculator", hot=True)]
 
 
+def switch_reason(lead: dict, now: datetime, settings: dict) -> str | None:
+    """Why an e-mail to this lead would go better as a text, or None. An unsubscribe or a
+    complaint is the borrower's choice about e-mail, not a bounce: it switches nothing."""
+    if not lead.get("email"):
+        return "no e-mail address"
+    if ((lead.get("suppressed") or {}).get("email") or {}).get("reason") == "bounced":
+        return "the e-mail address bounced"
+    days = behavior(settings)["switch_to_sms_after_days"]
+    return f"no human open in {days} days" if silent_since(lead, now, days) else None
+
+
 def adapt_touch(order: dict, lead: dict, now: datetime, settings: dict) -> dict:
-    """Rule 2: an e-mail nobody opens for 14 days becomes a text (with SMS consent). Not in the
-    yearly programs: they have their own text check-ins and slow down instead."""
-    r = behavior(settings)
-    if order["channel"] != "email" or not lead.get("phone") or order.get("program"):
+    """Rule 2: an e-mail becomes its own short text (``order["text"]``) when it would not be
+    read: no address, a bounce, 14 days unopened; only with SMS consent. In the yearly
+    programs only the items written for it switch (a market note, an equity line): an
+    article stays an e-mail, and the program slows down instead."""
+    if order["channel"] != "email" or not order.get("text") or not lead.get("phone"):
         return order
     if not consent.granted(lead, "sms") or "sms" in (lead.get("suppressed") or {}):
         return order
-    if not silent_since(lead, now, r["switch_to_sms_after_days"]):
+    reason = switch_reason(lead, now, settings)
+    if reason is None:
         return order
-    return {**order, "channel": "sms", "template": "fallback/email_nudge", "switched_from": "email",
-            "switch_reason": f"no human open in {r['switch_to_sms_after_days']} days"}
+    return {**order, "channel": "sms", "template": order["text"], "subject": None, "switched_from": "email",
+            "switch_reason": reason}
 
 
 def adapt_enrollment(enrollment: dict, lead: dict, now: datetime, settings: dict) -> dict:

@@ -8,6 +8,7 @@ from botocore.stub import ANY, Stubber
 from chalicelib.channels import bedrock
 from chalicelib.clock import clock
 from chalicelib.config import settings
+from chalicelib.content.sms import segments
 from chalicelib.services import deliver as deliver_mod
 from chalicelib.services.context import Context
 from tests.integration.test_delivery import make_lead, message, order, sent_mail, sent_sms, virtual_clock  # noqa: F401
@@ -80,7 +81,7 @@ def test_an_sms_rewrite_that_invents_a_figure_sends_the_template(ai_ctx, model):
                        expected())
     assert deliver(ai_ctx, lead, touch) == "sent"
     [(_, text)] = sent_sms()
-    assert text.startswith("Hi Maria, quick check-in on your home purchase plans") and "$300" not in text
+    assert text.startswith("Maria, still looking? A 2-minute call can size your pre-approval") and "$300" not in text
     record = ai_ctx.touches.get(lead["lead_id"], touch["touch_id"])
     assert record["personalised"] is False and record["personal_reason"] == "invented figure $300"
     from chalicelib.services.leads import timeline
@@ -92,12 +93,24 @@ def test_an_sms_rewrite_that_invents_a_figure_sends_the_template(ai_ctx, model):
 def test_a_faithful_sms_rewrite_keeps_the_engine_s_signature(ai_ctx, model):
     lead = make_lead(ai_ctx)
     touch = order(lead, "lead_nurture", "qualification_text")
-    model.add_response("converse", answer("Maria, still looking for a home? A 2-minute call can size your "
-                                          "pre-approval. When suits you?"), expected())
+    model.add_response("converse", answer("Maria, house hunting? A 2-minute call can size your "
+                                          "pre-approval. Good time?"), expected())
     assert deliver(ai_ctx, lead, touch) == "sent"
     [(_, text)] = sent_sms()
-    assert text.startswith("Maria, still looking for a home?")
+    assert text.startswith("Maria, house hunting?")
     assert text.endswith("-Jordan Reyes NMLS 2038471, Lone Star Home Lending. Reply STOP to opt out")
+
+
+def test_an_sms_rewrite_that_would_bill_another_segment_sends_the_template(ai_ctx, model):
+    lead = make_lead(ai_ctx)
+    touch = order(lead, "lead_nurture", "qualification_text")
+    model.add_response("converse", answer("Maria, I hope the search is going well and that you have found a few "
+                                          "homes you love! A 2-minute call can size your pre-approval."), expected())
+    assert deliver(ai_ctx, lead, touch) == "sent"
+    [(_, text)] = sent_sms()
+    assert text.startswith("Maria, still looking?") and segments(text) == 1
+    record = ai_ctx.touches.get(lead["lead_id"], touch["touch_id"])
+    assert record["personal_reason"] == "too long: it would bill another SMS segment"
 
 
 @pytest.mark.parametrize("fail", ["throttled", "guardrail"])

@@ -15,10 +15,10 @@ LEAD = {"lead_id": "L1", "first_name": "Maria", "timezone": "America/Chicago", "
 BRANCHING = Sequence(
     id="example", name="Example", version=1, description="", triggers=("stage:new_lead",), priority=NURTURE,
     steps=(
-        email("email_1", "x/one", subject="One"),
+        email("email_1", "x/one", subject="One", text="x/one_text"),
         wait_for("opened_email_1", OPENED, of="email_1", within=days(5), if_yes="email_2", if_no="email_2_other"),
-        email("email_2", "x/two", subject="Two", delay=days(3, since="email_1"), next="wrap_up"),
-        email("email_2_other", "x/other", subject="Other", delay=days(5, since="email_1")),
+        email("email_2", "x/two", subject="Two", delay=days(3, since="email_1"), next="wrap_up", text="x/two_text"),
+        email("email_2_other", "x/other", subject="Other", delay=days(5, since="email_1"), never_text="an example"),
         sms("wrap_up", "x/wrap", delay=days(1)),
         end(),
     ),
@@ -131,6 +131,19 @@ def test_validation_catches_broken_sequences():
     found = problems(spin)
     assert any("never waits" in p for p in found) and any("reaches an end" in p for p in found)
     slow_loop = Sequence(id="ok", name="s", version=1, description="", triggers=(), priority=NURTURE, steps=(
-        email("a", "x/a", subject="a", delay=hours(1)),
+        email("a", "x/a", subject="a", delay=hours(1), text="x/a_text"),
         wait_for("w", OPENED, of="a", within=days(2), if_yes="done", if_no="a"), end("done")))
     assert problems(slow_loop) == []
+
+
+def test_validation_refuses_an_email_that_could_go_as_a_text_without_its_own():
+    def seq(**kw):
+        return Sequence(id="t", name="t", version=1, description="", triggers=(), priority=NURTURE, steps=(
+            email("a", "x/a", subject="a", **kw), sms("b", "x/b", unless_texted="a"), end()))
+
+    assert any("needs its own text version" in p for p in problems(seq()))
+    assert any("both a text version and never_text" in p for p in problems(seq(text="x/t", never_text="why")))
+    assert problems(seq(text="x/a_text")) == [] and problems(seq(never_text="its own text follows")) == []
+    wrong = Sequence(id="t", name="t", version=1, description="", triggers=(), priority=NURTURE, steps=(
+        email("a", "x/a", subject="a", text="x/t"), sms("b", "x/b", unless_texted="c"), end()))
+    assert any("unless_texted names no e-mail step" in p for p in problems(wrong))

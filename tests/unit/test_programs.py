@@ -179,10 +179,17 @@ def test_the_opening_rest_slows_with_the_series_it_waits_out():
     assert later["step"] == "the_news" and later["stretch"] == 1  # then the program keeps its own pace
 
 
-def test_a_program_never_switches_its_emails_to_texts():
+def test_a_program_switches_only_the_news_written_for_a_text():
     quiet = past_client(first_email_at=(NOW - timedelta(days=60)).isoformat())
-    order = {"channel": "email", "template": "library/past_client/rate_watch", "program": True}
-    assert adapt_touch(order, quiet, NOW, team()) is order
+    article = {"channel": "email", "template": "library/past_client/rate_watch", "program": True}
+    assert adapt_touch(article, quiet, NOW, team()) is article  # an article stays an e-mail
+    e = adapt_enrollment(engine.enroll(PAST, quiet, NOW, "p.1", "x", start_step="the_news").enrollment, quiet, NOW,
+                         team())
+    news = engine.advance(e, PAST, quiet, _due(e), _decide_all).sends[0]
+    assert news["item"] == "market_update" and news["text"] == "library/past_client/market_update_text"
+    switched = adapt_touch(news, quiet, _due(e), team())
+    assert (switched["channel"], switched["template"], switched["switch_reason"]) == (
+        "sms", "library/past_client/market_update_text", "no human open in 14 days")
 
 
 def test_a_hot_signal_brings_the_next_touch_forward():
