@@ -35,10 +35,6 @@ def _signing_key(url: str, token: str):
         return _keys(url).get_signing_key_from_jwt(token).key
 
 
-def looks_like_jwt(token: str) -> bool:
-    return token.count(".") == 2 and token.startswith("eyJ")
-
-
 def subject(token: str) -> str | None:
     """The ``sub`` of a valid access token of this team's pool, else None."""
     p = pool()
