@@ -195,6 +195,22 @@ def restore_built_in(ctx: Context, template_id: str, language: str | None, by: s
     return {"template_id": template_id, "language": language, "live_version": 0, "source": "built-in"}
 
 
+def words_sent(ctx: Context, touch: dict) -> dict | None:
+    """The words a sent touch went with, to render it again as it was (a borrower's export):
+    ``{"version": 0}`` for the built-in file, the team version's text, or None when the record
+    names no version (sent before versions were recorded: rendered with today's live words)."""
+    label = touch.get("template_version")
+    if not label or touch.get("channel") not in EDITABLE:
+        return None
+    if label == BUILT_IN:
+        return {"version": 0}
+    language, _, number = label.rpartition(".v") if ".v" in label else ("en", "", label[1:])
+    if not number.isdigit():
+        return None
+    found = _version(ctx, id_of(touch["channel"], touch["template"]), language, int(number))
+    return {**found, "language": language} if found else None
+
+
 def preview(ctx: Context, template_id: str, language: str | None, lead_id: str, version: int | None,
             now: datetime, draft: dict | None = None) -> dict | None:
     """The live words and a candidate (a version, or unsaved ``draft`` words) for one borrower,

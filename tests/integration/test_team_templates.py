@@ -91,6 +91,12 @@ def test_a_team_version_goes_live_on_compliance_approval_and_rollback_brings_the
     assert sent["template_version"] == "built-in" and "own words" not in _last_mail()
     with pytest.raises(ValidationError):
         svc.rollback(ctx, TID, "en", MANAGER.by, NOW)  # nothing earlier
+    from chalicelib.services.privacy import export
+
+    sent = {t["touch_id"]: t for t in export(ctx, "lead-t1", NOW, "casey@team.example")["touches_sent"]}
+    assert (sent["t-3"]["template_version"], sent["t-4"]["template_version"]) == ("v1", "built-in")
+    assert "own words" in sent["t-3"]["content"]["text"]  # rendered again with the words it went with
+    assert "own words" not in sent["t-4"]["content"]["text"]
     assert [v["version"] for v in ctx.templates.versions(TID, "en")] == [1]  # versions are kept
 
 
