@@ -21,7 +21,8 @@ FORM_TYPES = ["application/x-www-form-urlencoded", "multipart/form-data", "appli
 NAV = (("today", "/console", "Today", "read"), ("leads", "/console/leads", "Leads", "read"),
        ("sequences", "/console/sequences", "Sequences", "read"), ("analytics", "/console/analytics", "Analytics", "read"),
        ("coverage", "/console/coverage", "Coverage", "read.desk"), ("people", "/console/people", "People", "people"),
-       ("audit", "/console/audit", "Audit log", "audit"))
+       ("audit", "/console/audit", "Audit log", "audit"),
+       ("templates", "/console/templates", "Templates", "read.desk"))
 DONE = {  # what the page says after a form; fixed words, never echoed input
     "task": "Task marked done.", "pause": "Enrollment paused.", "resume": "Enrollment resumed.",
     "exit": "Enrollment ended.", "stage": "Stage change sent: it shows here within a minute.",

@@ -41,6 +41,7 @@ class Rendered:
     html: str | None = None
     title: str | None = None
     body: str = ""  # the template's own text (e-mail text part, SMS) before the engine's additions
+    version: str = "built-in"  # the words used: the built-in file, or a team version ("v3": content/versions.py)
 
 
 @lru_cache(maxsize=1)
@@ -104,11 +105,11 @@ def _render(name: str, ctx: dict) -> str:
         raise MergeError(f"{name}: {_say(exc)}") from None
 
 
-def _render_string(source: str, ctx: dict) -> str:
+def _render_string(source: str, ctx: dict, what: str = "subject") -> str:
     try:
         return _string_template(source).render(ctx).strip()
     except _faults() as exc:
-        raise MergeError(f"subject: {_say(exc)}") from None
+        raise MergeError(f"{what}: {_say(exc)}") from None
 
 
 def _say(exc: Exception) -> str:
@@ -143,14 +144,28 @@ def _guard(*texts: str) -> None:
 
 
 def render(order: dict, ctx: dict, tracker: Tracker | None = None) -> Rendered:
+    from dataclasses import replace
+
+    from .versions import resolve
+
+    team = resolve(order, ctx.get("language") or "en")
+    rendered = _render_order(order, with_data(ctx, order), tracker, team)
+    return replace(rendered, version=team.label) if team else rendered
+
+
+def _render_order(order: dict, ctx: dict, tracker: Tracker | None, team) -> Rendered:
+    """``team``: the team's words (content/versions.py) in place of the template file, or None."""
     channel, template = order["channel"], order["template"]
-    ctx = with_data(ctx, order)
+
+    def own(name: str) -> str:
+        return _render_string(team.body, ctx, "body") if team else _render(name, ctx)
+
     if channel in ("email", "partner_email"):
         from markupsafe import Markup
 
-        subject = _render_string(order.get("subject") or "", ctx)
-        body_text = _render(f"email/{template}.txt.j2", ctx)
-        if template.startswith(LIBRARY):
+        subject = _render_string((team and team.subject) or order.get("subject") or "", ctx)
+        body_text = own(f"email/{template}.txt.j2")
+        if team or template.startswith(LIBRARY):
             from .article import to_html
 
             body_html = str(to_html(body_text))
@@ -170,7 +185,7 @@ def render(order: dict, ctx: dict, tracker: Tracker | None = None) -> Rendered:
         text = f"{body_text}\n\n{footer_text}"
         _guard(subject, body_text, re.sub(r"<[^>]+>", " ", body_html))
         return Rendered(channel, text=text, subject=subject, html=html, body=body_text)
-    body = _render(f"{channel}/{template}.j2", ctx)
+    body = own(f"{channel}/{template}.j2")
     _guard(body)
     if channel == "sms":  # GSM-7 forms: one curly quote would bill the whole text as UCS-2
         from .sms import normalise

@@ -30,6 +30,8 @@ ACTIONS: dict[str, tuple[frozenset[str], str]] = {
     "audit": (frozenset({"compliance", "ops"}), "admin"),
     "erase": (frozenset({"compliance", "ops"}), "admin"),   # a borrower's data removed on request
     "people": (frozenset({"ops"}), "admin"),        # people and integration keys
+    "content.write": (frozenset({"manager", "compliance", "ops"}), "admin"),  # template drafts, rollback
+    "content.approve": (frozenset({"compliance"}), "admin"),  # a draft live (a person, not its author)
 }
 
 

@@ -14,6 +14,8 @@ def touch_items(touches: list[dict]) -> list[dict]:
                 # why a sent touch did not wait for the cap (domain/decision.py EXEMPTIONS)
                 "exempt": t.get("exempt") if h["status"] == "sent" else None,
             }
+            if h["status"] == "sent" and t.get("template_version"):  # the words it went with (issue 27)
+                item["template_version"] = t["template_version"]
             if h["status"] == "sent" and "personalised" in t:  # AI wording used, or why the template went
                 item["personalised"] = t["personalised"]
                 if t.get("personal_reason"):

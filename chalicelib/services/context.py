@@ -91,6 +91,13 @@ class Context:
 
         return self._memory("rates") or RateRepo()
 
+    @cached_property
+    def templates(self):
+        """Team versions of templates (store/templates.py)."""
+        from ..store.templates import TemplateRepo
+
+        return self._memory("templates") or TemplateRepo()
+
     @classmethod
     def in_memory(cls, s: Settings | None = None) -> "Context":
         """Every repository in memory (same interface and behaviour, held by the contract suite)."""
@@ -126,6 +133,7 @@ def context() -> Context:
     global _ctx
     if _ctx is None:
         _ctx = Context(settings())
+        _words_from(_ctx)
     return _ctx
 
 
@@ -133,3 +141,12 @@ def use(ctx: Context | None) -> None:
     """Make ``ctx`` the handlers' context (the fast simulator's in-memory one); None resets."""
     global _ctx
     _ctx = ctx
+    if ctx is not None:
+        _words_from(ctx)
+
+
+def _words_from(ctx: Context) -> None:
+    """Render reads the team's live template versions from this context's store (content/versions.py)."""
+    from ..content import versions
+
+    versions.install(ctx.templates.live_all)

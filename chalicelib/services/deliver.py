@@ -202,7 +202,7 @@ def _deliver(ctx: Context, touch: dict, snapshot: dict, now: datetime, attempt: 
     provider_id = _send(ctx, touch, lead, rendered, to, tracker, now)
     progress.sent = True
     sent = _record(touch, "sent", now, "", attempt=attempt, subject=rendered.subject, provider_id=provider_id,
-                   links=len(tracker.links) if tracker else 0, **personal)
+                   links=len(tracker.links) if tracker else 0, template_version=rendered.version, **personal)
     if batch is not None:
         batch.marks.append((sent, prior))
     elif not ctx.touches.mark(sent, expect="sending"):

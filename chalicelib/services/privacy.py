@@ -70,12 +70,14 @@ def _rerender(ctx: Context, touch: dict, lead: dict) -> tuple[dict | None, str |
     the time it was sent (no tracking links: they would record opens)."""
     from ..content.merge import build_context, lead_extras
     from ..content.render import Blocked, MergeError, render
+    from .templates import words_sent
 
     team = ctx.settings.team
     at = datetime.fromisoformat(next((h["at"] for h in touch.get("history") or [] if h.get("status") == "sent"),
                                      touch["at"]))
     try:
-        r = render(touch, build_context(lead, team, team.links, at, lead_extras(lead)))
+        r = render({**touch, "pinned_text": words_sent(ctx, touch)} if touch.get("template_version") else touch,
+                   build_context(lead, team, team.links, at, lead_extras(lead)))
     except (Blocked, MergeError, KeyError) as exc:
         return None, f"could not be rendered again: {exc}"
     return {k: v for k, v in (("subject", r.subject), ("title", r.title), ("text", r.text)) if v is not None}, None

@@ -17,6 +17,9 @@ def virtual_start():
     clock.start_at(CLOCK_START)
     runtime.reset()
     switches.forget()  # a sequence switched off in one test's stand-in is not off in the next
+    from chalicelib.content import versions
+
+    versions.forget()  # nor a template version live in one test's stand-in live in the next
     yield clock
 
 

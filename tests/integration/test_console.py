@@ -349,3 +349,26 @@ def test_a_forged_cursor_nested_deep_shows_the_first_page(api, auth, browser):
     deep = base64.urlsafe_b64encode(b"[" * 50_000 + b"]" * 50_000).decode().rstrip("=")
     page = get(api, browser, f"/console/leads?stage=new_lead&cursor={deep}")
     assert page.status_code == 200 and "Leads" in page.body.decode()
+
+
+def test_the_templates_pages_escape_the_words_frame_the_email_and_refuse_a_keys_approval(api, auth, browser):
+    tid = "email.lead_nurture.thanks_for_reaching_out"
+    new_lead(api, auth)
+    assert "Templates" in get(api, browser, "/console").body.decode()  # the nav entry
+    listed = get(api, browser, "/console/templates?channel=sms").body.decode()
+    assert "sms.lead_nurture.hello_text" in listed and tid not in listed
+    refused = act(api, browser, f"/console/templates/{tid}", {"body": f"Hi {XSS} {{{{ borrower.nickname }}}}"})
+    page = refused.body.decode()
+    assert refused.status_code == 400 and XSS not in page and "&lt;script&gt;" in page
+    assert 'id="t-body-error"' in page and "unknown merge field borrower.nickname" in page
+    saved = act(api, browser, f"/console/templates/{tid}", {"body": "Hi {{ borrower.first_name }}, <b>our</b> words."})
+    assert saved.status_code == 303
+    shown = get(api, browser, f"/console/templates/{tid}?lead=maria@example.com&version=1")
+    assert shown.status_code == 200 and "frame-src 'self'" in shown.headers["Content-Security-Policy"]
+    assert "<b>our</b>" not in shown.body.decode()
+    frame = get(api, browser, f"/console/templates/{tid}/frame?lead=maria@example.com&version=1&side=candidate")
+    assert frame.status_code == 200 and "&lt;b&gt;our&lt;/b&gt; words." in frame.body.decode()
+    assert "script-src" not in frame.headers["Content-Security-Policy"] and frame.headers["X-Frame-Options"] == "SAMEORIGIN"
+    # the console's session here is the admin key's: a key is no compliance person
+    assert act(api, browser, f"/console/templates/{tid}/versions/1/approve", {}).status_code == 403
+    assert body(api.http.get(f"/templates/{tid}", headers=auth))["live_version"] == 0

@@ -82,19 +82,24 @@ def test_roles_are_enforced_by_the_api(api, team):
 
 def test_every_change_route_refuses_a_principal_without_its_action(api, team):
     """No route that changes something lets through a person whose role may not do it: a
-    compliance officer (who changes nothing through these routes but erasure) gets 403 on each."""
+    compliance officer (who changes nothing through these routes but erasure and the templates'
+    words) gets 403 on each, and an LO on the templates' routes."""
     from app import app
 
     skipped = ("/auth/", "/t/", "/u/", "/console")
+    reads = ("/sequences/{sequence_id}/preview", "/templates/{template_id}/preview")
+    checked = 0
     for path, entry in app.routes.items():
         for method in set(entry) - {"GET", "HEAD"}:
-            if path.startswith(skipped) or path in ("/sequences/{sequence_id}/preview", "/leads/{lead_id}/erase"):
+            if path.startswith(skipped) or path in reads or path == "/leads/{lead_id}/erase":
                 continue
             concrete = re.sub(r"\{[a-z_]+\}", "x", path)
             kind = entry[method].content_types[0]  # what Chalice lets through to the view
-            resp = getattr(api.http, method.lower())(concrete, body="{}",
-                                                     headers={"Content-Type": kind, **team["compliance"]})
+            who = team["lo"] if path.startswith("/templates/") else team["compliance"]
+            resp = getattr(api.http, method.lower())(concrete, body="{}", headers={"Content-Type": kind, **who})
             assert resp.status_code == 403, (method, path, resp.status_code)
+            checked += path.startswith("/templates/")
+    assert checked == 4  # put, approve, rollback, restore
 
 
 def test_who_did_it_is_on_the_timeline_and_in_the_audit_log(api, team):

@@ -596,3 +596,30 @@ def test_two_write_sets_of_one_lead_in_one_go_are_written_one_after_the_other(re
             for n in (1, 2)]
     assert repos.uow.commit_many(sets) == {1}
     assert [e["enrollment_id"] for e in repos.enrollments.for_lead("lead-001")] == ["lead-001.e1"]
+
+
+def test_template_versions_are_written_once_and_the_live_pointer_moves_only_from_what_was_read(repos):
+    doc = {"version": 1, "template_id": "sms.birthday.wish", "language": "en", "subject": None, "body": "Hi",
+           "author": "dana@team.example", "created_at": T0.isoformat()}
+    assert repos.templates.add_version("sms.birthday.wish", "en", doc)
+    assert not repos.templates.add_version("sms.birthday.wish", "en", {**doc, "body": "Overwritten?"})
+    assert repos.templates.add_version("sms.birthday.wish", "en", {**doc, "version": 2, "body": "Second"})
+    assert repos.templates.add_version("sms.birthday.wish", "es", {**doc, "language": "es", "body": "Hola"})
+    got = repos.templates.versions("sms.birthday.wish", "en")
+    assert [(v["version"], v["body"], v["approved_by"]) for v in got] == [(1, "Hi", None), (2, "Second", None)]
+    assert repos.templates.approve("sms.birthday.wish", "en", 2, "casey@team.example", T0.isoformat())
+    assert not repos.templates.approve("sms.birthday.wish", "en", 2, "other@team.example", T0.isoformat())
+    assert not repos.templates.approve("sms.birthday.wish", "en", 9, "casey@team.example", T0.isoformat())
+    assert repos.templates.versions("sms.birthday.wish", "en")[1]["approved_by"] == "casey@team.example"
+
+    assert repos.templates.live("sms.birthday.wish", "en") is None
+    repos.templates.set_live("sms.birthday.wish", "en", {"version": 2, "body": "Second", "previous": [0]}, None)
+    with pytest.raises(Conflict):
+        repos.templates.set_live("sms.birthday.wish", "en", {"version": 1, "body": "Hi"}, None)
+    live = repos.templates.live("sms.birthday.wish", "en")
+    assert live["version"] == 2 and live["previous"] == [0] and live["rev"] == 1
+    repos.templates.set_live("sms.birthday.wish", "en", {"version": 0, "body": None, "previous": []}, 1)
+    with pytest.raises(Conflict):
+        repos.templates.set_live("sms.birthday.wish", "en", {"version": 2, "body": "Second"}, 1)
+    assert repos.templates.live_all() == {("sms.birthday.wish", "en"): {"version": 0, "body": None, "previous": [],
+                                                                        "rev": 2}}

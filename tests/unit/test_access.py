@@ -15,11 +15,13 @@ OPS = Principal(by="ops@team.example", roles=frozenset({"ops"}))
 
 
 @pytest.mark.parametrize("who, may, may_not", [
-    (LO, {"read", "leads"}, {"read.desk", "los", "imports", "rates", "desk", "audit", "people", "local", "erase"}),
-    (MANAGER, {"read", "read.desk", "leads", "los", "imports", "rates", "desk", "local"}, {"audit", "people", "erase"}),
-    (COMPLIANCE, {"read", "read.desk", "audit", "erase"},
+    (LO, {"read", "leads"}, {"read.desk", "los", "imports", "rates", "desk", "audit", "people", "local", "erase",
+                             "content.write", "content.approve"}),
+    (MANAGER, {"read", "read.desk", "leads", "los", "imports", "rates", "desk", "local", "content.write"},
+     {"audit", "people", "erase", "content.approve"}),
+    (COMPLIANCE, {"read", "read.desk", "audit", "erase", "content.write", "content.approve"},
      {"leads", "los", "imports", "rates", "desk", "people", "local"}),
-    (OPS, set(ACTIONS), set()),
+    (OPS, set(ACTIONS) - {"content.approve"}, {"content.approve"}),
 ], ids=["lo", "manager", "compliance", "ops"])
 def test_each_role_may_exactly_its_part(who, may, may_not):
     assert {a for a in ACTIONS if allows(who, a)} == may

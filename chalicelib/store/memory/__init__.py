@@ -15,6 +15,7 @@ from .rates import MemoryRateRepo
 from .stats import MemoryStatsRepo, MemorySwitchRepo
 from .tables import Tables
 from .tasks import MemoryTaskRepo
+from .templates import MemoryTemplateRepo
 from .timeline import MemoryTimelineRepo
 from .touches import MemoryTouchRepo
 from .unit_of_work import MemoryUnitOfWork
@@ -38,3 +39,4 @@ class MemoryStore:
         self.book = MemoryBookRepo(self.tables)
         self.held_rates = MemoryHeldQuoteRepo()
         self.privacy = MemoryPrivacyRepo(self.tables)
+        self.templates = MemoryTemplateRepo()
