@@ -91,6 +91,7 @@ deploy: infra  ## make infra, then chalice deploy --stage <team> and what it can
 	$(VENV)/bin/chalice deploy --stage $(STAGE)
 	$(PY) infra/data_stack.py after-deploy --stage $(STAGE)
 	$(MAKE) recount-book STAGE=$(STAGE)
+	$(PY) -m chalicelib.cli migrate --stage $(STAGE)  # the store's migrations (CHANGELOG.md): idempotent
 
 recount-book: install  ## the mass-send breaker's book counted from the leads: make recount-book STAGE=<team> (AWS credentials)
 	$(PY) -m chalicelib.cli recount-book --stage $(STAGE)

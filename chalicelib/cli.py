@@ -134,9 +134,13 @@ def main(argv: list[str] | None = None) -> int:
     imp.add_argument("--timeout", type=float, default=1800, help="give up waiting after this many seconds")
     book = commands.add_parser("recount-book", help="count the team's book for the mass-send breaker")
     book.add_argument("--stage", required=True, help="the team stage (tables touchengine-<stage>-*)")
+    migrate = commands.add_parser("migrate", help="run the store's migrations (make deploy does): idempotent")
+    migrate.add_argument("--stage", required=True, help="the team stage (tables touchengine-<stage>-*)")
     args = parser.parse_args(argv)
     if args.command == "recount-book":
         return recount_book(args.stage)
+    if args.command == "migrate":
+        return run_migrations(args.stage)
     args.token = args.token or settings().api_token or ""
     return import_file(args)
 
@@ -169,6 +173,15 @@ def recount_book(stage: str) -> int:
     n = book.recount(datetime.now(timezone.utc))  # an ops command on the wall clock, not the engine's
     print(f"book of {settings().table_prefix}: {n} leads (the counter said {before}; "
           f"last recounted {recounted_at or 'never'})")
+    return 0
+
+
+def run_migrations(stage: str) -> int:
+    from .store.migrations import MIGRATIONS
+
+    ctx = _team_stack(stage)
+    for name, migration in MIGRATIONS.items():
+        print(f"migration {name}: {migration(ctx)}", flush=True)
     return 0
 
 
