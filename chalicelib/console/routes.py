@@ -21,6 +21,7 @@ FORM_TYPES = ["application/x-www-form-urlencoded", "multipart/form-data", "appli
 NAV = (("today", "/console", "Today", "read"), ("leads", "/console/leads", "Leads", "read"),
        ("sequences", "/console/sequences", "Sequences", "read"), ("analytics", "/console/analytics", "Analytics", "read"),
        ("coverage", "/console/coverage", "Coverage", "read.desk"), ("people", "/console/people", "People", "people"),
+       ("rates", "/console/rates", "Rates", "rates"), ("holds", "/console/holds", "Holds", "desk"), ("imports", "/console/imports", "Imports", "imports"),
        ("audit", "/console/audit", "Audit log", "audit"))
 DONE = {  # what the page says after a form; fixed words, never echoed input
     "task": "Task marked done.", "pause": "Enrollment paused.", "resume": "Enrollment resumed.",
@@ -417,3 +418,6 @@ def audit(p: Page):
     from ..services.people import audit as entries
 
     return p.render("audit.html.j2", "audit", items=entries(p.query.get("since"), 200, now()))
+
+
+from . import borrower, desk  # noqa: E402,F401  (the manager's desk and the borrower's view, issue 29)
