@@ -120,11 +120,16 @@ def batch_view(ctx, batch: dict, q: str = "") -> dict:
     people = [leads[i] for i in ids if i in leads]
     found = [lead for lead in people if not q or _matches(lead, q)]
     seq = SEQUENCES.get(batch.get("sequence") or "")
+    shown = (found or people)[:1]  # the preview is for the first borrower the page lists
     return {**batch, "sequence_name": seq.name if seq else batch.get("sequence"),
-            "sample": [{"lead_id": lead["lead_id"], "name": f"{lead.get('first_name', '')} {lead.get('last_name') or ''}".strip(),
-                        "email": lead.get("email"), "stage": lead.get("stage")} for lead in found[:SAMPLE]],
-            "found": len(found), "searched": len(people),
-            "preview": _first_touch(ctx, batch["sequence"], people[0]["lead_id"]) if seq and people else None}
+            "sample": [{"lead_id": lead["lead_id"], "name": _name(lead), "email": lead.get("email"),
+                        "stage": lead.get("stage")} for lead in found[:SAMPLE]],
+            "found": len(found), "searched": len(people), "preview_for": _name(shown[0]) if shown else "",
+            "preview": _first_touch(ctx, batch["sequence"], shown[0]["lead_id"]) if seq and shown else None}
+
+
+def _name(lead: dict) -> str:
+    return f"{lead.get('first_name', '')} {lead.get('last_name') or ''}".strip()
 
 
 @page("/console/holds", action="read.desk")
