@@ -4,6 +4,7 @@ from chalice import Chalice
 from chalicelib.api import analytics, holds, imports, leads, people, privacy, rates, sequences, sweeps, tasks, tracking, workers
 from chalicelib.api.middleware import http_middleware
 from chalicelib.console import routes as console
+from chalicelib.console import borrower, desk  # noqa: F401  (their pages join console.bp: issue 29)
 from chalicelib.config import settings
 
 app = Chalice(app_name="touchengine")

@@ -27,6 +27,10 @@ DONE.update({"texted": "Text sent as the borrower: the engine has it.",
 # the lead page links here on the local stage only
 environment().globals["borrower_view"] = settings().is_local
 TYPED: dict[str, list[dict]] = {}  # lead id -> what the borrower sent from this view, oldest first
+# the local stack's inbound simulators (``inbound_sms(sender, body)``, ``inbound_email(sender, to,
+# subject, body)``): chalicelib/local/routes.py sets them; a deployed stage has none (and the console
+# never imports the local stack)
+INBOUND = None
 # an e-mail as sent: its own inline styles and images, no script, links open outside the frame
 MAIL_CSP = ("default-src 'none'; img-src http: https: data:; style-src 'unsafe-inline'; font-src data:; "
             "form-action 'none'; frame-ancestors 'self'; sandbox allow-popups allow-popups-to-escape-sandbox")
@@ -78,7 +82,7 @@ def phone(lead: dict, sent: dict, timeline: list[dict]) -> list[dict]:
 
 
 def _local_lead(lead_id: str) -> dict | None:
-    if not settings().is_local:
+    if not settings().is_local or INBOUND is None:
         return None
     return context().leads.get(lead_id)
 
@@ -142,8 +146,6 @@ def _body(p: Page) -> str:
 @page("/console/leads/{lead_id}/borrower/sms", methods=["POST"], action="local")
 def borrower_sms(p: Page, lead_id):
     """A text from the borrower's phone (STOP, HELP and START are understood as the carrier's)."""
-    from ..local import runtime
-
     lead = _local_lead(lead_id)
     if lead is None:
         return _missing(p)
@@ -151,15 +153,13 @@ def borrower_sms(p: Page, lead_id):
     if not lead.get("phone"):
         raise ValidationError({"body": "this borrower has no phone number on file"})
     _typed(lead_id, "sms", body)
-    runtime.inbound_sms(lead["phone"], body)
+    INBOUND.inbound_sms(lead["phone"], body)
     return p.go(f"/console/leads/{lead_id}/borrower", done="texted")
 
 
 @page("/console/leads/{lead_id}/borrower/email", methods=["POST"], action="local")
 def borrower_email(p: Page, lead_id):
     """A reply from the borrower's mail program, to the latest e-mail's reply address."""
-    from ..local import runtime
-
     lead = _local_lead(lead_id)
     if lead is None:
         return _missing(p)
@@ -173,5 +173,5 @@ def borrower_email(p: Page, lead_id):
     to = parseaddr(last["reply_to"])[1] if last and last["reply_to"] else settings().team.sender_email
     subject = f"Re: {last['subject']}" if last else "Question"
     _typed(lead_id, "email", body, subject)
-    runtime.inbound_email(lead["email"], to, subject, body)
+    INBOUND.inbound_email(lead["email"], to, subject, body)
     return p.go(f"/console/leads/{lead_id}/borrower", done="emailed")

@@ -64,7 +64,9 @@ def rates_view(ctx) -> dict:
         if product in held:
             h = held[product]
             step = abs(Decimal(str(h["rate"])) - Decimal(str(h.get("previous_rate", h["rate"]))))
-            row["held"] = {**_quote_view(h, refi), "step": f"{step.normalize():f}",
+            before = {"product": product, "rate": h.get("previous_rate", h["rate"]),
+                      "as_of": h.get("previous_as_of") or h["as_of"]}
+            row["held"] = {**_quote_view(h, refi), "step": f"{step.normalize():f}", "previous": _quote_view(before, refi),
                            "max_step": f"{settings.max_step.normalize():f}"}
         products.append(row)
     return {"products": products, "max_step": f"{settings.max_step.normalize():f}",

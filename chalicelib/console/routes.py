@@ -419,5 +419,3 @@ def audit(p: Page):
 
     return p.render("audit.html.j2", "audit", items=entries(p.query.get("since"), 200, now()))
 
-
-from . import borrower, desk  # noqa: E402,F401  (the manager's desk and the borrower's view, issue 29)

@@ -28,8 +28,8 @@ def test_a_big_move_is_held_with_its_step_and_bounds_and_confirm_makes_it_curren
     resp = act(api, browser, "/console/rates", {"product": "conv30", "rate": "5.000", "as_of": today})
     assert resp.status_code == 303 and resp.headers["Location"] == "/console/rates?done=held"
     text = page_text(get(api, browser, "/console/rates"))
-    assert "Held</span> 30-year fixed-rate (conv30): 5.000%" in text
-    assert "2.125 points from 7.125%" in text and "the team's step is 0.75 points" in text
+    assert "Held</span> 30-year fixed-rate (conv30): 5.000% (5.114% APR)" in text
+    assert "2.125 points from the last accepted 7.125% (7.255% APR)" in text and "the team's step is 0.75 points" in text
     assert "conv30 quotes must be between 2% and 15%" in text
     assert ">Confirm<" in text and ">Reject<" in text
     assert body(api.http.get("/rates?product=conv30", headers=AUTH))["items"][0]["status"] == "held"
