@@ -23,12 +23,14 @@ from .routes import DONE, Page, page
 from .web import CSP, environment
 
 DONE.update({"texted": "Text sent as the borrower: the engine has it.",
-             "emailed": "E-mail reply sent as the borrower: the engine has it."})
+             "emailed": "E-mail reply sent as the borrower: the engine has it.",
+             "waited": "Time passed on the virtual clock: everything due meanwhile has run."})
+WAITS = {"3600": "an hour", "86400": "a day", "259200": "three days", "1209600": "two weeks"}
 # the lead page links here on the local stage only
 environment().globals["borrower_view"] = settings().is_local
 TYPED: dict[str, list[dict]] = {}  # lead id -> what the borrower sent from this view, oldest first
-# the local stack's inbound simulators (``inbound_sms(sender, body)``, ``inbound_email(sender, to,
-# subject, body)``): chalicelib/local/routes.py sets them; a deployed stage has none (and the console
+# the local stack's simulators (``inbound_sms(sender, body)``, ``inbound_email(sender, to, subject,
+# body)``, ``advance(seconds)``: the virtual clock): chalicelib/local/routes.py sets them; a deployed stage has none (and the console
 # never imports the local stack)
 INBOUND = None
 # an e-mail as sent: its own inline styles and images, no script, links open outside the frame
@@ -104,7 +106,7 @@ def borrower(p: Page, lead_id):
     mail = inbox(lead, sent)
     return p.render("borrower.html.j2", "leads", headers={"Content-Security-Policy": PAGE_CSP}, lead=lead,
                     name=f"{lead.get('first_name', '')} {lead.get('last_name') or ''}".strip(),
-                    mail=list(reversed(mail)), thread=phone(lead, sent, items), replies=replies)
+                    mail=list(reversed(mail)), thread=phone(lead, sent, items), replies=replies, waits=WAITS)
 
 
 @page("/console/leads/{lead_id}/borrower/mail/{n}", action="local")
@@ -175,3 +177,15 @@ def borrower_email(p: Page, lead_id):
     _typed(lead_id, "email", body, subject)
     INBOUND.inbound_email(lead["email"], to, subject, body)
     return p.go(f"/console/leads/{lead_id}/borrower", done="emailed")
+
+
+@page("/console/leads/{lead_id}/borrower/clock", methods=["POST"], action="local")
+def borrower_wait(p: Page, lead_id):
+    """Let time pass on the virtual clock (``POST /_local/clock``): the next touches go."""
+    if _local_lead(lead_id) is None:
+        return _missing(p)
+    seconds = p.form.get("seconds", "")
+    if seconds not in WAITS:
+        raise ValidationError({"seconds": f"must be one of {', '.join(WAITS)}"})
+    INBOUND.advance(float(seconds))
+    return p.go(f"/console/leads/{lead_id}/borrower", done="waited")

@@ -165,6 +165,11 @@ def test_the_borrowers_view_shows_inbox_and_phone_and_answers_as_the_borrower(ap
     text = page_text(get(api, browser, f"/console/leads/{lead_id}/borrower"))
     assert '<li class="borrower">' in text and "Yes, call me after 5" in text and "Thanks, talk soon" in text
     assert act(api, browser, f"/console/leads/{lead_id}/borrower/sms", {"body": " "}).status_code == 400
+    before = body(api.http.get("/_local/clock", headers=AUTH))["now"]
+    assert act(api, browser, f"/console/leads/{lead_id}/borrower/clock", {"seconds": "86400"}
+               ).headers["Location"].endswith("done=waited")
+    assert body(api.http.get("/_local/clock", headers=AUTH))["now"][:10] > before[:10]
+    assert act(api, browser, f"/console/leads/{lead_id}/borrower/clock", {"seconds": "5"}).status_code == 400
 
 
 def test_the_borrowers_view_answers_404_on_a_stage_that_is_not_local(api, auth, browser, monkeypatch):
@@ -176,7 +181,7 @@ def test_the_borrowers_view_answers_404_on_a_stage_that_is_not_local(api, auth, 
     monkeypatch.setattr(borrower, "settings", lambda: deployed)
     for path in ("", "/mail/1"):
         assert get(api, browser, f"/console/leads/{lead_id}/borrower{path}").status_code == 404
-    for path in ("/sms", "/email"):
+    for path in ("/sms", "/email", "/clock"):
         assert act(api, browser, f"/console/leads/{lead_id}/borrower{path}", {"body": "STOP"}).status_code == 404
     types = [i.get("type") for i in body(api.http.get(f"/leads/{lead_id}/timeline", headers=AUTH))["items"]]
     assert "sms_opt_out" not in types
