@@ -21,8 +21,9 @@ FORM_TYPES = ["application/x-www-form-urlencoded", "multipart/form-data", "appli
 NAV = (("today", "/console", "Today", "read"), ("leads", "/console/leads", "Leads", "read"),
        ("sequences", "/console/sequences", "Sequences", "read"), ("analytics", "/console/analytics", "Analytics", "read"),
        ("coverage", "/console/coverage", "Coverage", "read.desk"), ("people", "/console/people", "People", "people"),
-       ("audit", "/console/audit", "Audit log", "audit"),
-       ("templates", "/console/templates", "Templates", "read.desk"))
+       ("rates", "/console/rates", "Rates", "rates"), ("holds", "/console/holds", "Holds", "desk"),
+       ("imports", "/console/imports", "Imports", "imports"), ("templates", "/console/templates", "Templates", "read.desk"),
+       ("audit", "/console/audit", "Audit log", "audit"))
 DONE = {  # what the page says after a form; fixed words, never echoed input
     "task": "Task marked done.", "pause": "Enrollment paused.", "resume": "Enrollment resumed.",
     "exit": "Enrollment ended.", "stage": "Stage change sent: it shows here within a minute.",
@@ -418,3 +419,4 @@ def audit(p: Page):
     from ..services.people import audit as entries
 
     return p.render("audit.html.j2", "audit", items=entries(p.query.get("since"), 200, now()))
+

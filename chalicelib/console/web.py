@@ -75,13 +75,37 @@ def current_path(request) -> str:
 
 
 def form(request) -> dict[str, str]:
-    """An url-encoded form body, one value per field (the first)."""
+    """An url-encoded form body, one value per field (the first); a multipart one's text fields
+    (its files: :func:`files`)."""
+    if (request.headers.get("content-type") or "").lower().startswith("multipart/form-data"):
+        return {name: value.decode("utf-8", "replace") for name, (filename, value) in multipart(request).items()
+                if filename is None}
     raw = request.raw_body or b""
     try:
         text = raw.decode("utf-8") if isinstance(raw, bytes) else raw
     except UnicodeDecodeError:
         return {}
     return {k: v[0] for k, v in parse_qs(text, keep_blank_values=True).items()}
+
+
+def multipart(request) -> dict[str, tuple[str | None, bytes]]:
+    """A multipart/form-data body: field -> (file name or None for a text field, bytes), the first
+    of each name. Read with the standard library's MIME parser (no cgi module since Python 3.13)."""
+    from email.parser import BytesParser
+    from email.policy import HTTP
+
+    raw = request.raw_body or b""
+    raw = raw.encode("utf-8") if isinstance(raw, str) else raw
+    head = f"Content-Type: {request.headers.get('content-type')}\r\nMIME-Version: 1.0\r\n\r\n".encode()
+    message = BytesParser(policy=HTTP).parsebytes(head + raw)
+    out: dict[str, tuple[str | None, bytes]] = {}
+    if not message.is_multipart():
+        return out
+    for part in message.iter_parts():
+        name = part.get_param("name", header="content-disposition")
+        if name and name not in out:
+            out[name] = (part.get_filename(), part.get_payload(decode=True) or b"")
+    return out
 
 
 def query(request) -> dict[str, str]:

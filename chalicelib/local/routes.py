@@ -7,8 +7,10 @@ from ..clock import clock
 from ..domain.lead import ValidationError
 from . import runtime
 from ..api.http import route, body_of, json_response
+from ..console import borrower as _borrower_view
 
 bp = Blueprint(__name__)
+_borrower_view.INBOUND = runtime  # the console's borrower's view answers through the simulators below
 
 MAX_ADVANCE = 400 * 86400
 

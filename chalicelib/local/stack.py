@@ -135,6 +135,10 @@ def main() -> int:
 
     moto = ThreadedMotoServer(ip_address="127.0.0.1", port=aws_port, verbose=False)
     moto.start()
+    if os.environ.get("LOCAL_PER_ITEM_ROLLBACK", "1") != "0":  # a real book imports in seconds (standin.py)
+        from .standin import install
+
+        install()
     create_resources()
 
     sys.path.insert(0, str(ROOT))

@@ -187,3 +187,18 @@ class MarketBoard:
                 "previous": {"rate": str(Decimal(str(earlier[0]["rate"]))), "as_of": earlier[0]["as_of"][:10]}
                 if earlier else None}
         return self._quotes[product]
+
+
+def reject_held(ctx: Context, product: str, by: str | None = None) -> dict | None:
+    """Drop a product's held quote (a person says the move is wrong): the last accepted rate stays
+    current and no sweep ever reads the held one. Returns the dropped quote, None when none was held."""
+    if not isinstance(product, str) or not PRODUCT.fullmatch(product):
+        raise ValidationError({"product": "must be a short product code such as conv30"})
+    held = ctx.held_rates.get(product)
+    if held is None:
+        return None
+    ctx.held_rates.clear(product)
+    from ..observability import logger
+
+    logger.info("held rate rejected", extra={"product": product, "rate": held["rate"], "by": by})
+    return held
