@@ -21,5 +21,8 @@ def export_lead(lead_id):
 @route(bp, "/leads/{lead_id}/erase", methods=["POST"], action="erase")
 def erase_lead(lead_id):
     req = bp.current_request
-    done = svc.erase(context(), lead_id, body_of(req), now(), actor(req))
+    try:
+        done = svc.erase(context(), lead_id, body_of(req), now(), actor(req))
+    except svc.NotConfigured as exc:
+        return error(503, "not_configured", detail=str(exc))
     return json_response(done) if done is not None else error(404, "not_found")

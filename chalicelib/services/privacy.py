@@ -17,6 +17,10 @@ from .context import Context
 REASON_LIMIT = 500
 
 
+class NotConfigured(Exception):
+    """The stage has no erasure key: nothing is erased (the API says so: 503, not a 500)."""
+
+
 @lru_cache(maxsize=1)
 def _secret() -> bytes | None:
     """The team's erasure key (config.py): None when the stage has none, and then nothing can
@@ -141,7 +145,7 @@ def erase(ctx: Context, lead_id: str, body: object, now: datetime, by: str) -> d
                 "removed": counts}
     secret = _secret()
     if not secret:
-        raise RuntimeError("no erasure key on this stage: set ERASURE_KEY_PARAM (docs/operations.md)")
+        raise NotConfigured("no erasure key on this stage: set ERASURE_KEY_PARAM (docs/operations.md)")
     ctx.privacy.suppress(privacy.suppression_keys(lead.get("email"), lead.get("phone"), secret), lead_id, at)
     ctx.privacy.erase_lead(lead, privacy.tombstone(lead, at, by, reason))
     words = privacy.needles(lead)

@@ -169,3 +169,14 @@ def test_touch_and_timeline_records_expire_after_the_teams_retention_and_the_tom
     tomb = [i for i in _every_item()["touchengine-local-timeline"]
             if i["lead_id"]["S"] == lead and json.loads(i["item"]["S"])["kind"] == "erased"]
     assert len(tomb) == 1 and "expires_at" not in tomb[0]
+
+
+def test_a_stage_without_an_erasure_key_says_so_and_erases_nothing(api, auth, monkeypatch):
+    from chalicelib.services import privacy
+
+    lead = json.loads(api.http.post("/leads", headers=auth, body=json.dumps(
+        {"first_name": "Nora", "email": "nora.key@example.com", "consent": {"email": True}})).body)["lead_id"]
+    monkeypatch.setattr(privacy, "_secret", lambda: None)
+    resp = api.http.post(f"/leads/{lead}/erase", headers=auth, body="{}")
+    assert resp.status_code == 503 and json.loads(resp.body)["error"] == "not_configured"
+    assert api.http.get(f"/leads/{lead}", headers=auth).status_code == 200
