@@ -64,6 +64,8 @@ def route(bp, path: str, *, action: str | None = None, **kwargs):
             except ValidationError as exc:
                 return validation(exc.fields)
             except Duplicate as exc:
+                if principal.book is not None and not in_book(principal, {"lead_id": exc.lead_id}):
+                    return error(409, "duplicate")  # taken, but whose is not this LO's to learn
                 return error(409, "duplicate", lead_id=exc.lead_id)
             except Conflict:
                 return error(409, "conflict", detail="the resource changed concurrently; retry")
@@ -94,6 +96,15 @@ class Forbidden(Exception):
     pass
 
 
+def outside_book(request, lead_id: object) -> bool:
+    """Whether a lead named in a body (a preview's ``lead_id``) is another LO's: the view then
+    answers 404 as for a path's lead (path parameters are checked by :func:`route` itself)."""
+    principal = principal_of(request)
+    if principal is None or principal.book is None or not isinstance(lead_id, str):
+        return False
+    return not in_book(principal, {"lead_id": lead_id})
+
+
 def in_book(principal: Principal, params: dict) -> bool:
     from ..services.context import context
 
@@ -103,7 +114,10 @@ def in_book(principal: Principal, params: dict) -> bool:
         return lead is None or principal.sees(lead.get("lo_id"))  # a missing lead is the view's 404
     if "task_id" in params:
         task = ctx.tasks.get(params["task_id"])
-        return task is None or principal.sees(task.get("lo_id"))
+        if task is None:
+            return True
+        lead = ctx.leads.get(task["lead_id"]) if task.get("lead_id") else None
+        return principal.sees((lead or task).get("lo_id"))  # the lead's LO now, if it was reassigned
     return True
 
 

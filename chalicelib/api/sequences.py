@@ -5,7 +5,7 @@ from chalice import Blueprint
 
 from ..clock import now
 from ..services.context import context
-from .http import route, body_of, error, json_response
+from .http import body_of, error, json_response, outside_book, route
 
 bp = Blueprint(__name__)
 
@@ -36,5 +36,7 @@ def preview(sequence_id):
     lead_id = body.get("lead_id")
     if not isinstance(lead_id, str):
         raise ValidationError({"lead_id": "is required"})
+    if outside_book(bp.current_request, lead_id):
+        return error(404, "not_found")
     result = run_preview(context(), sequence_id, lead_id, now(), body.get("branch", "yes"))
     return json_response(result) if result is not None else error(404, "not_found")

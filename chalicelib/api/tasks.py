@@ -16,7 +16,10 @@ def list_tasks():
     status = query(req, "status")
     if status not in (None, "open", "done"):
         return error(400, "validation", fields={"status": "must be open or done"})
-    items = context().tasks.list(principal_of(req).book or query(req, "lo_id"), status, query(req, "lead_id"))
+    book = principal_of(req).book
+    items = context().tasks.list(book or query(req, "lo_id"), status, query(req, "lead_id"))
+    if book is not None:  # by lead, the store lists every LO's: an LO's list is still their book
+        items = [t for t in items if t.get("lo_id") == book]
     return json_response({"items": sorted(items, key=lambda t: t.get("due_at") or t["created_at"])})
 
 

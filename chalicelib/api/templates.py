@@ -7,7 +7,7 @@ from chalice import Blueprint
 from ..clock import now
 from ..domain.lead import ValidationError
 from ..services.context import context
-from .http import actor, body_of, error, json_response, principal_of, query, route
+from .http import actor, body_of, error, json_response, outside_book, principal_of, query, route
 
 bp = Blueprint(__name__)
 
@@ -95,6 +95,8 @@ def preview(template_id):
     lead_id = body.get("lead_id")
     if not isinstance(lead_id, str) or not lead_id:
         raise ValidationError({"lead_id": "is required: the borrower to preview for"})
+    if outside_book(bp.current_request, lead_id):
+        return error(404, "not_found")
     version = body.get("version")
     draft = {"subject": body.get("subject"), "body": body["body"]} if isinstance(body.get("body"), str) else None
     found = run(context(), template_id, body.get("language"), lead_id,

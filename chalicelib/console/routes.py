@@ -98,7 +98,12 @@ def _audit(p: Page, path: str, params: dict) -> None:
 
     target = next((f"{kind}:{params[name]}" for name, kind in TARGETS if name in params), path.split("/")[2])
     fields = {k: v for k, v in p.form.items() if k not in ("csrf", "back", "next")}
-    record(p.principal.by, f"console {path}", target, audit_data(fields), now())
+    try:
+        record(p.principal.by, f"console {path}", target, audit_data(fields), now())
+    except Exception:  # the change is made: a lost audit line is logged loudly, never a 500 to retry
+        from ..observability import logger
+
+        logger.exception("audit write failed", extra={"action": path, "target": target})
 
 
 def _guard(call):
@@ -305,7 +310,7 @@ def sequence(p: Page, sequence_id):
     from .views import sequence_page
 
     branch = "no" if p.query.get("branch") == "no" else "yes"
-    data = sequence_page(context(), sequence_id, p.query.get("lead"), branch, now())
+    data = sequence_page(context(), sequence_id, p.query.get("lead"), branch, now(), p.principal.book)
     return p.render("sequence.html.j2", "sequences", **data) if data else _not_found(p, "sequence")
 
 

@@ -349,7 +349,8 @@ def sequences(ctx: Context, now: datetime) -> list[dict]:
     return out
 
 
-def sequence_page(ctx: Context, sequence_id: str, lead_ref: str | None, branch: str, now: datetime) -> dict | None:
+def sequence_page(ctx: Context, sequence_id: str, lead_ref: str | None, branch: str, now: datetime,
+                  book: str | None = None) -> dict | None:
     from ..sequences.catalog import SEQUENCES
     from ..services.sequences import preview
     from ..services.switches import sequences_off, switches
@@ -368,7 +369,8 @@ def sequence_page(ctx: Context, sequence_id: str, lead_ref: str | None, branch: 
             "personalise": bool((ctx.settings.team.personalise or {}).get("enabled"))}
     if lead_ref:
         lead = _resolve_lead(ctx, lead_ref)
-        if lead is None:
+        if lead is not None and book is not None and lead.get("lo_id") != book:
+            lead = None  # another LO's borrower: not found, as for anyone unknown
             page["preview_error"] = "No lead with that e-mail, phone or id."
             return page
         zone = lead_zone(lead)

@@ -128,13 +128,19 @@ def validate_person(body: object, lo_ids: tuple[str, ...]) -> dict:
             "password": password}
 
 
-def validate_key(body: object) -> dict:
+RESERVED_KEY_NAMES = ("bootstrap",)  # the stage's own key: no other may pass for it in the audit log
+
+
+def validate_key(body: object, taken: tuple[str, ...] = ()) -> dict:
+    """``taken``: the names of the team's keys so far (revoked ones too: a name stays one key's)."""
     if not isinstance(body, dict):
         raise ValidationError({"body": "must be a JSON object"})
     errors: dict[str, str] = {}
     name = body.get("name")
     if not isinstance(name, str) or not _KEY_NAME.match(name):
         errors["name"] = "must be 1 to 40 lowercase letters, digits, '.', '_' or '-' (e.g. encompass)"
+    elif name in RESERVED_KEY_NAMES or name in taken:
+        errors["name"] = "is taken: each key has a name of its own (the audit log names it)"
     scopes = body.get("scopes")
     if not isinstance(scopes, list) or not scopes or not all(s in SCOPES for s in scopes):
         errors["scopes"] = f"must be a non-empty list of {', '.join(SCOPES)}"

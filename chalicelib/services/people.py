@@ -61,7 +61,8 @@ def _person_principal(token: str) -> Principal | None:
     person = directory.lookup(sub) if sub else None
     if person is None or not person.enabled:
         return None
-    return Principal(by=person.email, roles=frozenset(person.roles), lo_id=person.lo_id, user_id=person.user_id)
+    roles = frozenset(person.roles) & frozenset(access.ROLES)  # a group of another purpose grants nothing
+    return Principal(by=person.email, roles=roles, lo_id=person.lo_id, user_id=person.user_id)
 
 
 def principal_of(token: str) -> Principal | None:
@@ -141,13 +142,11 @@ def sign_in(email: str, password: str, now: datetime, code: str | None = None, s
     wait = access.login_wait(failures, last_at, now)
     if wait:
         raise TooManyFailures(wait)
-    try:
-        result = directory.sign_in(email.strip().lower(), password, code, session)
-    except directory.SignInFailed:
-        _repo().set_login_failures(who, access.failures_after(failures, last_at, now), now.isoformat())
-        raise
-    if failures:
-        _repo().set_login_failures(who, 0, None)
+    # counted as a failure before Cognito is asked, and forgiven when it proves right
+    if not _repo().claim_login_attempt(who, failures, access.failures_after(failures, last_at, now), now.isoformat()):
+        raise TooManyFailures(1)  # another attempt for this e-mail is under way this very moment
+    result = directory.sign_in(email.strip().lower(), password, code, session)  # SignInFailed: stays counted
+    _repo().set_login_failures(who, 0, None)
     token = result["AccessToken"]
     sub = tokens.subject(token)
     person = directory.lookup(sub) if sub else None
@@ -188,7 +187,7 @@ def disable_person(user_id: str) -> dict | None:
 # -- integration keys --------------------------------------------------------------------------
 
 def create_key(body: object, now: datetime, by: str) -> dict:
-    fields = access.validate_key(body)
+    fields = access.validate_key(body, tuple(doc["name"] for doc in _repo().keys()))
     key_id = uuid.uuid4().hex[:12]
     secret = secrets.token_urlsafe(32)
     doc = {"key_id": key_id, "name": fields["name"], "scopes": fields["scopes"], "hash": _digest(secret),

@@ -64,6 +64,22 @@ class AccessRepo:
             return 0, None
         return int(m.failures or 0), m.last_failure_at
 
+    def claim_login_attempt(self, who: str, seen: int, failures: int, at: str) -> bool:
+        """Count an attempt before Cognito is asked, if the count is still the ``seen`` one: of
+        attempts made at once, one goes on and the others wait (a burst cannot slip past the brake)."""
+        from pynamodb.exceptions import PutError
+
+        from .ddb import is_conditional
+
+        same = AccessModel.failures.does_not_exist() if seen == 0 else AccessModel.failures == seen
+        try:
+            AccessModel(LOGINS, who, failures=failures, last_failure_at=at).save(condition=same)
+        except PutError as exc:
+            if is_conditional(exc):
+                return False
+            raise
+        return True
+
     def set_login_failures(self, who: str, failures: int, at: str | None) -> None:
         if failures == 0:
             AccessModel(LOGINS, who).delete()

@@ -195,3 +195,45 @@ def test_an_account_with_mfa_signs_in_with_its_code(api, auth):
     form = api.http.post("/console/login", body=urlencode({"email": "mfa@team.example", "password": PASSWORD}),
                          headers={"Content-Type": "application/x-www-form-urlencoded"})
     assert form.status_code == 401 and 'name="code"' in form.body.decode()
+
+
+def test_attempts_made_at_once_cannot_slip_past_the_brake(api, auth):
+    """Twenty wrong passwords at the same moment: at most five reach Cognito, the rest wait."""
+    from concurrent.futures import ThreadPoolExecutor
+    from datetime import datetime, timezone
+
+    from chalicelib.people.directory import SignInFailed
+    from chalicelib.services import people
+
+    person(api, auth, "burst@team.example", ["lo"], "lo-1")
+    now = datetime(2027, 4, 13, 15, 0, tzinfo=timezone.utc)
+
+    def attempt(_):
+        try:
+            people.sign_in("burst@team.example", "wrong-password", now)
+        except SignInFailed:
+            return "wrong"
+        except people.TooManyFailures:
+            return "wait"
+    with ThreadPoolExecutor(8) as pool:
+        results = list(pool.map(attempt, range(20)))
+    assert results.count("wrong") <= 5 and results.count("wait") >= 15
+
+
+def test_no_way_around_the_book_through_a_body_a_query_or_a_duplicate(api, auth, team):
+    """Found in review: routes that name the borrower in the body or the query, and a duplicate's
+    answer, hold an LO to their book as the path routes do."""
+    lo, theirs = team["lo"], team["theirs"]
+    sequence = post(api, "/sequences/lead_nurture/preview", {"lead_id": theirs}, lo)
+    assert sequence.status_code == 404
+    assert post(api, "/sequences/lead_nurture/preview", {"lead_id": team["mine"]}, lo).status_code == 200
+    templates = body(api.http.get("/templates", headers=auth))["items"]
+    template_id = next(t["template_id"] for t in templates if t["channel"] == "email")
+    draft = post(api, f"/templates/{template_id}/preview", {"lead_id": theirs, "body": "{{ borrower.first_name }}"}, lo)
+    assert draft.status_code == 404
+    assert body(api.http.get(f"/tasks?lead_id={theirs}", headers=lo))["items"] == []
+    taken = post(api, "/leads", {"first_name": "T", "email": "theirs@example.com"}, lo)
+    assert (taken.status_code, body(taken)) == (409, {"error": "duplicate"})  # no id of another LO's lead
+    page = api.http.get("/console/sequences/lead_nurture?lead=theirs%40example.com", headers=_console(api, "jordan@team.example"))
+    assert page.status_code == 200 and "No lead with that" in page.body.decode() and "theirs@example.com" not in \
+        page.body.decode().split("No lead with that")[1]

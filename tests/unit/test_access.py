@@ -79,3 +79,10 @@ def test_the_audit_log_keeps_field_names_and_no_borrower_data():
                        "stage": "funded", "consent": {"sms": True}, "text": "I agree, Maria Lopez"})
     assert data == {"fields": ["consent", "email", "first_name", "phone", "stage", "text"], "stage": "funded"}
     assert "maria" not in repr(data).lower()
+
+
+def test_a_key_name_is_one_key_s_and_never_the_bootstrap_s():
+    for name, taken in (("bootstrap", ()), ("encompass", ("encompass",))):
+        with pytest.raises(ValidationError) as bad:
+            validate_key({"name": name, "scopes": ["los"]}, taken)
+        assert set(bad.value.fields) == {"name"}
