@@ -14,6 +14,8 @@ def touch_items(touches: list[dict]) -> list[dict]:
                 # why a sent touch did not wait for the cap (domain/decision.py EXEMPTIONS)
                 "exempt": t.get("exempt") if h["status"] == "sent" else None,
             }
+            if t.get("instead_of_call"):  # the LO's days had no room: this message went in the call's place
+                item["instead_of_call"] = t["instead_of_call"]
             if h["status"] == "sent" and "personalised" in t:  # AI wording used, or why the template went
                 item["personalised"] = t["personalised"]
                 if t.get("personal_reason"):

@@ -72,6 +72,7 @@ class Touch:
     task_due_minutes: int = 24 * 60   # task: due this long after it is created
     assignee: str = "lo"              # task: lo | manager
     shelves: tuple[str, ...] = ()     # a library slot: the item is chosen from these shelves when it runs
+    swap: tuple[str, ...] = ()        # a call slot: the shelves of the message sent instead when the LO's days are full
 
     @property
     def to_role(self) -> str:
