@@ -54,7 +54,7 @@ class DaySettings:
     reserve: int | None = None      # of those, left free by routine planning for the day's arrivals (a quarter)
     window_days: int = 10           # business days a routine call may be planned over
     program_window_days: int = 60   # a program's quarterly call: across the quarter
-    grace_days: dict = field(default_factory=lambda: {ANSWER: 1, DECISIVE: 2, OPPORTUNITY: 3})
+    grace_days: dict = field(default_factory=lambda: {ANSWER: 2, DECISIVE: 3, OPPORTUNITY: 5})  # business days past due
     day_ends: str = "17:00"         # a routine call is due by the end of its planned day
 
     @classmethod

@@ -86,8 +86,8 @@ def _escalate(ctx: Context, task: dict, why: str, now: datetime) -> dict | None:
         "task_id": f"t-esc-{task['task_id'][2:]}", "lead_id": task["lead_id"], "lo_id": manager.id,
         "kind": "escalation", "priority": rules.DECISIVE, "hot": bool(task.get("hot")),
         "title": f"Escalated: {lo.name} could not get to it: {task['title']}"[:200],
-        "body": (f"{lo.name}'s {rules.LABELS[rules.priority_of(task)].lower()} task was {why}. Call the borrower "
-                 f"or hand it to someone who can today.\n\n{task.get('body') or ''}").strip(),
+        "body": (f"{lo.name} did not get to this call ({rules.LABELS[rules.priority_of(task)].lower()}): it was "
+                 f"{why}. Call the borrower or hand it to someone who can today.\n\n{task.get('body') or ''}").strip(),
         "status": "open", "created_at": now.isoformat(), "due_at": now.isoformat(), "source": task["task_id"],
         "escalated_from": task["task_id"]}, now)
     if ctx.tasks.put(new):
