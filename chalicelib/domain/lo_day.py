@@ -54,6 +54,7 @@ class DaySettings:
     reserve: int | None = None      # of those, left free by routine planning for the day's arrivals (a quarter)
     window_days: int = 10           # business days a routine call may be planned over
     program_window_days: int = 60   # a program's quarterly call: across the quarter
+    opportunity_window_days: int = 3  # a refinance wave's calls: over a few days, never dropped
     grace_days: dict = field(default_factory=lambda: {ANSWER: 2, DECISIVE: 3, OPPORTUNITY: 5})  # business days past due
     day_ends: str = "17:00"         # a routine call is due by the end of its planned day
 
@@ -61,7 +62,7 @@ class DaySettings:
     def of(cls, lo_day: dict | None, capacity: int | None = None) -> "DaySettings":
         raw = dict(lo_day or {})
         grace = {**cls().grace_days, **(raw.pop("grace_days", None) or {})}
-        known = {k: raw[k] for k in ("reserve", "window_days", "program_window_days", "day_ends") if k in raw}
+        known = {k: raw[k] for k in ("reserve", "window_days", "program_window_days", "opportunity_window_days", "day_ends") if k in raw}
         s = cls(capacity=int(capacity if capacity is not None else raw.get("capacity", cls.capacity)),
                 grace_days=grace, **known)
         if s.reserve is None:
@@ -118,10 +119,10 @@ def local_day(now: datetime, zone: str) -> date:
 
 
 def first_workday(now: datetime, zone: str, s: "DaySettings") -> date:
-    """The first business day a call made now can still be worked: today before the day ends."""
-    local = now.astimezone(ZoneInfo(zone))
-    ended = local.time() >= time.fromisoformat(s.day_ends)
-    return business_day(local.date() + timedelta(days=1 if ended else 0))
+    """The first day a call that can wait is planned on: the next business day. Today belongs to
+    the calls that cannot wait, and a day's count is exact only while none of it is done yet:
+    the open tasks are the count, and a task done this morning leaves them."""
+    return add_business_days(local_day(now, zone), 1)
 
 
 def _at(d: date, hhmm: str, zone: str) -> datetime:
@@ -191,13 +192,19 @@ class Planner:
         routine call with no room in its window, the reason it cannot be a call."""
         s = self.settings_of(lo_id)
         cls = priority_of(order)
-        if cls != ROUTINE:  # never held back: it counts on today, if today's counts are in hand
+        if cls in ESCALATES:  # never held back: it counts on today, if today's counts are in hand
             day = local_day(now, self.zone)
             if lo_id in self.loads:
                 self.loads[lo_id][day] = self.loads[lo_id].get(day, 0) + 1
             return {"call_class": cls, "call_day": day.isoformat()}
         days = self._days(lo_id)
         first = first_workday(now, self.zone, s)
+        if cls == OPPORTUNITY:  # never dropped, but a wave of them (a rate drop) is spread over a few days
+            window = [add_business_days(first, n) for n in range(s.opportunity_window_days)]
+            d = next((x for x in window if days.get(x, 0) < s.routine_room), None) or \
+                min(window, key=lambda x: (days.get(x, 0), x))
+            days[d] = days.get(d, 0) + 1
+            return {"call_class": cls, "call_day": d.isoformat()}
         last = add_business_days(first, window_days(order, s) - 1)
         d = first
         while d <= last and days.get(d, 0) >= s.routine_room:
@@ -219,6 +226,8 @@ def stamp(task: dict, now: datetime, zone: str, s: DaySettings) -> dict:
         return {"priority": cls, "day": day.isoformat(), "window_end": last.isoformat(),
                 "due_at": _at(day, s.day_ends, zone).isoformat(), "expires_at": _at(last, s.day_ends, zone).isoformat()}
     due = datetime.fromisoformat(task.get("due_at") or now.isoformat())
+    if task.get("call_day") and date.fromisoformat(task["call_day"]) > local_day(now, zone):
+        due = _at(date.fromisoformat(task["call_day"]), s.day_ends, zone)  # planned on a later day
     ends = max(_at(add_business_days(local_day(due, zone), s.grace_days.get(cls, 1)), s.day_ends, zone), due)
     return {"priority": cls, "day": task.get("call_day") or local_day(now, zone).isoformat(),
             "expires_at": ends.astimezone(timezone.utc).isoformat()}

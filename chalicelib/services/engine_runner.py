@@ -63,8 +63,9 @@ def _may_enroll(seq, lead: dict, enrollments: list[dict], now: datetime) -> bool
 
 
 def make_task(lead: dict, decision: CreateTask, now: datetime, managers: dict, source: str,
-              lo_days=None) -> dict:
-    """A trigger's task, with its class, day and expiry when the team view has the LO's days."""
+              lo_days=None) -> dict | str:
+    """A trigger's task, planned on the LO's days with its class, day and expiry when the team
+    view has them; a string when a routine call found no room in its window (why it is skipped)."""
     lo_id = lead.get("lo_id")
     if decision.assignee == "manager":
         lo_id = managers.get(lo_id) or lo_id
@@ -138,6 +139,10 @@ def apply_decisions(lead: dict, enrollments: list[dict], decisions: list, event_
             if d.key:
                 result.lead["task_keys"] = (list(result.lead.get("task_keys", [])) + [d.key])[-100:]
             task = make_task(result.lead, d, now, team.get("managers", {}), event_id, team.get("lo_days"))
+            if isinstance(task, str):  # the LO's days are full: skipped, and the timeline says why
+                result.timeline.append({"at": now.isoformat(), "kind": "task", "title": d.title, "status": "skipped",
+                                        "reason": task})
+                continue
             if task["task_id"] not in {t["task_id"] for t in result.tasks}:
                 result.tasks.append(task)
                 result.timeline.append({"at": now.isoformat(), "kind": "task", "task_id": task["task_id"],

@@ -48,7 +48,12 @@ class LoDays:
     def place(self, order: dict, lead: dict, now: datetime) -> dict | str:
         return self.planner.place(assignee(self.team, lead, order), order, now)
 
-    def stamp(self, task: dict, now: datetime) -> dict:
+    def stamp(self, task: dict, now: datetime) -> dict | str:
+        """A trigger's task planned and stamped, or why a routine call found no room (skipped)."""
+        placed = self.planner.place(task["lo_id"], task, now)
+        if isinstance(placed, str):
+            return placed
+        task = {**task, **placed}
         fields = rules.stamp(task, now, self.zone, self.settings(task.get("lo_id")))
         return {**{k: v for k, v in task.items() if not k.startswith("call_")}, **fields}
 
@@ -133,7 +138,9 @@ def public(task: dict) -> dict:
 
 def today_json(ctx: Context, lo_id: str, now: datetime) -> dict:
     day = today(ctx, lo_id, now)
-    return {"lo_id": lo_id, "day": day.day, "capacity": day.capacity, "used": day.used, "upcoming": day.upcoming,
+    reserve = settings_of(ctx.settings.team, lo_id).reserve
+    return {"lo_id": lo_id, "day": day.day, "capacity": day.capacity, "reserve": reserve, "used": day.used,
+            "upcoming": day.upcoming,
             "items": [public(t) for t in day.items],
             "moved": [{"task_id": m["task"]["task_id"], "title": m["task"]["title"], "to": m["to"],
                        "reason": m["reason"]} for m in day.moved]}
