@@ -2,7 +2,7 @@
 
 Each business-day step inside working hours, every LO of the book reads their Today list
 (``GET /tasks/today``) and works it best first (``POST /tasks/{id}/complete``): the calls that
-cannot wait (answer, decisive, opportunity) whenever they are there, routine calls while the
+cannot wait (answer, decisive) whenever they are there, routine calls while the
 day's count is below the LO's capacity (before the afternoon: below its routine share). The engine never knows it is simulated: the plan, the
 moves, the expiry and the escalations are its own.
 
@@ -32,7 +32,7 @@ from zoneinfo import ZoneInfo
 
 WORK_HOURS = (9, 17)  # the LO's working hours, in the team's zone
 LAST_SESSION_HOUR = 14  # the afternoon's look at the list: routine calls may fill the day to capacity
-URGENT = ("answer", "decisive", "opportunity")
+URGENT = ("answer", "decisive")  # never held back; opportunity calls are planned within capacity
 WAITED = ("answer", "decisive")
 
 

@@ -8,8 +8,10 @@ has a priority class from why it exists:
   opportunity  money on the table: a refinance, a review with a saving, an equity milestone
   routine      the relationship: quarterly calls, check-ins, the nurture review
 
-The first three are never held back by capacity (a cap that drops the call that closes the loan
-is worse than a long day). Routine calls fill what is left: they are planned onto the first
+Answer and decisive calls are never held back by capacity (a cap that drops the call that closes
+the loan is worse than a long day). Opportunity calls are planned before routine ones, over a
+week, and a wave larger than that week (a rate drop across the book) is skipped with the reason
+rather than piled on the LO. Routine calls fill what is left: they are planned onto the first
 business day of their window with room (``capacity - reserve``: the reserve is for the calls
 that arrive during the day and cannot be planned), spread instead of piled; one that finds no
 room in its window becomes the program's e-mail or text, or is skipped with the reason.
@@ -28,7 +30,6 @@ from zoneinfo import ZoneInfo
 
 ANSWER, DECISIVE, OPPORTUNITY, ROUTINE = "answer", "decisive", "opportunity", "routine"
 PRIORITIES = (ANSWER, DECISIVE, OPPORTUNITY, ROUTINE)
-NEVER_CAPPED = (ANSWER, DECISIVE, OPPORTUNITY)
 ESCALATES = (ANSWER, DECISIVE)  # the borrower or the loan is waiting: a person must hear of it
 LABELS = {ANSWER: "Answer the borrower", DECISIVE: "Decisive call", OPPORTUNITY: "Opportunity", ROUTINE: "Routine"}
 
@@ -54,7 +55,7 @@ class DaySettings:
     reserve: int | None = None      # of those, left free by routine planning for the day's arrivals (a quarter)
     window_days: int = 10           # business days a routine call may be planned over
     program_window_days: int = 60   # a program's quarterly call: across the quarter
-    opportunity_window_days: int = 3  # a refinance wave's calls: over a few days, never dropped
+    opportunity_window_days: int = 5  # a refinance wave's calls: spread over a week, before routine
     grace_days: dict = field(default_factory=lambda: {ANSWER: 2, DECISIVE: 3, OPPORTUNITY: 5})  # business days past due
     day_ends: str = "17:00"         # a routine call is due by the end of its planned day
 
@@ -199,21 +200,19 @@ class Planner:
             return {"call_class": cls, "call_day": day.isoformat()}
         days = self._days(lo_id)
         first = first_workday(now, self.zone, s)
-        if cls == OPPORTUNITY:  # never dropped, but a wave of them (a rate drop) is spread over a few days
-            window = [add_business_days(first, n) for n in range(s.opportunity_window_days)]
-            d = next((x for x in window if days.get(x, 0) < s.routine_room), None) or \
-                min(window, key=lambda x: (days.get(x, 0), x))
-            days[d] = days.get(d, 0) + 1
-            return {"call_class": cls, "call_day": d.isoformat()}
-        last = add_business_days(first, window_days(order, s) - 1)
+        # an opportunity wave (a rate drop) is spread over a few days, and the routine calls
+        # planned later find those days taken: opportunity goes before routine
+        last = add_business_days(first, (s.opportunity_window_days if cls == OPPORTUNITY else window_days(order, s)) - 1)
         d = first
         while d <= last and days.get(d, 0) >= s.routine_room:
             d = add_business_days(d, 1)
         if d > last:
-            return (f"lo_day_full: no room for a routine call in the LO's next {window_days(order, s)} business "
-                    f"days (capacity {s.capacity} a day, until {last.isoformat()})")
+            return (f"lo_day_full: no room for {'an opportunity' if cls == OPPORTUNITY else 'a routine'} call in the "
+                    f"LO's days until {last.isoformat()} (capacity {s.capacity} a day, {s.reserve} kept for the calls "
+                    "that cannot wait)")
         days[d] = days.get(d, 0) + 1
-        return {"call_class": cls, "call_day": d.isoformat(), "call_window_end": last.isoformat()}
+        return {"call_class": cls, "call_day": d.isoformat(),
+                **({"call_window_end": last.isoformat()} if cls == ROUTINE else {})}
 
 
 def stamp(task: dict, now: datetime, zone: str, s: DaySettings) -> dict:

@@ -2,7 +2,7 @@
 calls on a day beyond the LO's capacity; Today answers ranked, with the capacity used; the
 nightly review closes and escalates. The clock starts at the suite's fixed instant."""
 from collections import Counter
-from datetime import timedelta
+from datetime import date, timedelta
 
 from chalicelib.clock import clock
 from chalicelib.local import runtime
@@ -31,11 +31,10 @@ def test_a_thousand_imported_past_clients_never_pile_routine_calls_beyond_capaci
     tasks = ctx.tasks.list("lo-1", None, limit=100000)
     routine = Counter(t["day"] for t in tasks if t.get("priority") == "routine")
     capacity = settings_of(ctx.settings.team, "lo-1").capacity
-    assert routine and max(routine.values()) <= capacity, routine.most_common(3)
-    calls = [t for t in ctx.touches.all() if t.get("step") == "quarterly_call"]
-    assert len(calls) >= 900  # every client's quarterly slot ran: a call on a day with room, a message, or skipped
-    instead = [t for t in calls if t.get("instead_of_call")]
-    assert all(t["channel"] in ("email", "sms") for t in instead)
+    # more routine calls than one day holds, spread over days, none with more than capacity
+    assert sum(routine.values()) > capacity and len(routine) > 1, routine
+    assert max(routine.values()) <= capacity, routine.most_common(3)
+    assert all(date.fromisoformat(day).weekday() < 5 for day in routine)
 
 
 def test_today_lists_the_decisive_calls_first_with_the_capacity_used(api, ctx):

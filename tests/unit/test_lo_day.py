@@ -81,10 +81,14 @@ def test_the_calls_that_cannot_wait_are_never_held_back():
     p = planner(busy)
     for kind in ({"kind": "reply"}, {"kind": "escalation"}):
         assert p.place("lo-1", kind, MON) == {"call_class": d.priority_of(kind), "call_day": "2027-03-01"}
-    # an opportunity is never refused: with no room in its window it goes on the lightest day
-    days = [{**task(n, "routine", (MON.date() + timedelta(days=k)).isoformat())} for n in range(40) for k in (1, 2, 3)]
-    placed = planner(days).place("lo-1", {"sequence": "refinance_opportunity", "step": "refinance_call"}, MON)
-    assert placed["call_class"] == "opportunity" and placed["call_day"] in ("2027-03-02", "2027-03-03", "2027-03-04")
+    # an opportunity wave is spread over a week, then skipped with the reason rather than piled
+    p = planner()
+    refi = {"sequence": "refinance_opportunity", "step": "refinance_call"}
+    placed = [p.place("lo-1", refi, MON) for _ in range(50)]
+    days = [x["call_day"] for x in placed if isinstance(x, dict)]
+    assert len(days) == 5 * S.routine_room and max(days.count(x) for x in days) == S.routine_room
+    assert min(days) == "2027-03-02" and max(days) == "2027-03-08"
+    assert placed[-1].startswith("lo_day_full: no room for an opportunity call")
 
 
 def test_a_routine_task_is_due_on_its_day_and_expires_when_its_window_closes():
