@@ -2,9 +2,10 @@
 
 Each business-day step inside working hours, every LO of the book reads their Today list
 (``GET /tasks/today``) and works it best first (``POST /tasks/{id}/complete``): the calls that
-cannot wait (answer, decisive) whenever they are there, routine calls while the
-day's count is below the LO's capacity (before the afternoon: below its routine share). The engine never knows it is simulated: the plan, the
-moves, the expiry and the escalations are its own.
+cannot wait (answer, decisive) whenever they are there, the others (opportunity, routine) in the
+afternoon while the day's count is below the LO's capacity. The LO-1 and LO-2 books are the
+simulated borrowers, half each; the manager works the escalations. The engine never knows it is
+simulated: the plan, the moves, the expiry and the escalations are its own.
 
     lo_day: {"los", "capacity", "tasks_per_lo_business_day": {"p50", "p95", "max"},
              "over_capacity_days", "decisive_wait_business_minutes_p95", "expired", "escalated",
@@ -12,10 +13,10 @@ moves, the expiry and the escalations are its own.
 
 * ``tasks_per_lo_business_day``: tasks an LO worked on a business day (every LO, every business day);
 * ``over_capacity_days``: LO-days on which routine work took the day past capacity (more routine
-  calls worked than the calls that cannot wait left room for). The LO works those first, routine
-  calls before the afternoon only up to the routine share (capacity less the reserve), then up to
-  capacity; a day can still end above capacity when more urgent calls arrive than the reserve
-  holds: that overflow is the calls that cannot wait, never held back;
+  calls worked than the calls that cannot wait left room for). The LO works those as they come,
+  and routine calls in the afternoon, up to capacity: a day ends above capacity only through
+  answer and decisive calls, which are never held back (the routine ones left over move to the
+  next day with room, or end);
 * ``decisive_wait_business_minutes_p95``: from an answer or decisive task's creation to the LO
   working it, in working minutes (Mon-Fri, 09:00-17:00 in the team's zone);
 * ``expired`` / ``escalated``: tasks closed undone (routine) and those sent to the manager;
@@ -31,7 +32,7 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 WORK_HOURS = (9, 17)  # the LO's working hours, in the team's zone
-LAST_SESSION_HOUR = 14  # the afternoon's look at the list: routine calls may fill the day to capacity
+LAST_SESSION_HOUR = 14  # the afternoon's look at the list: routine calls fill the day to capacity
 URGENT = ("answer", "decisive")  # never held back; opportunity calls are planned within capacity
 WAITED = ("answer", "decisive")
 
@@ -66,9 +67,9 @@ class LoDesk:
             self.days.add(key)
             cap = self.capacity[lo] = today["capacity"]
             full = [m for m in today["moved"] if m["reason"].startswith("today is full")]
-            # routine calls fill the day around the calls that cannot wait: before the afternoon
-            # only up to the routine share (capacity less the reserve for the day's arrivals)
-            room = cap if local.hour >= LAST_SESSION_HOUR else cap - today.get("reserve", 0)
+            # routine calls fill what the calls that cannot wait leave of the day: the morning is
+            # theirs, the afternoon's look at the list takes routine calls up to capacity
+            room = cap if local.hour >= LAST_SESSION_HOUR else 0
             seen = self.trace.setdefault(key, {})
             for t in today["items"] + [m | {"priority": "routine"} for m in full]:
                 seen[t["task_id"]] = t["priority"]
