@@ -24,7 +24,7 @@ class LoanOfficer:
     phone: str
     nmls_id: str
     manager_id: str | None = None
-
+    daily_call_capacity: int = 12  # call tasks a day (domain/lo_day.py): routine calls fill what the rest leave
 
 @dataclass(frozen=True)
 class Team:
@@ -64,6 +64,8 @@ class Team:
     # how long touch and timeline records are kept (DynamoDB TTL; domain/retention.py): at least the
     # TCPA's four years; the consent ledger stays with the lead
     retention_years: int = 5
+    # the LO's day (domain/lo_day.py DaySettings): reserve, routine windows, grace before escalation
+    lo_day: dict = field(default_factory=dict)
 
     def lo(self, lo_id: str | None) -> LoanOfficer:
         for lo in self.los:
@@ -79,7 +81,8 @@ class Team:
             "name": self.name, "legal_name": self.legal_name, "postal_address": self.postal_address,
             "nmls_id": self.nmls_id,
             "los": [{"id": lo.id, "name": lo.name, "email": lo.email, "phone": lo.phone,
-                     "nmls_id": lo.nmls_id, "manager_id": lo.manager_id} for lo in self.los],
+                     "nmls_id": lo.nmls_id, "manager_id": lo.manager_id,
+                     "daily_call_capacity": lo.daily_call_capacity} for lo in self.los],
             "quiet_hours": self.quiet_hours, "cap_hours": self.cap_hours,
         }
 
@@ -159,6 +162,13 @@ def _load_team(stage: str, path: str | None) -> Team:
     try:  # a typo in the guard rails must stop the deploy, not loosen them
         GuardSettings.from_team(raw.get("guard"))
     except ValueError as exc:
+        raise ValueError(f"{file.name}: {exc}") from None
+    from .domain.lo_day import DaySettings
+
+    try:  # a capacity of 0 or a reserve as large as the day would plan no routine call at all
+        for lo in los:
+            DaySettings.of(raw.get("lo_day"), lo.daily_call_capacity)
+    except (TypeError, ValueError) as exc:
         raise ValueError(f"{file.name}: {exc}") from None
     return Team(los=los, **raw)
 

@@ -93,7 +93,7 @@ FINAL = ("sent", "suppressed", "failed")
 MAY_HAVE_GONE = ("interrupted", "no answer")
 # Scheduled functions whose next run does what a dropped one did not (the counters' roll-up adds
 # every closed day it has not added yet); a dropped sweep's day is not swept again.
-CATCHES_UP = ("sweep_counters",)
+CATCHES_UP = ("sweep_counters", "sweep_lo_days")  # the next night does the missed work
 
 
 def _reason(touch: dict) -> str:

@@ -63,10 +63,14 @@ def _percentile(sorted_values: list[float], q: float) -> float:
 
 
 def touches_per_lead_year(touches: list[dict], people: list, start: datetime, end: datetime,
-                          min_days: int = MIN_DAYS) -> dict:
+                          min_days: int = MIN_DAYS, done_tasks: set | None = None) -> dict:
+    """``done_tasks``: the ids of the tasks the LOs did. Given, an LO task counts as a touch only
+    when its LO worked it (a call that expired or was never made reached nobody)."""
     days = (end - start).days
     mine: dict[str, list[dict]] = defaultdict(list)
     for t in touches:
+        if t.get("channel") == "task" and done_tasks is not None and f"t-{t['touch_id']}" not in done_tasks:
+            continue
         if t.get("channel") in COUNTED and t.get("to_role", "borrower") != "realtor" and _sent(t):
             mine[t.get("lead_id")].append(t)
     rates: dict[str, list[float]] = {c: [] for c in COHORTS}

@@ -19,6 +19,7 @@ FIRST = ["Maria", "Derek", "Aisha", "Tom", "Lena", "Jamal", "Priya", "Chris", "A
 LAST = ["Lopez", "Washington", "Khan", "Nguyen", "Miller", "Okafor", "Shah", "Brooks", "Silva", "Chen"]
 PIPELINE = [("application_submitted", 0), ("conditional_approval", 12), ("appraisal_ordered", 3),
             ("clear_to_close", 14), ("funded", 6)]
+LOS = ("lo-1", "lo-2")  # the team's producing LOs (chalicelib/teams/local.json): each has a book of its own
 STOP_WORDS = ["STOP", "stop", "Stop.", "please stop texting me", "UNSUBSCRIBE", "Cancel", "quit"]
 
 
@@ -41,7 +42,7 @@ def population(n: int, rng: random.Random, start: date, days: int) -> list[Perso
         first, last = rng.choice(FIRST), f"{rng.choice(LAST)}{i}"
         body = {"first_name": first, "last_name": last, "email": f"{first.lower()}.{last.lower()}@example.com",
                 "phone": f"+1{area}555{1000 + i:04d}", "state": state, "source": rng.choice(["website", "zillow", "referral"]),
-                "consent": {"email": True}}
+                "consent": {"email": True}, "lo_id": LOS[i % len(LOS)]}
         if rng.random() < 0.7:
             body["consent"]["sms"] = {"granted": True, "source": "web form",
                                       "text": "I agree to receive texts about my mortgage; msg & data rates may apply."}

@@ -403,8 +403,10 @@ def _simulate(leads: int, days: int, seed: int, step_hours: int, start_at: datet
     from chalicelib.local import runtime
     from chalicelib.services.context import context
     from bench.prices import usd
+    from chalicelib.services.lo_day import work_zone
     from sim.cohorts import text_figures, touches_per_lead_year
-    from sim.people import population
+    from sim.lo_day import LoDesk
+    from sim.people import LOS, population
 
     ctx = context()
     rng = random.Random(seed)
@@ -414,6 +416,8 @@ def _simulate(leads: int, days: int, seed: int, step_hours: int, start_at: datet
     start = clock.now()
     people = population(leads, rng, start.date(), days)
     world = World(people, rng, settings().api_token, outbox)
+    desk = LoDesk(world, LOS, work_zone(settings().team),
+                  tuple(lo.id for lo in settings().team.los if lo.id not in LOS))
     bar = _Progress(days)
     rate = 6.75
     started = time.perf_counter()
@@ -430,6 +434,7 @@ def _simulate(leads: int, days: int, seed: int, step_hours: int, start_at: datet
             world.release_holds()
             world.read_new_mail()
             world.read_new_texts()
+            desk.work(clock.now())
         bar.show(day + 1, f"{world.counts['mail']} e-mails, {world.counts['texts']} texts")
     runtime.cycle()  # what the last step's clicks and replies enqueued
     end = clock.now()
@@ -460,7 +465,8 @@ def _simulate(leads: int, days: int, seed: int, step_hours: int, start_at: datet
         "sent_by_sequence": dict(Counter(t.get("sequence") for t in sent).most_common()),
         "touches_by_final_status": dict(status),
         "decisions_by_reason": dict(reasons.most_common()),
-        "touches_per_lead_year": touches_per_lead_year(touches, people, start, clock.now()),
+        "touches_per_lead_year": touches_per_lead_year(touches, people, start, clock.now(), done_tasks=desk.done(ctx)),
+        "lo_day": desk.report(ctx, touches),
         "borrower_touches_per_lead_year": round(
             len([t for t in sent if t["channel"] in ("email", "sms", "voice")]) / max(1, len(lead_docs)) * 365 / days, 1),
         # what a carrier bills for the texts the provider took (keyword replies included)

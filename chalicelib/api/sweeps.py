@@ -51,4 +51,14 @@ def sweep_counters(event):
     return _run("counters")
 
 
-NIGHTLY: tuple = (sweep_anniversaries, sweep_birthdays, sweep_wakeups, sweep_rates, sweep_counters)
+@bp.schedule(NIGHT)
+def sweep_lo_days(event):
+    """Each LO's open tasks before the day starts: routine work that did not fit moves to a day
+    with room, what ran out of time closes (routine) or goes to the manager (decisive)."""
+    from ..services.lo_day import review_days
+
+    with metrics_flushed():
+        return review_days(context(), now())
+
+
+NIGHTLY: tuple = (sweep_anniversaries, sweep_birthdays, sweep_wakeups, sweep_rates, sweep_counters, sweep_lo_days)

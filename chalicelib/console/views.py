@@ -9,7 +9,7 @@ from __future__ import annotations
 import base64
 import json
 import re
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 
 from ..domain.consent import ledger
 from ..api import json_body
@@ -47,12 +47,18 @@ def _sequence_name(sequence_id: str | None) -> str:
 # -- Today ------------------------------------------------------------------------------------
 
 def today(ctx: Context, now: datetime, lo_id: str | None) -> dict:
+    """Each LO's day ranked (services/lo_day.py): what cannot wait first, routine calls up to the
+    LO's capacity, the capacity used, and what moved to another day and why."""
+    from ..domain import lo_day as rules
+    from ..services import lo_day as days
+
     team = ctx.settings.team
     los = [lo for lo in team.los if not lo_id or lo.id == lo_id]
-    open_tasks = [t for lo in los for t in ctx.tasks.list(lo.id, "open")]
+    mine = [(lo, days.today(ctx, lo.id, now)) for lo in los]
     since = (now - timedelta(days=HOT_SIGNAL_DAYS)).isoformat()
     recent = [t for lo in los for t in ctx.tasks.recent(lo.id, since)]
-    leads = ctx.leads.get_many([t["lead_id"] for t in open_tasks + recent]) if open_tasks or recent else {}
+    shown = [t for _, d in mine for t in d.items] + [m["task"] for _, d in mine for m in d.moved]
+    leads = ctx.leads.get_many(list({t["lead_id"] for t in shown + recent})) if shown or recent else {}
     zone = team_zone(ctx)
 
     def card(t: dict) -> dict:
@@ -61,20 +67,24 @@ def today(ctx: Context, now: datetime, lo_id: str | None) -> dict:
         why = TASK_KINDS.get(t.get("kind") or "", (t.get("kind") or "task").replace("_", " ").capitalize())
         if t.get("sequence"):
             why = f"{_sequence_name(t['sequence'])}: {t['step'].replace('_', ' ')}"
+        cls = rules.priority_of(t)
         return {"task_id": t["task_id"], "title": t["title"], "hot": bool(t.get("hot")), "kind": t.get("kind"),
                 "lead_id": t["lead_id"], "borrower": _name(lead), "lo": team.lo(t.get("lo_id")).name,
                 "phone": (lead or {}).get("phone"), "phone_text": words.phone((lead or {}).get("phone")), "email": (lead or {}).get("email"),
                 "points": [p for p in (t.get("body") or "").splitlines()], "why": why,
+                "priority": cls, "priority_label": rules.LABELS[cls], "moved": t.get("moved"),
                 "due": words.when(due, zone, now), "due_in": words.relative(due, now),
                 "overdue": bool(due and due < now.isoformat()), "status": t.get("status"),
                 "created": words.when(t.get("created_at"), zone, now), "created_ago": words.relative(t.get("created_at"), now)}
 
-    ordered = sorted(open_tasks, key=lambda t: (not t.get("hot"), t.get("due_at") or t["created_at"]))
-    replies = [card(t) for t in ordered if t.get("kind") == "reply"]
-    tasks = [card(t) for t in ordered if t.get("kind") != "reply"]
+    ranked = sorted((t for _, d in mine for t in d.items), key=rules.rank_key)
     hot = sorted((t for t in recent if t.get("hot") or t.get("kind") == "reply"),
                  key=lambda t: t["created_at"], reverse=True)[:10]
-    return {"tasks": tasks, "replies": replies, "signals": [card(t) for t in hot], "lo_id": lo_id or "",
+    return {"tasks": [card(t) for t in ranked], "signals": [card(t) for t in hot], "lo_id": lo_id or "",
+            "days": [{"lo": lo.name, "used": d.used, "capacity": d.capacity, "upcoming": d.upcoming,
+                      "urgent": sum(1 for t in d.items if rules.priority_of(t) != rules.ROUTINE)} for lo, d in mine],
+            "moved": [{**card(m["task"]), "to": date.fromisoformat(m["to"]).strftime("%a %b %-d"), "reason": m["reason"]}
+                      for _, d in mine for m in d.moved],
             "los": [{"id": lo.id, "name": lo.name} for lo in team.los], "zone": zone}
 
 

@@ -78,6 +78,7 @@ class Touch:
     text: str | None = None
     never_text: str = ""
     unless_texted: str | None = None  # sms: not sent when this e-mail step already went as a text
+    swap: tuple[str, ...] = ()        # a call slot: the shelves of the message sent instead when the LO's days are full
 
     @property
     def to_role(self) -> str:

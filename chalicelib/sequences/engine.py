@@ -93,7 +93,7 @@ def touch_order(enrollment: dict, seq: Sequence, step: Touch, lead: dict, now: d
         "sequence": seq.id,
         "sequence_version": seq.version,
         "step": step.name,
-        "channel": step.channel,
+        "channel": picked.item.channel if picked else step.channel,  # a call slot's swap: its message's
         "template": step.template,
         "subject": step.subject,
         "kind": step.kind,
@@ -171,9 +171,24 @@ def _carry_on(e: dict, now: datetime, out: Outcome) -> None:
     out.timeline.append(_action(e, "resumed", now, "carried on after the pause for a reply"))
 
 
+def _planned(e: dict, seq: Sequence, step: Touch, lead: dict, now: datetime, picked: Picked | None,
+             order: dict, plan: Callable[[dict], dict | str]) -> tuple[dict, Picked | None, Decision | None]:
+    """An LO call task on the LO's days (domain.lo_day): planned on a day with room, or, when
+    the LO's days are full, the slot's ``swap`` message instead (an e-mail or a text the rotation
+    picks, where consent allows), else skipped with the reason: a routine call never waits forever."""
+    placed = plan(order)
+    if not isinstance(placed, str):
+        return {**order, **placed}, picked, None
+    swap = pick(seq.library, step.swap, e, lead, now) if step.swap else None
+    if swap is None:
+        return order, picked, Decision("suppress", placed)
+    return {**touch_order(e, seq, step, lead, now, swap), "instead_of_call": placed}, swap, None
+
+
 def advance(enrollment: dict, seq: Sequence, lead: dict, now: datetime,
-            decide: Callable[[dict], Decision]) -> Outcome:
-    """Run every step that is due. ``decide`` is the contact policy's seam."""
+            decide: Callable[[dict], Decision], plan: Callable[[dict], dict | str] | None = None) -> Outcome:
+    """Run every step that is due. ``decide`` is the contact policy's seam; ``plan`` the LO's
+    days' (a task order's day, or why there is no room)."""
     e = dict(enrollment, step_times=dict(enrollment.get("step_times", {})),
              touch_steps=dict(enrollment.get("touch_steps", {})))
     out = Outcome(e)
@@ -219,7 +234,10 @@ def advance(enrollment: dict, seq: Sequence, lead: dict, now: datetime,
             _passed(e, seq, step, lead, now)
             continue
         order = touch_order(e, seq, step, lead, now, picked)
-        decision = decide(order)
+        full = None
+        if plan is not None and order["channel"] == "task":
+            order, picked, full = _planned(e, seq, step, lead, now, picked, order, plan)
+        decision = full or decide(order)
         order = decision.order or order
         if decision.action == "defer":
             e["due_at"] = _iso(decision.until)

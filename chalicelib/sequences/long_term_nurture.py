@@ -6,7 +6,8 @@ The plan, as a loan officer would review it: a fortnight at full cadence, then a
                        APR, what moved, the payment on their loan amount), else a seasonal note
                        for buyers, else the next lesson of the education series
   day 2   10:00 task   the LO's call: monthly while the lead reads, quarterly when quiet,
-                       talking points from the record
+                       talking points from the record; a call invitation by e-mail, else a text,
+                       when the LO's days have no room for it (domain/lo_day.py)
   day 3   11:00 sms    a short check-in with one useful thing in it (only with SMS consent)
   day 7   10:00 email  the path back to a discovery call (every six weeks or so), else the next
                        lesson
@@ -182,7 +183,7 @@ SEQUENCE = Sequence(
     steps=(
         rest("lead_nurture_runs", days(11)),
         from_shelves("the_news", "email", ("market", "seasonal", "education"), days(4, **WORKDAY)),
-        from_shelves("lo_call", "task", ("calls",), days(2, **WORKDAY)),
+        from_shelves("lo_call", "task", ("calls",), days(2, **WORKDAY), swap=("call_asks", "texts")),
         from_shelves("check_in_text", "sms", ("texts",), days(1, at="11:00", business_day=True)),
         from_shelves("next_lesson", "email", ("call_asks", "education"), days(4, **WORKDAY)),
         from_shelves("lesson", "email", ("education",), days(3, **WORKDAY)),

@@ -11,7 +11,8 @@ The plan, as a loan officer would review it: a fortnight (13 days) at full caden
           10:00 task   after a click this past week (at most monthly): the LO follows up on it
   day 6   10:00 email  home and money: a seasonal note (tax season and the 1098, insurance and
                        escrow, home-maintenance seasons, holidays), else an article
-  day 7   10:00 task   the quarterly LO call, talking points from the record (once a quarter)
+  day 7   10:00 task   the quarterly LO call, talking points from the record (once a quarter), planned
+                       on a day of the LO's with room; a text, else an article, when none has (lo_day)
   day 10  10:00 email  from the LO: a referral or review ask after a click, reply or call in
                        the last 60 days (one in four months), else the equity update or an article
   day 13             the next fortnight
@@ -213,7 +214,7 @@ SEQUENCE = Sequence(
         from_shelves("check_in_text", "sms", ("texts",), days(3, at="11:00", business_day=True)),
         from_shelves("follow_up_call", "task", ("follow_ups",), days(0, **WORKDAY)),
         from_shelves("home_and_money", "email", ("seasonal", "articles"), days(3, **WORKDAY)),
-        from_shelves("quarterly_call", "task", ("calls",), days(1, **WORKDAY)),
+        from_shelves("quarterly_call", "task", ("calls",), days(1, **WORKDAY), swap=("texts", "articles")),
         from_shelves("from_your_lo", "email", ("asks", "equity", "articles"), days(3, **WORKDAY)),
         goto("next_fortnight", "the_news"),
     ),

@@ -57,6 +57,13 @@ def _library_problems(seq: Sequence) -> list[str]:
                 out.append(f"{seq.id}.{s.name}: unknown shelf {shelf!r}")
             elif any(i.channel != s.channel for i in seq.library[shelf]):
                 out.append(f"{seq.id}.{s.name}: shelf {shelf!r} holds items for another channel than {s.channel}")
+        for shelf in s.swap:  # what goes instead of a call that finds no room: a message to the borrower
+            if s.channel != "task":
+                out.append(f"{seq.id}.{s.name}: only a call slot has a swap")
+            elif shelf not in seq.library:
+                out.append(f"{seq.id}.{s.name}: unknown swap shelf {shelf!r}")
+            elif any(i.channel not in ("email", "sms") for i in seq.library[shelf]):
+                out.append(f"{seq.id}.{s.name}: swap shelf {shelf!r} holds items that are not e-mails or texts")
     return out
 
 

@@ -375,6 +375,7 @@ def _send(ctx: Context, touch: dict, lead: dict, rendered, to: str, tracker, now
                           contact_flow_id=team.connect_contact_flow_id, source_phone=team.connect_source_phone,
                           lo_transfer_number=lo.phone, touch_id=touch["touch_id"], lead_id=touch["lead_id"])
     if channel == "task":
+        from .lo_day import stamp
         from .notify import notify_tasks
 
         task = {"task_id": "t-" + touch["touch_id"], "lead_id": touch["lead_id"],
@@ -382,7 +383,9 @@ def _send(ctx: Context, touch: dict, lead: dict, rendered, to: str, tracker, now
                 "kind": "sequence", "title": rendered.title, "body": rendered.text, "status": "open",
                 "hot": bool(touch.get("hot")), "created_at": now.isoformat(),
                 "due_at": (now + timedelta(minutes=touch.get("task_due_minutes") or 1440)).isoformat(),
-                "source": touch["touch_id"], "sequence": touch["sequence"], "step": touch["step"]}
+                "source": touch["touch_id"], "sequence": touch["sequence"], "step": touch["step"],
+                **{k: touch[k] for k in ("call_class", "call_day", "call_window_end") if k in touch}}
+        task = stamp(ctx, task, now)  # its class, its planned day, its due time and expiry
         if ctx.tasks.put(task):  # deterministic id: a second guard against a duplicate task
             ctx.timeline.append(touch["lead_id"], {"at": now.isoformat(), "kind": "task", "task_id": task["task_id"],
                                                    "title": task["title"], "status": "open"})

@@ -25,13 +25,14 @@ class TriggerResult:
 def team_view(ctx: Context) -> dict:
     """The team settings the pure rules read. ``market`` is this week's rates, read from the rates
     table only if a rule asks (a program's market update), once per view."""
+    from .lo_day import LoDays
     from .rates import MarketBoard
 
     t = ctx.settings.team
     return {"cap_hours": t.cap_hours, "no_contact_days": t.no_contact_days, "no_contact_action": t.no_contact_action,
             "refi": dict(t.refi), "behavior": dict(t.behavior), "managers": {lo.id: lo.manager_id for lo in t.los},
             "links": dict(t.links), "sequences_off": sequences_off(ctx), "programs": dict(t.programs),
-            "market": MarketBoard(ctx)}
+            "market": MarketBoard(ctx), "lo_days": LoDays(ctx)}
 
 
 def _short(text: str) -> str:
@@ -61,16 +62,21 @@ def _may_enroll(seq, lead: dict, enrollments: list[dict], now: datetime) -> bool
     return True
 
 
-def make_task(lead: dict, decision: CreateTask, now: datetime, managers: dict, source: str) -> dict:
+def make_task(lead: dict, decision: CreateTask, now: datetime, managers: dict, source: str,
+              lo_days=None) -> dict | str:
+    """A trigger's task, planned on the LO's days with its class, day and expiry when the team
+    view has them; a string when a routine call found no room in its window (why it is skipped)."""
     lo_id = lead.get("lo_id")
     if decision.assignee == "manager":
         lo_id = managers.get(lo_id) or lo_id
-    return {
+    task = {
         "task_id": "t-" + _short(f"{lead['lead_id']}:{decision.key or decision.title}:{source}"),
         "lead_id": lead["lead_id"], "lo_id": lo_id, "kind": decision.kind, "title": decision.title,
         "body": decision.body, "status": "open", "hot": decision.hot, "created_at": now.isoformat(),
         "due_at": (now + timedelta(minutes=decision.due_minutes)).isoformat(), "source": source,
+        **({"priority": decision.priority} if decision.priority else {}),
     }
+    return lo_days.stamp(task, now) if lo_days is not None else task
 
 
 def apply_decisions(lead: dict, enrollments: list[dict], decisions: list, event_id: str, now: datetime,
@@ -132,7 +138,11 @@ def apply_decisions(lead: dict, enrollments: list[dict], decisions: list, event_
                 continue  # this rule already put its task in front of the LO
             if d.key:
                 result.lead["task_keys"] = (list(result.lead.get("task_keys", [])) + [d.key])[-100:]
-            task = make_task(result.lead, d, now, team.get("managers", {}), event_id)
+            task = make_task(result.lead, d, now, team.get("managers", {}), event_id, team.get("lo_days"))
+            if isinstance(task, str):  # the LO's days are full: skipped, and the timeline says why
+                result.timeline.append({"at": now.isoformat(), "kind": "task", "title": d.title, "status": "skipped",
+                                        "reason": task})
+                continue
             if task["task_id"] not in {t["task_id"] for t in result.tasks}:
                 result.tasks.append(task)
                 result.timeline.append({"at": now.isoformat(), "kind": "task", "task_id": task["task_id"],

@@ -59,6 +59,9 @@ def plan_lead(lead: dict, due: list[dict], now: datetime, team: dict) -> tuple[d
                 notice["at"] = now.isoformat()
         return replace(decision, order=adapted) if adapted is not order else decision
 
+    lo_days = team.get("lo_days")
+    # an LO call finds its day here (routine ones within capacity), before the policy sees it
+    plan = (lambda order: lo_days.place(order, lead, now)) if lo_days is not None else None
     outcomes = []
     off = team.get("sequences_off") or ()
     for e in sorted(due, key=lambda x: (-x.get("priority", 0), x.get("due_at") or "")):
@@ -70,7 +73,7 @@ def plan_lead(lead: dict, due: list[dict], now: datetime, team: dict) -> tuple[d
             continue
         e, released = hold.release(e, now)
         adapted = behavioral.adapt_enrollment(e, lead, now, team)
-        outcome = engine.advance(adapted, seq, lead, now, decide)
+        outcome = engine.advance(adapted, seq, lead, now, decide, plan)
         outcome.timeline[:0] = released
         if adapted.get("stretch") != e.get("stretch"):
             outcome.timeline.append({"at": now.isoformat(), "kind": "enrollment", "enrollment_id": e["enrollment_id"],

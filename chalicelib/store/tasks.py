@@ -51,6 +51,27 @@ class TaskRepo:
             raise
         return doc, True
 
+    def update_open(self, task_id: str, changes: dict) -> dict | None:
+        """Change an open task (move it to another day, close it ``expired``); only while it is
+        open, so a task the LO completed meanwhile stays done. Returns the task as written."""
+        try:
+            model = TaskModel.get(task_id)
+        except DoesNotExist:
+            return None
+        if model.doc.get("status") != "open":
+            return None
+        doc = {**model.doc, **changes}
+        actions = [TaskModel.doc.set(doc), TaskModel.status.set(doc["status"])]
+        if doc["status"] != "open":  # out of the sparse open index
+            actions.append(TaskModel.open_lo.remove())
+        try:
+            model.update(actions=actions, condition=TaskModel.status == "open")
+        except UpdateError as exc:
+            if is_conditional(exc):
+                return None
+            raise
+        return doc
+
     def recent(self, lo_id: str, since_iso: str, limit: int = 100) -> list[dict]:
         """One LO's tasks created since ``since_iso``, newest first (the console's Today)."""
         return [m.doc for m in TaskModel.by_lo.query(lo_id, TaskModel.created_at >= since_iso, limit=limit,

@@ -78,6 +78,7 @@ class CreateTask:
     assignee: str = "lo"       # lo | manager
     key: str = ""              # dedupe key: one task per (lead, key)
     hot: bool = False
+    priority: str | None = None  # the LO's day's class (domain/lo_day.py) when kind and heat do not say it
 
 
 @dataclass(frozen=True)

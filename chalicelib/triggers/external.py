@@ -86,7 +86,7 @@ def _numbers_task(lead: dict, offer: ro.Offer, title: str, key: str, hot: bool =
                   due_minutes: int = 24 * 60) -> CreateTask:
     s = offer.snapshot
     return CreateTask(
-        kind="call", title=title, key=key, hot=hot, due_minutes=due_minutes,
+        kind="call", title=title, key=key, hot=hot, due_minutes=due_minutes, priority=None if hot else "opportunity",
         body=(f"Current P&I {s['current_payment_fmt']} at {s['current_rate_fmt']}; at today's "
               f"{s['new_rate_fmt']} ({s['new_apr_fmt']} APR) the payment would be about {s['new_payment_fmt']}: "
               f"savings {s['monthly_savings_fmt']} a month, closing costs {s['closing_costs_fmt']}, break-even about "

@@ -1,5 +1,5 @@
 """The console in a real browser: sign in, find a lead, watch a behavioural trigger land on
-Today without a reload, complete the task, pause a sequence; a screenshot of every page.
+Today without a reload, Today ranked with the capacity used, complete the task, pause a sequence; a screenshot of every page.
 
 One local stack and one signed-in Chromium page for the module; tests run in file order and
 build on each other (the lead of the first is the borrower of the next)."""
@@ -57,6 +57,20 @@ def test_a_behavioural_trigger_appears_on_today_without_a_reload(signed_in, stac
     assert page.evaluate("window.__sameDocument === true")
     expect(hot.get_by_text("Hot", exact=True)).to_be_visible()
     shot(page, "today")
+
+
+def test_today_ranks_the_calls_that_cannot_wait_first_and_shows_the_capacity_used(signed_in, stack, shot):
+    page = signed_in
+    page.goto(stack.url("/console?lo=lo-1"))
+    expect(page.locator(".capacity li").filter(has_text="Jordan Reyes")).to_contain_text(
+        re.compile(r"[1-9]\d* of 12 calls today"))
+    ranked = page.locator(".ranked")
+    expect(ranked.first).to_have_attribute("data-priority", re.compile("^(answer|decisive)$"))
+    order = ["answer", "decisive", "opportunity", "routine"]
+    classes = [ranked.nth(i).get_attribute("data-priority") for i in range(ranked.count())]
+    assert classes == sorted(classes, key=order.index), classes
+    expect(page.get_by_role("heading", name=re.compile("Moved to another day"))).to_be_visible()
+    shot(page, "today-ranked")
 
 
 def test_complete_the_hot_task_in_one_click(signed_in):

@@ -172,7 +172,8 @@ def test_every_page_answers_200_with_what_it_promises(api, auth, browser):
     lead_id = new_lead(api, auth)
     runtime.advance(3 * 86400)
     expected = {
-        "/console": ["Today", "Open tasks", "Replies waiting", "Hot signals", "First call: Maria Lopez"],
+        "/console": ["Today", "Calls for today", "of 12 calls today", "Moved to another day", "Hot signals",
+                     "First call: Maria Lopez", "Answer the borrower"],
         "/console/leads": ["Maria Lopez", "(305) 555-0123"],
         f"/console/leads/{lead_id}": ["Consent and suppressions", "Timeline", "Lead nurture (pre-application)"],
         "/console/sequences": ["Lead nurture (pre-application)", "Turn off"],

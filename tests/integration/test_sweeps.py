@@ -159,7 +159,8 @@ def test_the_nightly_sweeps_are_eventbridge_schedules_the_local_worker_runs():
 
     crons = {e.name: e.schedule_expression.to_string() for e in app.event_sources if e.name.startswith("sweep_")}
     assert crons == {name: "cron(0 7 * * ? *)" for name in
-                     ("sweep_anniversaries", "sweep_birthdays", "sweep_wakeups", "sweep_rates", "sweep_counters")}
+                     ("sweep_anniversaries", "sweep_birthdays", "sweep_wakeups", "sweep_rates", "sweep_counters",
+                      "sweep_lo_days")}
     assert [f.func.__name__ for f in handlers.NIGHTLY] == list(crons)
 
 

@@ -33,6 +33,15 @@ class MemoryTaskRepo:
             self._t.tasks[task_id] = dump(doc)
         return doc, True
 
+    def update_open(self, task_id: str, changes: dict) -> dict | None:
+        with lock:
+            doc = self.get(task_id)
+            if doc is None or doc["status"] != "open":
+                return None
+            doc.update(changes)
+            self._t.tasks[task_id] = dump(doc)
+        return doc
+
     def recent(self, lo_id: str, since_iso: str, limit: int = 100) -> list[dict]:
         with lock:
             docs = [load(raw) for raw in self._t.tasks.values()]
@@ -43,7 +52,10 @@ class MemoryTaskRepo:
     def list(self, lo_id: str | None, status: str | None, lead_id: str | None = None,
              limit: int = 100) -> list[dict]:
         with lock:
-            docs = [load(raw) for raw in self._t.tasks.values()]
+            raws = list(self._t.tasks.values())
+        if lo_id and status and not lead_id:  # the LO's day reads its open tasks often: parse only what may match
+            raws = [r for r in raws if f'"status":{dump(status)}' in r and f'"lo_id":{dump(lo_id)}' in r]
+        docs = [load(raw) for raw in raws]
         if lead_id or lo_id:
             field, value = ("lead_id", lead_id) if lead_id else ("lo_id", lo_id)
             docs = sorted((d for d in docs if d[field] == value), key=lambda d: (d["created_at"], d["task_id"]))
