@@ -64,6 +64,8 @@ class Team:
     # how long touch and timeline records are kept (DynamoDB TTL; domain/retention.py): at least the
     # TCPA's four years; the consent ledger stays with the lead
     retention_years: int = 5
+    # sender reputation (domain/reputation.py): the brake's lines and samples, sunset, warm-up
+    reputation: dict = field(default_factory=dict)
 
     def lo(self, lo_id: str | None) -> LoanOfficer:
         for lo in self.los:
@@ -160,6 +162,10 @@ def _load_team(stage: str, path: str | None) -> Team:
         GuardSettings.from_team(raw.get("guard"))
     except ValueError as exc:
         raise ValueError(f"{file.name}: {exc}") from None
+    from .domain.reputation import settings_problem
+
+    if settings_problem(raw.get("reputation")):  # a brake set above SES's review lines is no brake
+        raise ValueError(f"{file.name}: {settings_problem(raw.get('reputation'))}")
     return Team(los=los, **raw)
 
 

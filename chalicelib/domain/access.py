@@ -30,6 +30,8 @@ ACTIONS: dict[str, tuple[frozenset[str], str]] = {
     "audit": (frozenset({"compliance", "ops"}), "admin"),
     "erase": (frozenset({"compliance", "ops"}), "admin"),   # a borrower's data removed on request
     "people": (frozenset({"ops"}), "admin"),        # people and integration keys
+    "deliverability": (_DESK, "read"),              # sender reputation: bounce and complaint rates, the brake
+    "deliverability.resume": (frozenset({"ops"}), "admin"),  # a braked identity's marketing let go again
 }
 
 

@@ -596,3 +596,31 @@ def test_two_write_sets_of_one_lead_in_one_go_are_written_one_after_the_other(re
             for n in (1, 2)]
     assert repos.uow.commit_many(sets) == {1}
     assert [e["enrollment_id"] for e in repos.enrollments.for_lead("lead-001")] == ["lead-001.e1"]
+
+
+# -- sender reputation -------------------------------------------------------------------------
+
+def test_deliverability_days_add_up_and_the_state_is_versioned(repos):
+    d = repos.deliverability
+    d.add("team.example", "2027-04-12", {"sent": 100, "marketing": 80})
+    d.add("team.example", "2027-04-13", {"sent": 5, "hard_bounces": 2})
+    d.add("team.example", "2027-04-13", {"hard_bounces": 1, "complaints": 1, "soft_bounces": 0})
+    d.add("other.example", "2027-04-13", {"sent": 9})
+    days, state = d.read("team.example", "2027-04-12")
+    assert state is None
+    assert days["2027-04-13"] == {"sent": 5, "marketing": 0, "hard_bounces": 3, "soft_bounces": 0, "complaints": 1}
+    assert days["2027-04-12"]["marketing"] == 80
+    assert set(d.read("team.example", "2027-04-13")[0]) == {"2027-04-13"}
+    assert d.put_state("team.example", {"state": "braked", "reason": "r"}, 0)
+    assert not d.put_state("team.example", {"state": "ok"}, 0)  # someone else wrote first
+    _, state = d.read("team.example", "2027-04-13")
+    assert state == {"state": "braked", "reason": "r", "version": 1}
+    assert d.put_state("team.example", {**state, "state": "ok"}, 1)
+    assert d.read("team.example", "2099-01-01")[1]["state"] == "ok"  # the state whatever the days
+
+
+def test_a_hard_bounced_address_is_remembered_by_its_key(repos):
+    d = repos.deliverability
+    assert d.bounced("ab" * 32) is None
+    d.mark_bounced("ab" * 32, T0.isoformat())
+    assert d.bounced("ab" * 32) == T0.isoformat()

@@ -15,10 +15,12 @@ OPS = Principal(by="ops@team.example", roles=frozenset({"ops"}))
 
 
 @pytest.mark.parametrize("who, may, may_not", [
-    (LO, {"read", "leads"}, {"read.desk", "los", "imports", "rates", "desk", "audit", "people", "local", "erase"}),
-    (MANAGER, {"read", "read.desk", "leads", "los", "imports", "rates", "desk", "local"}, {"audit", "people", "erase"}),
+    (LO, {"read", "leads"}, {"read.desk", "los", "imports", "rates", "desk", "audit", "people", "local", "erase",
+                             "deliverability", "deliverability.resume"}),
+    (MANAGER, {"read", "read.desk", "leads", "los", "imports", "rates", "desk", "local", "deliverability"},
+     {"audit", "people", "erase", "deliverability.resume"}),
     (COMPLIANCE, {"read", "read.desk", "audit", "erase"},
-     {"leads", "los", "imports", "rates", "desk", "people", "local"}),
+     {"leads", "los", "imports", "rates", "desk", "people", "local", "deliverability", "deliverability.resume"}),
     (OPS, set(ACTIONS), set()),
 ], ids=["lo", "manager", "compliance", "ops"])
 def test_each_role_may_exactly_its_part(who, may, may_not):
@@ -30,7 +32,7 @@ def test_a_key_may_what_its_scopes_name_and_admin_everything():
     los = Principal(by="key:encompass", scopes=frozenset({"los"}))
     assert [a for a in ACTIONS if allows(los, a)] == ["los"]
     reader = Principal(by="key:dash", scopes=frozenset({"read"}))
-    assert {a for a in ACTIONS if allows(reader, a)} == {"read", "read.desk"}
+    assert {a for a in ACTIONS if allows(reader, a)} == {"read", "read.desk", "deliverability"}
     admin = Principal(by="key:bootstrap", scopes=frozenset({"admin"}))
     assert all(allows(admin, a) for a in ACTIONS)
 

@@ -20,6 +20,7 @@ PAIRS = [  # (Protocol, DynamoDB class "module:Class", memory class)
     (ports.HoldRepository, "guard:HoldRepo", "MemoryHoldRepo"),
     (ports.HeldQuoteRepository, "guard:HeldQuoteRepo", "MemoryHeldQuoteRepo"),
     (ports.PrivacyRepository, "privacy:PrivacyRepo", "MemoryPrivacyRepo"),
+    (ports.DeliverabilityRepository, "deliverability:DeliverabilityRepo", "MemoryDeliverabilityRepo"),
 ]
 
 
