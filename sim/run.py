@@ -75,6 +75,7 @@ class World:
         self.by_email = {p.body["email"]: p for p in people}
         self.by_phone = {p.body["phone"]: p for p in people}
         self.counts = Counter()
+        self.inboxes = None  # sim/deliverability.py: dead addresses, spam complaints, the brake
 
     def api(self, method: str, path: str, payload: dict | None = None):
         resp = getattr(self.client.http, method)(path, body=json.dumps(payload or {}), headers=self.auth)
@@ -113,6 +114,8 @@ class World:
                 self.counts["partner_mail"] += 1
                 continue
             self.counts["mail"] += 1
+            if self.inboxes is not None and self.inboxes.mail(person, _touch_id(raw), self, _today()):
+                continue  # a dead address: it bounced, nobody reads it
             paths = _PATH.findall(mail.html())
             pixel = next((x for x in paths if x.startswith("/t/o/")), None)
             clicks = [x for x in paths if x.startswith("/t/c/")]
@@ -147,6 +150,12 @@ class World:
             if answer:
                 runtime.inbound_sms(phone, answer)
                 self.counts["sms_stops" if answer in STOP_WORDS else "sms_replies"] += 1
+
+
+def _today():
+    from chalicelib.clock import clock
+
+    return clock.now().date()
 
 
 class MotoOutbox:
@@ -404,6 +413,7 @@ def _simulate(leads: int, days: int, seed: int, step_hours: int, start_at: datet
     from chalicelib.services.context import context
     from bench.prices import usd
     from sim.cohorts import text_figures, touches_per_lead_year
+    from sim.deliverability import Inboxes
     from sim.people import population
 
     ctx = context()
@@ -414,6 +424,7 @@ def _simulate(leads: int, days: int, seed: int, step_hours: int, start_at: datet
     start = clock.now()
     people = population(leads, rng, start.date(), days)
     world = World(people, rng, settings().api_token, outbox)
+    world.inboxes = Inboxes(people, seed)
     bar = _Progress(days)
     rate = 6.75
     started = time.perf_counter()
@@ -430,6 +441,7 @@ def _simulate(leads: int, days: int, seed: int, step_hours: int, start_at: datet
             world.release_holds()
             world.read_new_mail()
             world.read_new_texts()
+        world.inboxes.ops_review(world, clock.now().date())
         bar.show(day + 1, f"{world.counts['mail']} e-mails, {world.counts['texts']} texts")
     runtime.cycle()  # what the last step's clicks and replies enqueued
     end = clock.now()
@@ -466,6 +478,7 @@ def _simulate(leads: int, days: int, seed: int, step_hours: int, start_at: datet
         # what a carrier bills for the texts the provider took (keyword replies included)
         **text_figures(outbox.texts(), len(lead_docs), days, usd("sms_us_message_part") + usd("sms_us_carrier_fee")),
         "opens_recorded": opens,
+        "deliverability": world.inboxes.figures(touches, people, start, clock.now()),
         "people": dict(world.counts),
         "funnel": {k: dict(v) for k, v in sorted(funnel.items())},
         "counter_writes": counters.report(len(sent)),

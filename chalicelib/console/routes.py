@@ -21,13 +21,15 @@ FORM_TYPES = ["application/x-www-form-urlencoded", "multipart/form-data", "appli
 NAV = (("today", "/console", "Today", "read"), ("leads", "/console/leads", "Leads", "read"),
        ("sequences", "/console/sequences", "Sequences", "read"), ("analytics", "/console/analytics", "Analytics", "read"),
        ("coverage", "/console/coverage", "Coverage", "read.desk"), ("people", "/console/people", "People", "people"),
-       ("audit", "/console/audit", "Audit log", "audit"))
+       ("audit", "/console/audit", "Audit log", "audit"),
+       ("deliverability", "/console/deliverability", "Deliverability", "deliverability"))
 DONE = {  # what the page says after a form; fixed words, never echoed input
     "task": "Task marked done.", "pause": "Enrollment paused.", "resume": "Enrollment resumed.",
     "exit": "Enrollment ended.", "stage": "Stage change sent: it shows here within a minute.",
     "consent": "Consent recorded.", "on": "Sequence turned on.", "off": "Sequence turned off.",
     "person": "Account created.", "disabled": "Account disabled: signed out everywhere within a minute.",
     "revoked": "Key revoked: it stopped working at once.",
+    "resumed": "Marketing e-mail resumed: it goes again from the next minute.",
 }
 
 
@@ -417,3 +419,6 @@ def audit(p: Page):
     from ..services.people import audit as entries
 
     return p.render("audit.html.j2", "audit", items=entries(p.query.get("since"), 200, now()))
+
+
+from . import deliverability  # noqa: E402,F401  (sender reputation's page, issue 26)

@@ -16,9 +16,12 @@ well below those (``reputation`` in the team file, over :data:`DEFAULTS`):
   It resumes when a person says so, or, with ``auto_resume``, when the window reads under
   both lines again.
 * **Sunset** (:func:`sunset`). A borrower with no human open, click or reply for
-  ``sunset.after_days`` (60) gets marketing e-mail at most every ``sunset.every_days`` (30);
-  after ``sunset.reengage_after_days`` (150) one re-engagement message; then none until they
-  engage again. Machine opens (privacy prefetch, link scanners) never count. What does not go
+  ``sunset.after_days`` (90) gets marketing e-mail at most every ``sunset.every_days`` (30);
+  after ``sunset.reengage_after_days`` (180) one re-engagement message; then none until they
+  engage again. One who never read a single e-mail is judged sooner: from
+  ``never_read_days`` (30) after the first e-mail, the re-engagement at
+  ``never_read_reengage_days`` (90): a month of unread mail from a new sender says more than a
+  quiet quarter from a long-time reader. Machine opens (privacy prefetch, link scanners) never count. What does not go
   as an e-mail goes as the step's own text where the borrower consented (behavioural rule 2).
 * **Warm-up** (:func:`daily_limit`). A new identity (``warmup.started``: the day it began)
   sends at most ``first_day`` marketing e-mails on its first day, ``growth`` times more each day,
@@ -39,7 +42,9 @@ DEFAULTS = {
     "complaint_min_sample": 2000,   # sends before a complaint rate is judged
     "auto_resume": False,           # True: a window back under both lines resumes by itself
     "recheck_minutes": 60,          # a braked or warming touch looks again after this
-    "sunset": {"after_days": 60, "every_days": 30, "reengage_after_days": 150},
+    # since the last human read; a borrower who never read one e-mail is judged sooner
+    "sunset": {"after_days": 90, "reengage_after_days": 180, "never_read_days": 30, "never_read_reengage_days": 90,
+               "every_days": 30},
     "warmup": {"started": None, "first_day": 50, "growth": 1.25, "weeks": 6, "quiet_share": 0.5},
 }
 COUNTERS = ("sent", "marketing", "hard_bounces", "soft_bounces", "complaints")
@@ -198,16 +203,19 @@ def sunset(lead: dict, now: datetime, settings: dict) -> tuple[str, str]:
     """(action, why) for a marketing e-mail to this lead now: ``send``, ``reengage`` (send the
     re-engagement message instead), or ``skip`` (not as an e-mail)."""
     s = settings["sunset"]
-    since = last_read(lead) or _at(lead.get("first_email_at"))
+    read = last_read(lead)
+    since = read or _at(lead.get("first_email_at"))
     if since is None:
         return "send", ""
     silent = (now - since).days
-    if silent < int(s["after_days"]):
+    after, reengage_after = (s["after_days"], s["reengage_after_days"]) if read else \
+        (s["never_read_days"], s["never_read_reengage_days"])
+    if silent < int(after):
         return "send", ""
     reengaged = _at(lead.get("reengaged_at"))
     if reengaged is not None and reengaged > since:
         return "skip", f"sunset: re-engagement sent {reengaged.date().isoformat()}, no human open, click or reply since"
-    if silent >= int(s["reengage_after_days"]):
+    if silent >= int(reengage_after):
         return "reengage", ""
     last = _at(lead.get("marketing_email_at"))
     if last is not None and last > since and now - last < timedelta(days=int(s["every_days"])):

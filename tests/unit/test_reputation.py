@@ -66,16 +66,24 @@ MARKETING = {"channel": "email", "kind": "marketing", "template": "library/past_
              "item": "adding_space", "data": {"a": 1}}
 
 
+def _read(days_ago: int, kind: str = "email_opened") -> list:
+    return [{"type": kind, "at": (T0 - timedelta(days=days_ago)).isoformat(), "machine": False}]
+
+
 def test_sunset_monthly_then_one_reengagement_then_none_until_they_read_again():
     s = S
     recent = _lead(first_email_at=(T0 - timedelta(days=20)).isoformat())
     assert rep.sunset(recent, T0, s) == ("send", "")
-    silent70 = _lead(first_email_at=(T0 - timedelta(days=70)).isoformat(),
+    silent40 = _lead(first_email_at=(T0 - timedelta(days=40)).isoformat(),
                      marketing_email_at=(T0 - timedelta(days=10)).isoformat())
-    action, why = rep.sunset(silent70, T0, s)
+    action, why = rep.sunset(silent40, T0, s)  # never read one: judged after 30 days
     assert action == "skip" and "at most one marketing e-mail every 30 days" in why
-    assert rep.sunset({**silent70, "marketing_email_at": (T0 - timedelta(days=31)).isoformat()}, T0, s)[0] == "send"
-    assert rep.sunset(_lead(), T0, s)[0] == "reengage"  # 200 days silent
+    assert rep.sunset({**silent40, "marketing_email_at": (T0 - timedelta(days=31)).isoformat()}, T0, s)[0] == "send"
+    reader = {**silent40, "activity": _read(60, "link_clicked")}  # read once: 90 days of quiet first
+    assert rep.sunset(reader, T0, s)[0] == "send"
+    assert rep.sunset({**reader, "activity": _read(100)}, T0, s)[0] == "skip"
+    assert rep.sunset({**reader, "activity": _read(185)}, T0, s)[0] == "reengage"
+    assert rep.sunset(_lead(), T0, s)[0] == "reengage"  # 200 days, never read
     after = _lead(reengaged_at=(T0 - timedelta(days=5)).isoformat())
     assert rep.sunset(after, T0, s)[0] == "skip"
     read = {**after, "activity": [{"type": "email_opened", "at": (T0 - timedelta(days=1)).isoformat(), "machine": False}]}
