@@ -218,6 +218,7 @@ def readiness(ctx: Context) -> dict:
 
     identity = identities(ctx)[0]
     out = {"identity": identity, "dkim": "unknown", "mail_from": "unknown", "mail_from_domain": None,
+           "ready": False, "error": None,
            "dmarc": f"publish a DMARC record (TXT _dmarc.{identity}, at least p=none with rua=) and align SPF or "
                     "DKIM with the From domain: Gmail and Yahoo require it of bulk senders"}
     try:
@@ -229,9 +230,9 @@ def readiness(ctx: Context) -> dict:
     dkim = got.get("DkimAttributes") or {}
     mail_from = got.get("MailFromAttributes") or {}
     out["dkim"] = "verified" if dkim.get("SigningEnabled") and dkim.get("Status") == "SUCCESS" else \
-        (dkim.get("Status") or "not set up").lower()
+        (dkim.get("Status") or "not set up").lower().replace("_", " ")
     out["mail_from_domain"] = mail_from.get("MailFromDomain") or None
     out["mail_from"] = "verified" if mail_from.get("MailFromDomainStatus") == "SUCCESS" else \
-        (mail_from.get("MailFromDomainStatus") or "not set up").lower()
+        (mail_from.get("MailFromDomainStatus") or "not set up").lower().replace("_", " ")
     out["ready"] = out["dkim"] == "verified" and out["mail_from"] == "verified"
     return out
