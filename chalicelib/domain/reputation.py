@@ -16,12 +16,14 @@ well below those (``reputation`` in the team file, over :data:`DEFAULTS`):
   It resumes when a person says so, or, with ``auto_resume``, when the window reads under
   both lines again.
 * **Sunset** (:func:`sunset`). A borrower with no human open, click or reply for
-  ``sunset.after_days`` (90) gets marketing e-mail at most every ``sunset.every_days`` (30);
-  after ``sunset.reengage_after_days`` (180) one re-engagement message; then none until they
-  engage again. One who never read a single e-mail is judged sooner: from
-  ``never_read_days`` (30) after the first e-mail, the re-engagement at
-  ``never_read_reengage_days`` (90): a month of unread mail from a new sender says more than a
-  quiet quarter from a long-time reader. Machine opens (privacy prefetch, link scanners) never count. What does not go
+  ``sunset.after_days`` (90) and ``min_unread`` (8) marketing e-mails gets marketing e-mail at
+  most every ``sunset.every_days`` (30); after ``sunset.reengage_after_days`` (180) one
+  re-engagement message; then none until they engage again. One who never read a single e-mail
+  is judged sooner: ``never_read_days`` (21) and ``never_read_min_unread`` (4) after the first
+  e-mail, the re-engagement at ``never_read_reengage_days`` (60): three weeks of unread mail
+  from a new sender says more than a quiet quarter from a long-time reader. Both a stretch of
+  time and a count of unread mail: a borrower who reads one e-mail in three is not sunset
+  because a quiet month sent only two. Machine opens (privacy prefetch, link scanners) never count. What does not go
   as an e-mail goes as the step's own text where the borrower consented (behavioural rule 2).
 * **Warm-up** (:func:`daily_limit`). A new identity (``warmup.started``: the day it began)
   sends at most ``first_day`` marketing e-mails on its first day, ``growth`` times more each day,
@@ -37,14 +39,14 @@ DEFAULTS = {
     "bounce_brake": 0.025,          # SES reviews at 0.05
     "complaint_brake": 0.0005,      # SES reviews at 0.001
     "window_days": 7,
-    "max_window_days": 90,
+    "max_window_days": 180,
     "min_sample": 100,              # sends before a bounce rate is judged
     "complaint_min_sample": 2000,   # sends before a complaint rate is judged
     "auto_resume": False,           # True: a window back under both lines resumes by itself
     "recheck_minutes": 60,          # a braked or warming touch looks again after this
     # since the last human read; a borrower who never read one e-mail is judged sooner
-    "sunset": {"after_days": 90, "reengage_after_days": 180, "never_read_days": 30, "never_read_reengage_days": 90,
-               "every_days": 30},
+    "sunset": {"after_days": 90, "reengage_after_days": 180, "never_read_days": 21, "never_read_reengage_days": 60,
+               "min_unread": 8, "never_read_min_unread": 4, "every_days": 30},
     "warmup": {"started": None, "first_day": 50, "growth": 1.25, "weeks": 6, "quiet_share": 0.5},
 }
 COUNTERS = ("sent", "marketing", "hard_bounces", "soft_bounces", "complaints")
@@ -199,6 +201,14 @@ def last_read(lead: dict) -> datetime | None:
     return max((t for t in times if t is not None), default=None)
 
 
+def unread(lead: dict, read: datetime | None) -> int:
+    """Marketing e-mails sent since the last human read (``mail_unread``, kept by :func:`stamp`)."""
+    u = lead.get("mail_unread") or {}
+    if not u or (read is not None and read >= _at(u["since"])):
+        return 0
+    return int(u.get("n", 0))
+
+
 def sunset(lead: dict, now: datetime, settings: dict) -> tuple[str, str]:
     """(action, why) for a marketing e-mail to this lead now: ``send``, ``reengage`` (send the
     re-engagement message instead), or ``skip`` (not as an e-mail)."""
@@ -208,9 +218,9 @@ def sunset(lead: dict, now: datetime, settings: dict) -> tuple[str, str]:
     if since is None:
         return "send", ""
     silent = (now - since).days
-    after, reengage_after = (s["after_days"], s["reengage_after_days"]) if read else \
-        (s["never_read_days"], s["never_read_reengage_days"])
-    if silent < int(after):
+    after, reengage_after, min_unread = (s["after_days"], s["reengage_after_days"], s["min_unread"]) if read else \
+        (s["never_read_days"], s["never_read_reengage_days"], s["never_read_min_unread"])
+    if silent < int(after) or unread(lead, read) < int(min_unread):
         return "send", ""
     reengaged = _at(lead.get("reengaged_at"))
     if reengaged is not None and reengaged > since:
@@ -272,6 +282,9 @@ def stamp(lead: dict, sends: list[dict], now: datetime) -> None:
     mail = [t for t in sends if t.get("channel") == "email" and marketing(t)]
     if mail:
         lead["marketing_email_at"] = now.isoformat()
+        n = unread(lead, last_read(lead))
+        since = (lead.get("mail_unread") or {}).get("since") if n else now.isoformat()
+        lead["mail_unread"] = {"since": since, "n": n + len(mail)}
     if any(t.get("reengagement") for t in mail):
         lead["reengaged_at"] = now.isoformat()
 

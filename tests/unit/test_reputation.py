@@ -59,7 +59,8 @@ def test_a_resume_holds_against_the_same_numbers_and_new_bounces_trip_again():
 
 
 def _lead(**extra):
-    return {"lead_id": "l1", "first_email_at": (T0 - timedelta(days=200)).isoformat(), "activity": [], **extra}
+    return {"lead_id": "l1", "first_email_at": (T0 - timedelta(days=200)).isoformat(), "activity": [],
+            "mail_unread": {"since": (T0 - timedelta(days=200)).isoformat(), "n": 12}, **extra}
 
 
 MARKETING = {"channel": "email", "kind": "marketing", "template": "library/past_client/adding_space", "text": "x",
@@ -76,13 +77,18 @@ def test_sunset_monthly_then_one_reengagement_then_none_until_they_read_again():
     assert rep.sunset(recent, T0, s) == ("send", "")
     silent40 = _lead(first_email_at=(T0 - timedelta(days=40)).isoformat(),
                      marketing_email_at=(T0 - timedelta(days=10)).isoformat())
-    action, why = rep.sunset(silent40, T0, s)  # never read one: judged after 30 days
+    assert rep.sunset({**silent40, "mail_unread": {"since": silent40["first_email_at"], "n": 3}}, T0, s)[0] == "send"
+    action, why = rep.sunset(silent40, T0, s)  # never read one: judged after 21 days and 4 unread
     assert action == "skip" and "at most one marketing e-mail every 30 days" in why
     assert rep.sunset({**silent40, "marketing_email_at": (T0 - timedelta(days=31)).isoformat()}, T0, s)[0] == "send"
     reader = {**silent40, "activity": _read(60, "link_clicked")}  # read once: 90 days of quiet first
-    assert rep.sunset(reader, T0, s)[0] == "send"
-    assert rep.sunset({**reader, "activity": _read(100)}, T0, s)[0] == "skip"
-    assert rep.sunset({**reader, "activity": _read(185)}, T0, s)[0] == "reengage"
+    assert rep.sunset(reader, T0, s)[0] == "send"  # and the unread count starts again at the read
+    unread = {"since": (T0 - timedelta(days=190)).isoformat(), "n": 9}
+    assert rep.sunset({**reader, "activity": _read(200), "mail_unread": unread}, T0, s)[0] == "reengage"
+    since95 = {"since": (T0 - timedelta(days=95)).isoformat(), "n": 9}
+    assert rep.sunset({**reader, "activity": _read(100), "mail_unread": {**since95, "n": 7}}, T0, s)[0] == "send"
+    assert rep.sunset({**reader, "activity": _read(100), "mail_unread": since95}, T0, s)[0] == "skip"
+    assert rep.sunset({**reader, "activity": _read(100), "mail_unread": unread}, T0, s)[0] == "send"  # read since
     assert rep.sunset(_lead(), T0, s)[0] == "reengage"  # 200 days, never read
     after = _lead(reengaged_at=(T0 - timedelta(days=5)).isoformat())
     assert rep.sunset(after, T0, s)[0] == "skip"
@@ -107,7 +113,13 @@ def test_the_gate_defers_braked_marketing_only_and_swaps_in_the_reengagement_mes
     assert "text" not in order and "data" not in order and "item" not in order
     lead = {}
     rep.stamp(lead, [order], T0)
-    assert lead == {"marketing_email_at": T0.isoformat(), "reengaged_at": T0.isoformat()}
+    assert lead == {"marketing_email_at": T0.isoformat(), "reengaged_at": T0.isoformat(),
+                    "mail_unread": {"since": T0.isoformat(), "n": 1}}
+    rep.stamp(lead, [MARKETING, MARKETING], T0 + timedelta(days=1))
+    assert lead["mail_unread"] == {"since": T0.isoformat(), "n": 3}
+    lead["activity"] = _read(-2)  # read after the first unread: the count starts again
+    rep.stamp(lead, [MARKETING], T0 + timedelta(days=3))
+    assert lead["mail_unread"] == {"since": (T0 + timedelta(days=3)).isoformat(), "n": 1}
 
 
 def test_warm_up_ramps_and_serves_engaged_borrowers_first():
