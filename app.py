@@ -4,6 +4,7 @@ from chalice import Chalice
 from chalicelib.api import analytics, deliverability, holds, imports, leads, people, privacy, rates, sequences, sweeps, tasks, tracking, workers
 from chalicelib.api.middleware import http_middleware
 from chalicelib.console import routes as console
+from chalicelib.console import deliverability as _deliverability_page  # noqa: F401  (its pages join console.bp)
 from chalicelib.config import settings
 
 app = Chalice(app_name="touchengine")

@@ -76,6 +76,7 @@ class World:
         self.by_phone = {p.body["phone"]: p for p in people}
         self.counts = Counter()
         self.inboxes = None  # sim/deliverability.py: dead addresses, spam complaints, the brake
+        self.unread: list[str] = []  # mail that landed this very instant: read at the next look
 
     def api(self, method: str, path: str, payload: dict | None = None):
         resp = getattr(self.client.http, method)(path, body=json.dumps(payload or {}), headers=self.auth)
@@ -107,7 +108,10 @@ class World:
         from chalicelib.local import runtime
         from sim.people import reacts_to_email
 
-        for raw in self.outbox.new_mail():
+        from sim.people import arrived
+
+        fresh, self.unread = arrived(self.unread + self.outbox.new_mail(), _now())
+        for raw in fresh:
             mail = _Mail(raw)
             person = self.by_email.get(mail["To"])
             if person is None:  # a Realtor's update
@@ -152,10 +156,14 @@ class World:
                 self.counts["sms_stops" if answer in STOP_WORDS else "sms_replies"] += 1
 
 
-def _today():
+def _now():
     from chalicelib.clock import clock
 
-    return clock.now().date()
+    return clock.now()
+
+
+def _today():
+    return _now().date()
 
 
 class MotoOutbox:

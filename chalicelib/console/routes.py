@@ -419,6 +419,3 @@ def audit(p: Page):
     from ..services.people import audit as entries
 
     return p.render("audit.html.j2", "audit", items=entries(p.query.get("since"), 200, now()))
-
-
-from . import deliverability  # noqa: E402,F401  (sender reputation's page, issue 26)
