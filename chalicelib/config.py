@@ -66,6 +66,8 @@ class Team:
     retention_years: int = 5
     # the LO's day (domain/lo_day.py DaySettings): reserve, routine windows, grace before escalation
     lo_day: dict = field(default_factory=dict)
+    # sender reputation (domain/reputation.py): the brake's lines and samples, sunset, warm-up
+    reputation: dict = field(default_factory=dict)
 
     def lo(self, lo_id: str | None) -> LoanOfficer:
         for lo in self.los:
@@ -170,6 +172,10 @@ def _load_team(stage: str, path: str | None) -> Team:
             DaySettings.of(raw.get("lo_day"), lo.daily_call_capacity)
     except (TypeError, ValueError) as exc:
         raise ValueError(f"{file.name}: {exc}") from None
+    from .domain.reputation import settings_problem
+
+    if settings_problem(raw.get("reputation")):  # a brake set above SES's review lines is no brake
+        raise ValueError(f"{file.name}: {settings_problem(raw.get('reputation'))}")
     return Team(los=los, **raw)
 
 

@@ -1,7 +1,7 @@
 """Touches per borrower-year, per cohort: what the year-round programs are measured by. Pure.
 
     touches_per_lead_year(touches, people, start, end)
-      -> {"past_client_engaged": {"leads", "mean", "p10", "p90", "distinct_templates_mean"}, ...}
+      -> {"past_client_engaged": {"leads", "mean", "p10", "p90", "distinct_templates_mean", "email_mean"}, ...}
 
 ``touches`` are the touch records as the simulator reads them from the touches table (``TouchModel``
 doc plus ``status`` and ``history``); a touch counts when one of its history entries says
@@ -22,7 +22,8 @@ to ``end``), so an inquiry that arrived in October counts as much as one from Ja
 shorter than ``min_days`` (30) is left out: two weeks of the first fortnight's plan say nothing
 about a year. ``mean`` is over the cohort's borrowers; ``p10``/``p90`` are the 10th and 90th
 percentiles (inclusive method); ``distinct_templates_mean`` is the mean number of different
-templates each borrower received (not normalised).
+templates each borrower received (not normalised); ``email_mean`` the e-mails a borrower-year
+(the part of ``mean`` that went as e-mail, normalised the same way).
 """
 from __future__ import annotations
 
@@ -74,6 +75,7 @@ def touches_per_lead_year(touches: list[dict], people: list, start: datetime, en
         if t.get("channel") in COUNTED and t.get("to_role", "borrower") != "realtor" and _sent(t):
             mine[t.get("lead_id")].append(t)
     rates: dict[str, list[float]] = {c: [] for c in COHORTS}
+    emails: dict[str, list[float]] = {c: [] for c in COHORTS}
     distinct: dict[str, list[int]] = {c: [] for c in COHORTS}
     for person in people:
         cohort, lead_id = cohort_of(person, days), _get(person, "lead_id")
@@ -85,16 +87,19 @@ def touches_per_lead_year(touches: list[dict], people: list, start: datetime, en
             continue
         sent = mine.get(lead_id, [])
         rates[cohort].append(len(sent) * 365 / stay)
+        emails[cohort].append(sum(1 for t in sent if t.get("channel") == "email") * 365 / stay)
         distinct[cohort].append(len({t.get("template") for t in sent}))
     out = {}
     for cohort in COHORTS:
         values = sorted(rates[cohort])
         if not values:
-            out[cohort] = {"leads": 0, "mean": None, "p10": None, "p90": None, "distinct_templates_mean": None}
+            out[cohort] = {"leads": 0, "mean": None, "p10": None, "p90": None, "distinct_templates_mean": None,
+                           "email_mean": None}
             continue
         out[cohort] = {"leads": len(values), "mean": round(statistics.fmean(values), 1),
                        "p10": round(_percentile(values, 0.10), 1), "p90": round(_percentile(values, 0.90), 1),
-                       "distinct_templates_mean": round(statistics.fmean(distinct[cohort]), 1)}
+                       "distinct_templates_mean": round(statistics.fmean(distinct[cohort]), 1),
+                       "email_mean": round(statistics.fmean(emails[cohort]), 1)}
     return out
 
 

@@ -10,8 +10,10 @@ on arrival: a machine open the engine must not count).
 from __future__ import annotations
 
 import random
+import re
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
+from email.utils import parsedate_to_datetime
 
 STATES = [("TX", "512"), ("TX", "713"), ("FL", "305"), ("CA", "415"), ("AZ", "602"), ("NY", "212"),
           ("CO", "303"), ("WA", "206"), ("HI", "808"), ("MD", "410"), ("OK", "405"), ("IL", "312")]
@@ -91,3 +93,19 @@ def reacts_to_sms(person: Person, rng: random.Random) -> str | None:
     if roll < 0.05:
         return "Sounds good, call me after 5"
     return None
+
+
+_DATE = re.compile(r"^Date:[ \t]*(.+)$", re.M)
+
+
+def arrived(raws: list[str], now: datetime) -> tuple[list[str], list[str]]:
+    """(mail a person can read now, mail that landed this very instant). The simulation's clock
+    is held between steps and a touch due on a step's boundary is sent at it: opened at the same
+    instant, its open is a machine's to the engine (nobody reads within a second of the send),
+    and an engaged reader looked as if they never read. Such mail waits for the next look."""
+    ready, later = [], []
+    for raw in raws:
+        date_ = _DATE.search(raw.split("\r\n\r\n", 1)[0])
+        sent = parsedate_to_datetime(date_.group(1).strip()) if date_ else None
+        (later if sent is not None and (now - sent).total_seconds() < 60 else ready).append(raw)
+    return ready, later

@@ -75,6 +75,8 @@ class World:
         self.by_email = {p.body["email"]: p for p in people}
         self.by_phone = {p.body["phone"]: p for p in people}
         self.counts = Counter()
+        self.inboxes = None  # sim/deliverability.py: dead addresses, spam complaints, the brake
+        self.unread: list[str] = []  # mail that landed this very instant: read at the next look
 
     def api(self, method: str, path: str, payload: dict | None = None):
         resp = getattr(self.client.http, method)(path, body=json.dumps(payload or {}), headers=self.auth)
@@ -106,13 +108,18 @@ class World:
         from chalicelib.local import runtime
         from sim.people import reacts_to_email
 
-        for raw in self.outbox.new_mail():
+        from sim.people import arrived
+
+        fresh, self.unread = arrived(self.unread + self.outbox.new_mail(), _now())
+        for raw in fresh:
             mail = _Mail(raw)
             person = self.by_email.get(mail["To"])
             if person is None:  # a Realtor's update
                 self.counts["partner_mail"] += 1
                 continue
             self.counts["mail"] += 1
+            if self.inboxes is not None and self.inboxes.mail(person, _touch_id(raw), self, _today()):
+                continue  # a dead address: it bounced, nobody reads it
             paths = _PATH.findall(mail.html())
             pixel = next((x for x in paths if x.startswith("/t/o/")), None)
             clicks = [x for x in paths if x.startswith("/t/c/")]
@@ -147,6 +154,16 @@ class World:
             if answer:
                 runtime.inbound_sms(phone, answer)
                 self.counts["sms_stops" if answer in STOP_WORDS else "sms_replies"] += 1
+
+
+def _now():
+    from chalicelib.clock import clock
+
+    return clock.now()
+
+
+def _today():
+    return _now().date()
 
 
 class MotoOutbox:
@@ -405,6 +422,7 @@ def _simulate(leads: int, days: int, seed: int, step_hours: int, start_at: datet
     from bench.prices import usd
     from chalicelib.services.lo_day import work_zone
     from sim.cohorts import text_figures, touches_per_lead_year
+    from sim.deliverability import Inboxes
     from sim.lo_day import LoDesk
     from sim.people import LOS, population
 
@@ -418,6 +436,7 @@ def _simulate(leads: int, days: int, seed: int, step_hours: int, start_at: datet
     world = World(people, rng, settings().api_token, outbox)
     desk = LoDesk(world, LOS, work_zone(settings().team),
                   tuple(lo.id for lo in settings().team.los if lo.id not in LOS))
+    world.inboxes = Inboxes(people, seed)
     bar = _Progress(days)
     rate = 6.75
     started = time.perf_counter()
@@ -435,6 +454,7 @@ def _simulate(leads: int, days: int, seed: int, step_hours: int, start_at: datet
             world.read_new_mail()
             world.read_new_texts()
             desk.work(clock.now())
+        world.inboxes.ops_review(world, clock.now().date())
         bar.show(day + 1, f"{world.counts['mail']} e-mails, {world.counts['texts']} texts")
     runtime.cycle()  # what the last step's clicks and replies enqueued
     end = clock.now()
@@ -472,6 +492,7 @@ def _simulate(leads: int, days: int, seed: int, step_hours: int, start_at: datet
         # what a carrier bills for the texts the provider took (keyword replies included)
         **text_figures(outbox.texts(), len(lead_docs), days, usd("sms_us_message_part") + usd("sms_us_carrier_fee")),
         "opens_recorded": opens,
+        "deliverability": world.inboxes.figures(touches, people, start, clock.now()),
         "people": dict(world.counts),
         "funnel": {k: dict(v) for k, v in sorted(funnel.items())},
         "counter_writes": counters.report(len(sent)),

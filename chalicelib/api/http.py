@@ -123,7 +123,7 @@ def in_book(principal: Principal, params: dict) -> bool:
 
 READS = ("read", "read.desk")  # a POST that only reads (a preview) is not a change
 TARGETS = (("lead_id", "lead"), ("task_id", "task"), ("batch_id", "hold"), ("import_id", "import"),
-           ("key_id", "key"), ("user_id", "user"), ("sequence_id", "sequence"))
+           ("key_id", "key"), ("user_id", "user"), ("sequence_id", "sequence"), ("identity", "identity"))
 
 
 def _audit(request, principal: Principal, action: str, params: dict) -> None:

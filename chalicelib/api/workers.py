@@ -99,17 +99,26 @@ def receive_inbound_email(event):
 
 @bp.on_sns_message(topic=f"{_S.table_prefix}-ses-feedback")
 def receive_ses_feedback(event):
-    """SES bounce and complaint notifications: each affected address becomes an event."""
+    """SES bounce and complaint notifications: counted against the sending identity (the brake,
+    services/reputation.py), and each hard-bounced or complaining address becomes an event."""
+    from ..services.reputation import record_feedback
+
     message = json.loads(event.message)
     kind = message.get("notificationType") or message.get("eventType")
+    source = (message.get("mail") or {}).get("source")
     if kind == "Bounce":
         bounce = message.get("bounce", {})
-        if bounce.get("bounceType") != "Permanent":
-            return  # soft bounces are retried by SES itself
+        addresses = [r.get("emailAddress") for r in bounce.get("bouncedRecipients", [])]
+        if bounce.get("bounceType") != "Permanent":  # soft: SES retries it itself; counted only
+            record_feedback(context(), "soft_bounce", addresses, now(), source)
+            return
+        record_feedback(context(), "hard_bounce", addresses, now(), source)
         for r in bounce.get("bouncedRecipients", []):
             _publish_from_sns("email_bounced", {"address": r.get("emailAddress"), "reason": r.get("diagnosticCode", "")})
     elif kind == "Complaint":
-        for r in message.get("complaint", {}).get("complainedRecipients", []):
+        recipients = message.get("complaint", {}).get("complainedRecipients", [])
+        record_feedback(context(), "complaint", [r.get("emailAddress") for r in recipients], now(), source)
+        for r in recipients:
             _publish_from_sns("email_complained", {"address": r.get("emailAddress")})
 
 

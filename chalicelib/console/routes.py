@@ -23,6 +23,7 @@ NAV = (("today", "/console", "Today", "read"), ("leads", "/console/leads", "Lead
        ("coverage", "/console/coverage", "Coverage", "read.desk"), ("people", "/console/people", "People", "people"),
        ("rates", "/console/rates", "Rates", "rates"), ("holds", "/console/holds", "Holds", "desk"),
        ("imports", "/console/imports", "Imports", "imports"), ("templates", "/console/templates", "Templates", "read.desk"),
+       ("deliverability", "/console/deliverability", "Deliverability", "deliverability"),
        ("audit", "/console/audit", "Audit log", "audit"))
 DONE = {  # what the page says after a form; fixed words, never echoed input
     "task": "Task marked done.", "pause": "Enrollment paused.", "resume": "Enrollment resumed.",
@@ -30,6 +31,7 @@ DONE = {  # what the page says after a form; fixed words, never echoed input
     "consent": "Consent recorded.", "on": "Sequence turned on.", "off": "Sequence turned off.",
     "person": "Account created.", "disabled": "Account disabled: signed out everywhere within a minute.",
     "revoked": "Key revoked: it stopped working at once.",
+    "resumed": "Marketing e-mail resumed: it goes again from the next minute.",
 }
 
 

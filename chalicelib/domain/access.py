@@ -32,6 +32,8 @@ ACTIONS: dict[str, tuple[frozenset[str], str]] = {
     "people": (frozenset({"ops"}), "admin"),        # people and integration keys
     "content.write": (frozenset({"manager", "compliance", "ops"}), "admin"),  # template drafts, rollback
     "content.approve": (frozenset({"compliance"}), "admin"),  # a draft live (a person, not its author)
+    "deliverability": (_DESK, "read"),              # sender reputation: bounce and complaint rates, the brake
+    "deliverability.resume": (frozenset({"ops"}), "admin"),  # a braked identity's marketing let go again
 }
 
 

@@ -25,6 +25,7 @@ import re
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
+from . import addresses
 from .lead import email_key
 from .los_table import CONTACT_FIELDS, Table
 from .los_values import (parse_date, parse_email, parse_instant, parse_loan_number, parse_loan_purpose,
@@ -103,6 +104,9 @@ def parse_row(table: Table, row: int, cells: list[str], rules: Rules) -> tuple[d
         first, last_from_full = split_full_name(table.cell(cells, "full_name"))
         last = last or last_from_full
     email = value("email", parse_email)
+    if email and (addresses.refusal(email) or addresses.warning(email)):  # clean lists in
+        warn("email", f"'{email}' {addresses.refusal(email) or addresses.warning(email)}")
+        email = None if addresses.refusal(email) else email
     phone, phone_kind = value("cell_phone", parse_phone), "cell"
     if not phone:
         phone, phone_kind = value("home_phone", parse_phone), "home"

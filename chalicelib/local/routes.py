@@ -55,3 +55,25 @@ def inbound_email():
         raise ValidationError(errors)
     runtime.inbound_email(body["from"], body["to"], body.get("subject", ""), body.get("body", ""))
     return json_response({"accepted": True}, 202)
+
+
+FEEDBACK_TYPES = ("bounce", "soft_bounce", "complaint")
+
+
+@route(bp, "/_local/feedback", methods=["POST"], action="local")
+def feedback():
+    """Play SES's bounce (permanent) or complaint notification for an address, as the
+    ses-feedback topic would deliver it."""
+    from ..domain.lead import normalize_email
+
+    body = body_of(bp.current_request)
+    errors = {}
+    if not normalize_email(body.get("email")):
+        errors["email"] = "is required (the recipient's e-mail address)"
+    if body.get("type") not in FEEDBACK_TYPES:
+        errors["type"] = f"must be one of {', '.join(FEEDBACK_TYPES)}"
+    if errors:
+        raise ValidationError(errors)
+    runtime.feedback(normalize_email(body["email"]), "complaint" if body["type"] == "complaint" else "bounce",
+                     soft=body["type"] == "soft_bounce")
+    return json_response({"accepted": True}, 202)

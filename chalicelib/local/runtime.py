@@ -325,6 +325,29 @@ def inbound_email(sender: str, to: str, subject: str, body: str) -> None:
     cycle()
 
 
+def feedback(address: str, kind: str, soft: bool = False) -> None:
+    """Play SES's notification for the latest e-mail to ``address``: a bounce (permanent unless
+    ``soft``) or a complaint, through the handler the ses-feedback topic invokes."""
+    from ..api import workers
+
+    team = settings().team
+    mail = {"source": team.sender_email, "destination": [address], "messageId": uuid.uuid4().hex,
+            "timestamp": clock.now().isoformat()}
+    if kind == "complaint":
+        message = {"notificationType": "Complaint", "mail": mail,
+                   "complaint": {"complainedRecipients": [{"emailAddress": address}], "complaintFeedbackType": "abuse",
+                                 "timestamp": clock.now().isoformat()}}
+    else:
+        message = {"notificationType": "Bounce", "mail": mail,
+                   "bounce": {"bounceType": "Transient" if soft else "Permanent",
+                              "bounceSubType": "MailboxFull" if soft else "General",
+                              "bouncedRecipients": [{"emailAddress": address, "diagnosticCode":
+                                                     "smtp; 550 5.1.1 user unknown" if not soft else "smtp; 452 4.2.2 mailbox full"}],
+                              "timestamp": clock.now().isoformat()}}
+    workers.receive_ses_feedback(_sns_event("ses-feedback", message), _Context())
+    cycle()
+
+
 class Loop(threading.Thread):
     """Runs a worker cycle every `interval` real seconds until stopped."""
 

@@ -98,6 +98,13 @@ class Context:
 
         return self._memory("templates") or TemplateRepo()
 
+    @cached_property
+    def deliverability(self):
+        """Sender reputation: day counters, the brake's state, hard-bounced addresses."""
+        from ..store.deliverability import DeliverabilityRepo
+
+        return self._memory("deliverability") or DeliverabilityRepo()
+
     @classmethod
     def in_memory(cls, s: Settings | None = None) -> "Context":
         """Every repository in memory (same interface and behaviour, held by the contract suite)."""

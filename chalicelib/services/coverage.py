@@ -28,6 +28,8 @@ def coverage(ctx: Context) -> dict:
     programs = [{"id": pid, "enabled": pid not in off and cadence.enabled(pid, team),
                  "steps": len(SEQUENCES[pid].steps), "templates": len(SEQUENCES[pid].templates()),
                  "enrolled": counts.get(pid, 0)} for pid in PROGRAMS]
+    from .reputation import readiness
+
     return {"core": len(CORE), "live": len(live), "share": round(len(live) / len(CORE), 3),
             "in_use": sum(1 for i in live if i["enrolled"]), "items": items, "held_batches": held,
-            "programs": programs}
+            "programs": programs, "sending": readiness(ctx)}

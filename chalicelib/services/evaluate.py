@@ -96,6 +96,8 @@ def handle_event(ctx: Context, event: dict, now: datetime) -> str:
         lead_id = RESOLVERS[event["type"]](ctx, event)
         if lead_id is None and event["type"] in ("email_bounced", "email_complained"):
             return _suppress_partner_address(ctx, event, now)
+        if lead_id is not None and event["type"] == "email_bounced":  # every lead sharing the address
+            _suppress_partner_address(ctx, event, now)
         if lead_id is None:
             logger.info("inbound event matched no lead", extra={"type": event["type"]})
             return "unmatched"

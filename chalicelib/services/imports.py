@@ -147,6 +147,9 @@ def _decide(ctx: Context, b: dict, owners: dict, leads: dict, now: datetime, job
         lead = rules_.new_lead(b, mine, now, context)
         if erased:
             lead = privacy_rules.suppress_erased(lead, now.isoformat())
+        from .reputation import suppress_if_bounced
+
+        lead = suppress_if_bounced(ctx, lead)  # an address that bounced hard on another lead
         result = run_triggers(ctx, lead, {}, _lead_imported(lead, import_id, job["file"], now), now, [])
         item = {"at": now.isoformat(), "kind": "event", "type": "lead_imported", "machine": False,
                 "data": {**rows_data, "stage": lead["stage"]}}

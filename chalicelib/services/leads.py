@@ -37,6 +37,9 @@ def create_lead(ctx: Context, body: object, now: datetime, correlation_id: str, 
         "consent_records": [{**r, "by": by or "api"} for r in fields.get("consent_records", [])],
         "suppressed": {},
     }
+    from .reputation import screen
+
+    lead = screen(ctx, lead)  # clean lists in: disposable refused, role flagged, a bounced address suppressed
     lead = ctx.leads.create(unless_erased(ctx, lead, now))  # a person erased before is never marketed to
     count_leads(ctx, 1)  # the book the mass-send breaker measures runs against
     bus.publish(bus.make_event(lead["lead_id"], "lead_created", {"stage": lead["stage"]}, now, "api",
@@ -47,6 +50,10 @@ def create_lead(ctx: Context, body: object, now: datetime, correlation_id: str, 
 def patch_lead(ctx: Context, lead_id: str, body: object, now: datetime) -> dict | None:
     team = ctx.settings.team
     validated = validate_lead(body, now, partial=True, lo_ids=tuple(lo.id for lo in team.los))
+    from ..domain.addresses import refusal
+
+    if refusal(validated.get("email")):
+        raise ValidationError({"email": refusal(validated["email"])})
     for _ in range(3):
         fields = dict(validated)  # each attempt starts from the request, not from the last attempt
         lead = ctx.leads.get(lead_id)

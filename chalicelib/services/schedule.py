@@ -25,7 +25,7 @@ from datetime import datetime
 
 from ..aws import client
 from ..config import settings
-from ..domain import analytics, pacing, policy, sms_notice
+from ..domain import analytics, pacing, policy, reputation, sms_notice
 from ..observability import logger, metrics
 from ..sequences import engine, hold
 from ..sequences.catalog import SEQUENCES
@@ -47,10 +47,17 @@ def plan_lead(lead: dict, due: list[dict], now: datetime, team: dict) -> tuple[d
     state = policy.ContactState.of(lead)
     before = state.last_capped_at
     notice = {"at": lead.get(sms_notice.FIELD)}
+    gate = team.get("mail_gate")  # sender reputation: brake, sunset, warm-up (domain/reputation.py)
 
     def decide(order: dict) -> engine.Decision:
         adapted = behavioral.adapt_touch(order, lead, now, team)
+        if gate is not None:
+            held, adapted = gate.before(adapted, lead, now)
+            if held is not None:
+                return replace(held, order=adapted)
         decision = policy.decide(adapted, lead, now, team["cap_hours"], state, policy.SCHEDULING_MARGIN)
+        if gate is not None and decision.action == "send":
+            gate.sent(adapted)
         if adapted["channel"] == "sms" and decision.action == "send":
             # the opt-out line on the first text and monthly after (domain/sms_notice.py)
             due = sms_notice.needs_notice(notice["at"], now)
@@ -87,6 +94,8 @@ def plan_lead(lead: dict, due: list[dict], now: datetime, team: dict) -> tuple[d
         lead["last_contact_at"] = now.isoformat()
     if not lead.get("first_email_at") and any(t["channel"] == "email" for o in outcomes for t in o.sends):
         lead["first_email_at"] = now.isoformat()
+    if gate is not None:
+        reputation.stamp(lead, [t for o in outcomes for t in o.sends], now)
     return lead, outcomes
 
 
@@ -210,7 +219,9 @@ def schedule_due(ctx: Context, now: datetime, page_size: int = 100, max_pages: i
 
     from .engine_runner import team_view
 
-    team = team_view(ctx)
+    from .reputation import count_sends, gate
+
+    team = {**team_view(ctx), "mail_gate": gate(ctx, now)}
     rates = ctx.settings.team.send_rates
     counts = {"enrollments": 0, "queued": 0, "deferred": 0, "suppressed": 0, "conflicts": 0, "queue_failures": 0,
               "errors": 0, "paced": 0}
@@ -278,6 +289,7 @@ def schedule_due(ctx: Context, now: datetime, page_size: int = 100, max_pages: i
         counts["queue_failures"] += _queue(ctx, orders, now, pacing.delays([o["touch"] for o in orders], rates))
         if busy:
             ctx.stats.pace_add(minute, dict(pacing.demand([o["touch"] for o in orders])))
+        count_sends(ctx, [o["touch"] for o in orders], now)
     # one ADD per (sequence, step) per run: amortised over every touch of the run
     ctx.stats.add_all(analytics.aggregate(page_counters))
     counts["queued"] += len(orders)

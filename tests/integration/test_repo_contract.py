@@ -623,3 +623,29 @@ def test_template_versions_are_written_once_and_the_live_pointer_moves_only_from
         repos.templates.set_live("sms.birthday.wish", "en", {"version": 2, "body": "Second"}, 1)
     assert repos.templates.live_all() == {("sms.birthday.wish", "en"): {"version": 0, "body": None, "previous": [],
                                                                         "rev": 2}}
+# -- sender reputation -------------------------------------------------------------------------
+
+def test_deliverability_days_add_up_and_the_state_is_versioned(repos):
+    d = repos.deliverability
+    d.add("team.example", "2027-04-12", {"sent": 100, "marketing": 80})
+    d.add("team.example", "2027-04-13", {"sent": 5, "hard_bounces": 2})
+    d.add("team.example", "2027-04-13", {"hard_bounces": 1, "complaints": 1, "soft_bounces": 0})
+    d.add("other.example", "2027-04-13", {"sent": 9})
+    days, state = d.read("team.example", "2027-04-12")
+    assert state is None
+    assert days["2027-04-13"] == {"sent": 5, "marketing": 0, "hard_bounces": 3, "soft_bounces": 0, "complaints": 1}
+    assert days["2027-04-12"]["marketing"] == 80
+    assert set(d.read("team.example", "2027-04-13")[0]) == {"2027-04-13"}
+    assert d.put_state("team.example", {"state": "braked", "reason": "r"}, 0)
+    assert not d.put_state("team.example", {"state": "ok"}, 0)  # someone else wrote first
+    _, state = d.read("team.example", "2027-04-13")
+    assert state == {"state": "braked", "reason": "r", "version": 1}
+    assert d.put_state("team.example", {**state, "state": "ok"}, 1)
+    assert d.read("team.example", "2099-01-01")[1]["state"] == "ok"  # the state whatever the days
+
+
+def test_a_hard_bounced_address_is_remembered_by_its_key(repos):
+    d = repos.deliverability
+    assert d.bounced("ab" * 32) is None
+    d.mark_bounced("ab" * 32, T0.isoformat())
+    assert d.bounced("ab" * 32) == T0.isoformat()

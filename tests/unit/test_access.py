@@ -16,11 +16,12 @@ OPS = Principal(by="ops@team.example", roles=frozenset({"ops"}))
 
 @pytest.mark.parametrize("who, may, may_not", [
     (LO, {"read", "leads"}, {"read.desk", "los", "imports", "rates", "desk", "audit", "people", "local", "erase",
-                             "content.write", "content.approve"}),
-    (MANAGER, {"read", "read.desk", "leads", "los", "imports", "rates", "desk", "local", "content.write"},
-     {"audit", "people", "erase", "content.approve"}),
+                             "content.write", "content.approve", "deliverability", "deliverability.resume"}),
+    (MANAGER, {"read", "read.desk", "leads", "los", "imports", "rates", "desk", "local", "content.write",
+               "deliverability"},
+     {"audit", "people", "erase", "content.approve", "deliverability.resume"}),
     (COMPLIANCE, {"read", "read.desk", "audit", "erase", "content.write", "content.approve"},
-     {"leads", "los", "imports", "rates", "desk", "people", "local"}),
+     {"leads", "los", "imports", "rates", "desk", "people", "local", "deliverability", "deliverability.resume"}),
     (OPS, set(ACTIONS) - {"content.approve"}, {"content.approve"}),
 ], ids=["lo", "manager", "compliance", "ops"])
 def test_each_role_may_exactly_its_part(who, may, may_not):
@@ -32,7 +33,7 @@ def test_a_key_may_what_its_scopes_name_and_admin_everything():
     los = Principal(by="key:encompass", scopes=frozenset({"los"}))
     assert [a for a in ACTIONS if allows(los, a)] == ["los"]
     reader = Principal(by="key:dash", scopes=frozenset({"read"}))
-    assert {a for a in ACTIONS if allows(reader, a)} == {"read", "read.desk"}
+    assert {a for a in ACTIONS if allows(reader, a)} == {"read", "read.desk", "deliverability"}
     admin = Principal(by="key:bootstrap", scopes=frozenset({"admin"}))
     assert all(allows(admin, a) for a in ACTIONS)
 

@@ -43,10 +43,11 @@ def test_counts_sent_borrower_and_lo_touches_normalised_to_a_year_of_their_time(
                + [touch("b", 190 + n, channel="sms") for n in range(20)])  # 20 in half a year: 40 a year
     out = touches_per_lead_year(touches, people, START, END)
     assert out["past_client_engaged"] == {"leads": 1, "mean": 104.0, "p10": 104.0, "p90": 104.0,
-                                          "distinct_templates_mean": 7.0}
+                                          "distinct_templates_mean": 7.0, "email_mean": 100.0}
     assert out["lead_engaged"]["mean"] == pytest.approx(20 * 365 / 183, abs=0.1)
+    assert out["lead_engaged"]["email_mean"] == 0.0  # texts only
     assert out["lead_disengaged"] == {"leads": 0, "mean": None, "p10": None, "p90": None,
-                                      "distinct_templates_mean": None}
+                                      "distinct_templates_mean": None, "email_mean": None}
     assert set(out) == set(COHORTS)
 
 

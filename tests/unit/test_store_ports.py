@@ -21,6 +21,7 @@ PAIRS = [  # (Protocol, DynamoDB class "module:Class", memory class)
     (ports.HeldQuoteRepository, "guard:HeldQuoteRepo", "MemoryHeldQuoteRepo"),
     (ports.PrivacyRepository, "privacy:PrivacyRepo", "MemoryPrivacyRepo"),
     (ports.TemplateRepository, "templates:TemplateRepo", "MemoryTemplateRepo"),
+    (ports.DeliverabilityRepository, "deliverability:DeliverabilityRepo", "MemoryDeliverabilityRepo"),
 ]
 
 

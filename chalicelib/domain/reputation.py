@@ -1,0 +1,306 @@
+"""Sender reputation: the brake, sunset and warm-up rules. Pure.
+
+Mailbox providers and SES judge a sender by its bounce and complaint rates. SES puts an account
+under review at 5% bounces or 0.1% complaints and may pause it at 10% / 0.5%; Gmail and Yahoo
+filter a bulk sender whose spam complaints pass 0.3%. The team acts first, on its own lines,
+well below those (``reputation`` in the team file, over :data:`DEFAULTS`):
+
+* **The brake** (:func:`judge`). Each sending identity keeps day counters (sends, marketing
+  sends, hard and soft bounces, complaints). A rate is read over the last ``window_days`` (7),
+  widened a day at a time (at most ``max_window_days``) until it holds the minimum sample of
+  sends: ``min_sample`` (100) for bounces, ``complaint_min_sample`` (2000) for complaints, whose
+  line is so low that one complaint in a few hundred sends says nothing (SES itself judges over
+  a representative volume, not the last batch). Over ``bounce_brake`` (2.5%) or
+  ``complaint_brake`` (0.05%) the identity is ``braked``: marketing e-mail from it waits (reason
+  ``braked``), transactional e-mail (loan-status updates, answers to the borrower) still goes.
+  It resumes when a person says so, or, with ``auto_resume``, when the window reads under
+  both lines again.
+* **Sunset** (:func:`sunset`). A borrower with no human open, click or reply for
+  ``sunset.after_days`` (90) and ``min_unread`` (8) marketing e-mails gets marketing e-mail at
+  most every ``sunset.every_days`` (30); after ``sunset.reengage_after_days`` (180) one
+  re-engagement message; then none until they engage again. One who never read a single e-mail
+  is judged sooner: ``never_read_days`` (21) and ``never_read_min_unread`` (4) after the first
+  e-mail, the re-engagement at ``never_read_reengage_days`` (60): three weeks of unread mail
+  from a new sender says more than a quiet quarter from a long-time reader. Both a stretch of
+  time and a count of unread mail: a borrower who reads one e-mail in three is not sunset
+  because a quiet month sent only two. Machine opens (privacy prefetch, link scanners) never count. What does not go
+  as an e-mail goes as the step's own text where the borrower consented (behavioural rule 2).
+* **Warm-up** (:func:`daily_limit`). A new identity (``warmup.started``: the day it began)
+  sends at most ``first_day`` marketing e-mails on its first day, ``growth`` times more each day,
+  until ``weeks`` have passed. Engaged borrowers first: a quiet one's e-mail waits once the
+  day's count reaches ``quiet_share`` of the limit.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+
+DEFAULTS = {
+    "bounce_brake": 0.025,          # SES reviews at 0.05
+    "complaint_brake": 0.0005,      # SES reviews at 0.001
+    "window_days": 7,
+    "max_window_days": 180,
+    "min_sample": 100,              # sends before a bounce rate is judged
+    "complaint_min_sample": 2000,   # sends before a complaint rate is judged
+    "auto_resume": False,           # True: a window back under both lines resumes by itself
+    "recheck_minutes": 60,          # a braked or warming touch looks again after this
+    # since the last human read; a borrower who never read one e-mail is judged sooner
+    "sunset": {"after_days": 90, "reengage_after_days": 180, "never_read_days": 21, "never_read_reengage_days": 60,
+               "min_unread": 8, "never_read_min_unread": 4, "every_days": 30},
+    "warmup": {"started": None, "first_day": 50, "growth": 1.25, "weeks": 6, "quiet_share": 0.5},
+}
+COUNTERS = ("sent", "marketing", "hard_bounces", "soft_bounces", "complaints")
+STATES = ("ok", "warming", "braked")
+HUMAN_EMAIL = ("email_opened", "link_clicked", "email_replied")
+REENGAGE_TEMPLATE = "library/sunset/still_want_these"
+REENGAGE_SUBJECT = "Should I keep sending these, {{ borrower.first_name }}?"
+
+
+def settings_of(team: dict | None) -> dict:
+    own = dict((team or {}).get("reputation") or {})
+    return {**DEFAULTS, **own,
+            "sunset": {**DEFAULTS["sunset"], **(own.get("sunset") or {})},
+            "warmup": {**DEFAULTS["warmup"], **(own.get("warmup") or {})}}
+
+
+def settings_problem(raw: dict | None) -> str | None:
+    """What is wrong with a team's ``reputation`` block, or None."""
+    if raw is None:
+        return None
+    if not isinstance(raw, dict):
+        return "reputation must be an object"
+    s = settings_of({"reputation": raw})
+    try:
+        if not 0 < float(s["bounce_brake"]) < 0.05:
+            return "reputation.bounce_brake must be above 0 and below SES's 5% review line"
+        if not 0 < float(s["complaint_brake"]) < 0.001:
+            return "reputation.complaint_brake must be above 0 and below SES's 0.1% review line"
+        for name in ("window_days", "max_window_days", "min_sample", "complaint_min_sample", "recheck_minutes"):
+            if int(s[name]) < 1:
+                return f"reputation.{name} must be a positive whole number"
+        if s["warmup"].get("started"):
+            date.fromisoformat(str(s["warmup"]["started"]))
+    except (TypeError, ValueError):
+        return "reputation: numbers, and warmup.started as YYYY-MM-DD"
+    return None
+
+
+def identity_of(address: str | None) -> str:
+    """The sending identity of a From address: its domain (what SES verifies with DKIM)."""
+    address = (address or "").strip().lower()
+    return address.rsplit("@", 1)[-1] if "@" in address else address
+
+
+# -- the window and the brake ------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Rate:
+    count: int
+    sent: int
+    days: int          # the days it was read over (7, or more to reach the sample)
+    judged: bool       # the sample was reached
+
+    @property
+    def rate(self) -> float:
+        return self.count / self.sent if self.sent else 0.0
+
+
+def _day(d: date, n: int) -> str:
+    return (d - timedelta(days=n)).isoformat()
+
+
+def rate_over(days: dict[str, dict], today: date, counter: str, min_sample: int, window: int, widest: int,
+              denominator: str = "sent") -> Rate:
+    """``counter`` over the sends of the last ``window`` days (today included), widened a day at
+    a time up to ``widest`` days until the sends reach ``min_sample``."""
+    count = sent = 0
+    n = 0
+    for n in range(widest):
+        row = days.get(_day(today, n)) or {}
+        count += int(row.get(counter, 0))
+        sent += int(row.get(denominator, 0))
+        if n + 1 >= window and sent >= min_sample:
+            break
+    return Rate(count, sent, n + 1, sent >= min_sample)
+
+
+def seven_days(days: dict[str, dict], today: date, window: int = 7) -> dict[str, int]:
+    out = {c: 0 for c in COUNTERS}
+    for n in range(window):
+        for c in COUNTERS:
+            out[c] += int((days.get(_day(today, n)) or {}).get(c, 0))
+    return out
+
+
+@dataclass(frozen=True)
+class Verdict:
+    over: bool
+    reason: str
+    bounces: Rate
+    complaints: Rate
+
+
+def judge(days: dict[str, dict], today: date, settings: dict) -> Verdict:
+    s = settings
+    bounces = rate_over(days, today, "hard_bounces", s["min_sample"], s["window_days"], s["max_window_days"])
+    complaints = rate_over(days, today, "complaints", s["complaint_min_sample"], s["window_days"], s["max_window_days"])
+    reasons = []
+    if bounces.judged and bounces.rate > s["bounce_brake"]:
+        reasons.append(f"bounce rate {bounces.rate:.1%} over {bounces.sent} sends in {bounces.days} days "
+                       f"(brake {s['bounce_brake']:.1%}; SES reviews at 5%)")
+    if complaints.judged and complaints.rate > s["complaint_brake"]:
+        reasons.append(f"complaint rate {complaints.rate:.2%} over {complaints.sent} sends in {complaints.days} days "
+                       f"(brake {s['complaint_brake']:.2%}; SES reviews at 0.1%)")
+    return Verdict(bool(reasons), "; ".join(reasons), bounces, complaints)
+
+
+def next_state(current: dict | None, verdict: Verdict, now: datetime, settings: dict) -> dict | None:
+    """The identity's new state record, or None when it does not change. A braked identity stays
+    braked until a person resumes it, unless ``auto_resume`` and the window is clear again. A
+    resume holds against the window that caused it: the same window trips again only once it
+    has a new bounce or complaint (``resumed_counts``)."""
+    current = current or {"state": "ok"}
+    if current.get("state") == "braked":
+        if settings["auto_resume"] and not verdict.over:
+            return {**current, "state": "ok", "reason": "", "resumed_at": now.isoformat(), "resumed_by": "window cleared"}
+        return None
+    if not verdict.over:
+        return None
+    seen = current.get("resumed_counts") or {}
+    if seen and verdict.bounces.count <= seen.get("hard_bounces", 0) and \
+            verdict.complaints.count <= seen.get("complaints", 0):
+        return None  # a person resumed over these very numbers
+    return {**current, "state": "braked", "reason": verdict.reason, "braked_at": now.isoformat()}
+
+
+# -- warm-up -----------------------------------------------------------------------------------
+
+def daily_limit(today: date, settings: dict) -> int | None:
+    """Marketing e-mails the identity may send today while it warms up; None once warm."""
+    w = settings["warmup"]
+    if not w.get("started"):
+        return None
+    started = date.fromisoformat(str(w["started"])[:10])
+    age = (today - started).days
+    if age < 0 or age >= 7 * int(w["weeks"]):
+        return None
+    return int(float(w["first_day"]) * float(w["growth"]) ** age)
+
+
+# -- sunset ------------------------------------------------------------------------------------
+
+def _at(raw: str | None) -> datetime | None:
+    return datetime.fromisoformat(raw) if raw else None
+
+
+def last_read(lead: dict) -> datetime | None:
+    """The last time a person (not a machine) opened, clicked or replied to an e-mail, or engaged
+    otherwise (a reply, a call, a download: ``last_engaged_at``)."""
+    times = [_at(a["at"]) for a in lead.get("activity") or () if a.get("type") in HUMAN_EMAIL and not a.get("machine")]
+    times.append(_at(lead.get("last_engaged_at")))
+    return max((t for t in times if t is not None), default=None)
+
+
+def unread(lead: dict, read: datetime | None) -> int:
+    """Marketing e-mails sent since the last human read (``mail_unread``, kept by :func:`stamp`)."""
+    u = lead.get("mail_unread") or {}
+    if not u or (read is not None and read >= _at(u["since"])):
+        return 0
+    return int(u.get("n", 0))
+
+
+def sunset(lead: dict, now: datetime, settings: dict) -> tuple[str, str]:
+    """(action, why) for a marketing e-mail to this lead now: ``send``, ``reengage`` (send the
+    re-engagement message instead), or ``skip`` (not as an e-mail)."""
+    s = settings["sunset"]
+    read = last_read(lead)
+    since = read or _at(lead.get("first_email_at"))
+    if since is None:
+        return "send", ""
+    silent = (now - since).days
+    after, reengage_after, min_unread = (s["after_days"], s["reengage_after_days"], s["min_unread"]) if read else \
+        (s["never_read_days"], s["never_read_reengage_days"], s["never_read_min_unread"])
+    if silent < int(after) or unread(lead, read) < int(min_unread):
+        return "send", ""
+    reengaged = _at(lead.get("reengaged_at"))
+    if reengaged is not None and reengaged > since:
+        return "skip", f"sunset: re-engagement sent {reengaged.date().isoformat()}, no human open, click or reply since"
+    if silent >= int(reengage_after):
+        return "reengage", ""
+    last = _at(lead.get("marketing_email_at"))
+    if last is not None and last > since and now - last < timedelta(days=int(s["every_days"])):
+        return "skip", (f"sunset: no human open, click or reply in {silent} days; "
+                        f"at most one marketing e-mail every {s['every_days']} days")
+    return "send", ""
+
+
+# -- one scheduler run's gate ------------------------------------------------------------------
+
+@dataclass
+class Gate:
+    """What one scheduler run knows of the sending identity: braked or not, and the warm-up's
+    room left today. Mutated as the run plans (its counts are added to the store after)."""
+    settings: dict
+    braked: bool = False
+    reason: str = ""
+    limit: int | None = None        # today's warm-up limit, None once warm
+    used_today: int = 0             # marketing e-mails already counted today
+    counts: dict = field(default_factory=lambda: {"marketing": 0})  # planned by this run
+
+    def before(self, order: dict, lead: dict, now: datetime):
+        """Before the contact policy: (a Decision to defer or suppress, or None; the order, perhaps
+        now the re-engagement message). Only marketing e-mail is gated: loan-status updates and
+        answers to the borrower's own act always go on."""
+        from . import cadence
+        from .decision import Decision
+
+        if order.get("channel") != "email" or not marketing(order):
+            return None, order
+        if self.braked:
+            return Decision("defer", "braked", recheck_at(now, "braked", self.settings)), order
+        action, why = sunset(lead, now, self.settings)
+        if action == "skip":
+            return Decision("suppress", why), order
+        if action == "reengage":
+            order = {k: v for k, v in order.items() if k not in ("data", "text", "item")}
+            order.update(template=REENGAGE_TEMPLATE, subject=REENGAGE_SUBJECT, reengagement=True)
+        if self.limit is not None:
+            quiet = cadence.tier(lead, now, cadence.DEFAULTS) == "quiet"
+            room = self.limit * (float(self.settings["warmup"]["quiet_share"]) if quiet else 1)
+            if self.used_today + self.counts["marketing"] >= room:
+                return Decision("defer", "warmup", recheck_at(now, "warmup", self.settings)), order
+        return None, order
+
+    def sent(self, order: dict) -> None:
+        if order.get("channel") == "email" and marketing(order):
+            self.counts["marketing"] += 1
+
+
+def stamp(lead: dict, sends: list[dict], now: datetime) -> None:
+    """Record on the lead what sunset reads next time: its last marketing e-mail, and when the
+    re-engagement message went."""
+    mail = [t for t in sends if t.get("channel") == "email" and marketing(t)]
+    if mail:
+        lead["marketing_email_at"] = now.isoformat()
+        n = unread(lead, last_read(lead))
+        since = (lead.get("mail_unread") or {}).get("since") if n else now.isoformat()
+        lead["mail_unread"] = {"since": since, "n": n + len(mail)}
+    if any(t.get("reengagement") for t in mail):
+        lead["reengaged_at"] = now.isoformat()
+
+
+def tally(orders: list[dict]) -> dict[str, int]:
+    """The day counters of the e-mails one scheduler run queued."""
+    mail = [o for o in orders if o.get("channel") == "email"]
+    return {"sent": len(mail), "marketing": sum(1 for o in mail if marketing(o))}
+
+
+def marketing(order: dict) -> bool:
+    """A marketing e-mail: not a loan-status update, and not an answer to the borrower's own act."""
+    return order.get("kind") != "transactional" and not order.get("immediate")
+
+
+def recheck_at(now: datetime, reason: str, settings: dict) -> datetime:
+    if reason == "warmup":  # tomorrow's room (UTC day), a little after midnight
+        return datetime.combine(now.date() + timedelta(days=1), datetime.min.time(), now.tzinfo) + timedelta(minutes=5)
+    return now + timedelta(minutes=int(settings["recheck_minutes"]))

@@ -1,0 +1,155 @@
+"""Sender reputation's rules (domain/reputation.py) and clean lists in (domain/addresses.py)."""
+from datetime import date, datetime, timedelta, timezone
+
+import pytest
+
+from chalicelib.domain import addresses
+from chalicelib.domain import reputation as rep
+
+T0 = datetime(2027, 4, 13, 15, 0, tzinfo=timezone.utc)
+S = rep.settings_of({})
+
+
+def _days(*rows, today=T0.date()):
+    """rows newest first: today, yesterday..."""
+    return {(today - timedelta(days=n)).isoformat(): row for n, row in enumerate(rows)}
+
+
+def test_ten_hard_bounces_in_about_a_hundred_sends_trip_the_brake_with_the_reason():
+    verdict = rep.judge(_days({"sent": 123, "hard_bounces": 10}), T0.date(), S)
+    assert verdict.over and verdict.bounces.judged and verdict.bounces.days == 7
+    assert "bounce rate 8.1% over 123 sends" in verdict.reason
+    state = rep.next_state(None, verdict, T0, S)
+    assert state["state"] == "braked" and state["reason"] == verdict.reason
+
+
+def test_a_small_sample_is_widened_and_never_judged_below_its_minimum():
+    few = rep.judge(_days({"sent": 20, "hard_bounces": 3}), T0.date(), S)
+    assert not few.over and not few.bounces.judged  # 15% of 20 says little
+    # 60 sends this week, 60 a fortnight ago: the window widens to reach 100
+    wide = rep.rate_over(_days({"sent": 60, "hard_bounces": 1}, *[{}] * 9, {"sent": 60, "hard_bounces": 3}),
+                         T0.date(), "hard_bounces", 100, 7, 90)
+    assert wide.judged and wide.days == 11 and wide.sent == 120 and wide.count == 4
+
+
+def test_one_complaint_in_a_few_hundred_sends_is_not_a_rate_two_in_two_thousand_are():
+    one = rep.judge(_days({"sent": 400, "complaints": 1}), T0.date(), S)
+    assert not one.over and not one.complaints.judged
+    two = rep.judge(_days(*[{"sent": 300}] * 6, {"sent": 300, "complaints": 2}), T0.date(), S)
+    assert two.complaints.judged and two.complaints.days == 7 and two.over and "complaint rate 0.10%" in two.reason
+    assert not rep.judge(_days(*[{"sent": 300}] * 6, {"sent": 300, "complaints": 1}), T0.date(), S).over  # 0.05%: at the line
+
+
+def test_a_braked_identity_stays_braked_until_a_person_or_a_clear_window_with_auto_resume():
+    braked = {"state": "braked", "reason": "x", "version": 1}
+    clear = rep.judge(_days({"sent": 500}), T0.date(), S)
+    assert rep.next_state(braked, clear, T0, S) is None
+    auto = {**S, "auto_resume": True}
+    assert rep.next_state(braked, clear, T0, auto)["state"] == "ok"
+    over = rep.judge(_days({"sent": 123, "hard_bounces": 10}), T0.date(), S)
+    assert rep.next_state(braked, over, T0, auto) is None
+
+
+def test_a_resume_holds_against_the_same_numbers_and_new_bounces_trip_again():
+    resumed = {"state": "ok", "resumed_counts": {"hard_bounces": 10, "complaints": 0}}
+    same = rep.judge(_days({"sent": 130, "hard_bounces": 10}), T0.date(), S)
+    assert rep.next_state(resumed, same, T0, S) is None
+    more = rep.judge(_days({"sent": 130, "hard_bounces": 11}), T0.date(), S)
+    assert rep.next_state(resumed, more, T0, S)["state"] == "braked"
+
+
+def _lead(**extra):
+    return {"lead_id": "l1", "first_email_at": (T0 - timedelta(days=200)).isoformat(), "activity": [],
+            "mail_unread": {"since": (T0 - timedelta(days=200)).isoformat(), "n": 12}, **extra}
+
+
+MARKETING = {"channel": "email", "kind": "marketing", "template": "library/past_client/adding_space", "text": "x",
+             "item": "adding_space", "data": {"a": 1}}
+
+
+def _read(days_ago: int, kind: str = "email_opened") -> list:
+    return [{"type": kind, "at": (T0 - timedelta(days=days_ago)).isoformat(), "machine": False}]
+
+
+def test_sunset_monthly_then_one_reengagement_then_none_until_they_read_again():
+    s = S
+    recent = _lead(first_email_at=(T0 - timedelta(days=20)).isoformat())
+    assert rep.sunset(recent, T0, s) == ("send", "")
+    silent40 = _lead(first_email_at=(T0 - timedelta(days=40)).isoformat(),
+                     marketing_email_at=(T0 - timedelta(days=10)).isoformat())
+    assert rep.sunset({**silent40, "mail_unread": {"since": silent40["first_email_at"], "n": 3}}, T0, s)[0] == "send"
+    action, why = rep.sunset(silent40, T0, s)  # never read one: judged after 21 days and 4 unread
+    assert action == "skip" and "at most one marketing e-mail every 30 days" in why
+    assert rep.sunset({**silent40, "marketing_email_at": (T0 - timedelta(days=31)).isoformat()}, T0, s)[0] == "send"
+    reader = {**silent40, "activity": _read(60, "link_clicked")}  # read once: 90 days of quiet first
+    assert rep.sunset(reader, T0, s)[0] == "send"  # and the unread count starts again at the read
+    unread = {"since": (T0 - timedelta(days=190)).isoformat(), "n": 9}
+    assert rep.sunset({**reader, "activity": _read(200), "mail_unread": unread}, T0, s)[0] == "reengage"
+    since95 = {"since": (T0 - timedelta(days=95)).isoformat(), "n": 9}
+    assert rep.sunset({**reader, "activity": _read(100), "mail_unread": {**since95, "n": 7}}, T0, s)[0] == "send"
+    assert rep.sunset({**reader, "activity": _read(100), "mail_unread": since95}, T0, s)[0] == "skip"
+    assert rep.sunset({**reader, "activity": _read(100), "mail_unread": unread}, T0, s)[0] == "send"  # read since
+    assert rep.sunset(_lead(), T0, s)[0] == "reengage"  # 200 days, never read
+    after = _lead(reengaged_at=(T0 - timedelta(days=5)).isoformat())
+    assert rep.sunset(after, T0, s)[0] == "skip"
+    read = {**after, "activity": [{"type": "email_opened", "at": (T0 - timedelta(days=1)).isoformat(), "machine": False}]}
+    assert rep.sunset(read, T0, s) == ("send", "")
+
+
+def test_machine_opens_never_count_as_reading():
+    prefetch = _lead(activity=[{"type": "email_opened", "at": (T0 - timedelta(days=1)).isoformat(), "machine": True}])
+    assert rep.sunset(prefetch, T0, S)[0] == "reengage"
+
+
+def test_the_gate_defers_braked_marketing_only_and_swaps_in_the_reengagement_message():
+    gate = rep.Gate(S, braked=True)
+    held, _ = gate.before(MARKETING, _lead(), T0)
+    assert held.action == "defer" and held.reason == "braked" and held.until == T0 + timedelta(hours=1)
+    for order in ({**MARKETING, "kind": "transactional"}, {**MARKETING, "immediate": True},
+                  {**MARKETING, "channel": "sms"}):
+        assert gate.before(order, _lead(), T0) == (None, order)
+    held, order = rep.Gate(S).before(MARKETING, _lead(), T0)
+    assert held is None and order["template"] == rep.REENGAGE_TEMPLATE and order["reengagement"]
+    assert "text" not in order and "data" not in order and "item" not in order
+    lead = {}
+    rep.stamp(lead, [order], T0)
+    assert lead == {"marketing_email_at": T0.isoformat(), "reengaged_at": T0.isoformat(),
+                    "mail_unread": {"since": T0.isoformat(), "n": 1}}
+    rep.stamp(lead, [MARKETING, MARKETING], T0 + timedelta(days=1))
+    assert lead["mail_unread"] == {"since": T0.isoformat(), "n": 3}
+    lead["activity"] = _read(-2)  # read after the first unread: the count starts again
+    rep.stamp(lead, [MARKETING], T0 + timedelta(days=3))
+    assert lead["mail_unread"] == {"since": (T0 + timedelta(days=3)).isoformat(), "n": 1}
+
+
+def test_warm_up_ramps_and_serves_engaged_borrowers_first():
+    s = rep.settings_of({"reputation": {"warmup": {"started": "2027-04-13"}}})
+    assert rep.daily_limit(date(2027, 4, 13), s) == 50 and rep.daily_limit(date(2027, 4, 16), s) == 97
+    assert rep.daily_limit(date(2027, 5, 25), s) is None and rep.daily_limit(date(2027, 4, 12), s) is None
+    gate = rep.Gate(s, limit=50, used_today=30)
+    engaged = _lead(first_email_at=(T0 - timedelta(days=3)).isoformat())
+    quiet = _lead(first_email_at=(T0 - timedelta(days=40)).isoformat())
+    held, _ = gate.before(MARKETING, quiet, T0)  # 30 >= half of 50
+    assert held.reason == "warmup" and held.until == datetime(2027, 4, 14, 0, 5, tzinfo=timezone.utc)
+    assert gate.before(MARKETING, engaged, T0)[0] is None
+    gate.used_today = 50
+    assert gate.before(MARKETING, engaged, T0)[0].reason == "warmup"
+
+
+@pytest.mark.parametrize("raw, problem", [
+    ({"bounce_brake": 0.06}, "5%"), ({"complaint_brake": 0.002}, "0.1%"), ({"min_sample": 0}, "min_sample"),
+    ({"warmup": {"started": "soon"}}, "YYYY-MM-DD"), ([], "object")])
+def test_a_brake_above_ses_lines_or_a_bad_setting_is_refused(raw, problem):
+    assert problem in rep.settings_problem(raw)
+
+
+def test_identity_is_the_sending_domain():
+    assert rep.identity_of("Loans@Team.Example") == "team.example"
+
+
+@pytest.mark.parametrize("email, refused, flagged", [
+    ("maria@example.com", False, False), ("x@mailinator.com", True, False), ("x@eu.yopmail.com", True, False),
+    ("info@brokerage.example", False, True), ("Sales+tx@b.example", False, True), ("infos@b.example", False, False)])
+def test_clean_lists_refuse_disposable_and_flag_role_accounts(email, refused, flagged):
+    assert bool(addresses.refusal(email)) is refused
+    assert bool(addresses.warning(email)) is flagged
