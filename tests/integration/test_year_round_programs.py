@@ -162,7 +162,9 @@ def test_a_lead_moves_from_the_fortnight_nurture_into_long_term_nurture(api, aut
     lead = _lead(api, auth, 4)
     drain_events()
     assert _enrollments(ctx, lead["lead_id"])["long_term_nurture"]["step"] == "lead_nurture_runs"
-    runtime.advance(45 * DAY)
+    for _ in range(9):  # a lead who reads now and then (one who never does is sunset: test_reputation)
+        runtime.advance(5 * DAY)
+        _opened(api, auth, lead["lead_id"])
     items = _timeline(api, auth, lead["lead_id"])
     nurture, program = _sent(items, "lead_nurture"), _sent(items, "long_term_nurture")
     assert program and min(t["at"] for t in program) > max(t["at"] for t in nurture if t["channel"] != "task")
