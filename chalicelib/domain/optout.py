@@ -173,6 +173,15 @@ def classify_sms(body: str) -> str:
     return "none"
 
 
+def said_in_spanish(body: str) -> bool:
+    """Was a keyword message written in Spanish ("ALTO", "AYUDA por favor", "no me envíe más
+    mensajes")? Its answer then goes in Spanish, whatever the lead's language."""
+    words = _words(_normalise(body))
+    spanish = {"alto", "baja", "cancelar", "parar", "detener", "basta", "cancela", "paren", "ayuda", "informacion",
+               "comenzar", "iniciar", "reanudar", "mensajes", "favor", "quiero", "envie", "envies", "dejen"}
+    return bool(words) and any(w in spanish for w in words)
+
+
 # --- email ------------------------------------------------------------------------------------
 
 EMAIL_STOP_KEYWORDS = frozenset({"stop", "unsubscribe", "unsub", "optout", "remove", "stopall", "cancel", "quit",
