@@ -90,7 +90,7 @@ PURPOSES = {"purchase": "compra de vivienda", "refinance": "refinanciamiento",
             "cash_out_refinance": "refinanciamiento con retiro de efectivo", "heloc": "línea de crédito hipotecaria"}
 STAGES = {"new_lead": "consulta", "application_started": "solicitud iniciada",
           "application_submitted": "solicitud enviada", "conditional_approval": "aprobación condicional",
-          "appraisal_ordered": "avalúo solicitado", "clear_to_close": "listo para cerrar", "funded": "préstamo fondeado",
+          "appraisal_ordered": "avalúo solicitado", "clear_to_close": "listo para cerrar", "funded": "préstamo desembolsado",
           "lost": "cerrado"}
 PRODUCTS = {"30-year fixed-rate": "tasa fija a 30 años", "20-year fixed-rate": "tasa fija a 20 años",
             "15-year fixed-rate": "tasa fija a 15 años", "10-year fixed-rate": "tasa fija a 10 años",
