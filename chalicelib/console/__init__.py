@@ -3,3 +3,4 @@
 # Pages in modules of their own register on routes.bp when the console is imported (a line in
 # routes.py would make an import circle: tests/unit/test_layout.py).
 from . import templates  # noqa: E402,F401  (the Templates pages, issue 27)
+from . import language  # noqa: E402,F401  (the lead's language form, issue 28)

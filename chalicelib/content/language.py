@@ -144,6 +144,11 @@ def localise(ctx: dict, language: str) -> dict:
     return spanish_context(ctx) if language == "es" else ctx
 
 
+# What an LO's call task says of a borrower who prefers Spanish (its title is what Today lists).
+LO_TITLE = "(prefers Spanish)"
+LO_NOTE = "The borrower prefers Spanish: call in Spanish (or with a Spanish-speaking colleague)."
+
+
 # -- the engine's own words ------------------------------------------------------------------------
 
 def sms_signature(ctx: dict, opt_out: bool, language: str) -> str:

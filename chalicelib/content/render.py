@@ -219,6 +219,10 @@ def _render_order(order: dict, ctx: dict, tracker: Tracker | None, team) -> Rend
                         body=body)
     if channel == "task":
         title, _, rest = body.partition("\n")
+        if ctx.get("language") == "es":  # the LO's words stay English; the call is in Spanish
+            from .language import LO_NOTE, LO_TITLE
+
+            title, rest = f"{title.strip()} {LO_TITLE}", f"{LO_NOTE}\n{rest.strip()}"
         return Rendered(channel, text=rest.strip(), title=title.strip())
     if channel == "voice":
         return Rendered(channel, text=f"{body} {voice_closing(ctx)}")

@@ -156,7 +156,7 @@ def spanish_problems(seq: Sequence) -> list[str]:
     """Every Spanish version checked as the English one; a core sequence has one for every step
     a borrower reads or hears (its e-mails' text versions included). A library item or another
     sequence's step may lack one: a Spanish lead then does not get it (content/language.py)."""
-    from .catalog import CORE
+    from .core import CORE
 
     kinds = {template: kind for _, template, kind in texts(seq)}
     strict = seq.id != "refinance_opportunity"
