@@ -128,6 +128,8 @@ class World:
                 self.counts["human_clicks"] += 1
             if act["reply"]:
                 runtime.inbound_email(person.body["email"], mail["Reply-To"], f"Re: {mail['Subject']}",
+                                      "¡Gracias! ¿Podemos hablar el martes por la tarde?"
+                                      if person.body.get("language") == "es" else
                                       "Thanks! Could we talk Tuesday afternoon?")
                 self.counts["email_replies"] += 1
             unsubscribe = next((x for x in paths if x.startswith("/u/")), None)
@@ -138,7 +140,7 @@ class World:
 
     def read_new_texts(self) -> None:
         from chalicelib.local import runtime
-        from sim.people import STOP_WORDS, reacts_to_sms
+        from sim.people import SPANISH_STOP_WORDS, STOP_WORDS, reacts_to_sms
 
         for phone in self.outbox.new_texts():
             self.counts["texts"] += 1
@@ -146,7 +148,7 @@ class World:
             answer = reacts_to_sms(person, self.rng) if person else None
             if answer:
                 runtime.inbound_sms(phone, answer)
-                self.counts["sms_stops" if answer in STOP_WORDS else "sms_replies"] += 1
+                self.counts["sms_stops" if answer in STOP_WORDS + SPANISH_STOP_WORDS else "sms_replies"] += 1
 
 
 class MotoOutbox:
@@ -176,6 +178,14 @@ class MotoOutbox:
         from moto.sns.models import sns_backends
 
         return [message for _phone, message, *_rest in sns_backends[ACCOUNT][REGION].sms_messages.values()]
+
+    def words(self) -> tuple[list[str], list[tuple[str, str]]]:
+        """Every raw e-mail and every (phone, text) the provider took: what the borrowers read."""
+        from moto.ses.models import ses_backends
+        from moto.sns.models import sns_backends
+
+        return ([m.raw_data for m in ses_backends[ACCOUNT][REGION].sent_messages],
+                [(phone, message) for phone, message, *_rest in sns_backends[ACCOUNT][REGION].sms_messages.values()])
 
     def everything(self) -> list[dict]:
         """Every message the provider took: {"channel", "touch_id" (e-mail), "to"}."""
@@ -219,6 +229,10 @@ class MemoryOutbox:
 
     def texts(self) -> list[str]:
         return [m["text"] for m in self.aws.sns.sms]
+
+    def words(self) -> tuple[list[str], list[tuple[str, str]]]:
+        """Every raw e-mail and every (phone, text) the provider took: what the borrowers read."""
+        return [m["raw"] for m in self.aws.ses.sent], [(m["phone"], m["text"]) for m in self.aws.sns.sms]
 
     def everything(self) -> list[dict]:
         """Every message the provider took: {"channel", "touch_id" (e-mail), "to"}."""
@@ -461,6 +475,9 @@ def _simulate(leads: int, days: int, seed: int, step_hours: int, start_at: datet
         "touches_by_final_status": dict(status),
         "decisions_by_reason": dict(reasons.most_common()),
         "touches_per_lead_year": touches_per_lead_year(touches, people, start, clock.now()),
+        # the same cohorts, Spanish speakers only (sim/people.py: about one in five)
+        "spanish_touches_per_lead_year": touches_per_lead_year(
+            touches, [p for p in people if p.body.get("language") == "es"], start, clock.now()),
         "borrower_touches_per_lead_year": round(
             len([t for t in sent if t["channel"] in ("email", "sms", "voice")]) / max(1, len(lead_docs)) * 365 / days, 1),
         # what a carrier bills for the texts the provider took (keyword replies included)
@@ -488,8 +505,21 @@ def _audit(ctx, touches: list[dict], lead_docs: dict, outbox, log: QueueLog, s) 
     # every touch an enrollment numbered (engine.touch_order: "<enrollment>.<n>", n up to its touch_no)
     planned = {f"{e['enrollment_id']}.{n}" for lead_id in lead_docs for e in ctx.enrollments.for_lead(lead_id)
                for n in range(1, int(e.get("touch_no") or 0) + 1)}
-    return audit(touches, lead_docs, per_touch, s.team.cap_hours, outbox=sent, queued=log.queued, pending=pending,
-                 dead_letters=dead, dropped=list(runtime.dropped_invocations), planned=planned)
+    found = audit(touches, lead_docs, per_touch, s.team.cap_hours, outbox=sent, queued=log.queued, pending=pending,
+                  dead_letters=dead, dropped=list(runtime.dropped_invocations), planned=planned)
+    return with_language(found, outbox, touches, lead_docs)
+
+
+def with_language(found: dict, outbox, touches: list[dict], lead_docs: dict) -> dict:
+    """The audit with ``wrong_language`` (sim/language.py): every message in its lead's language."""
+    from sim.language import wrong_language
+
+    mail, texts = outbox.words()
+    wrong = wrong_language(mail, texts, {t["touch_id"]: t for t in touches}, lead_docs)
+    violations = {**found["violations"], **({"wrong_language": len(wrong)} if wrong else {})}
+    examples = {**found["examples"], **({"wrong_language": wrong[:3]} if wrong else {})}
+    return {**found, "violations": violations, "examples": examples, "total": found["total"] + len(wrong),
+            "wrong_language": len(wrong)}
 
 
 def simulate_in_memory(leads: int, days: int, seed: int, step_hours: int = 6,
