@@ -97,7 +97,7 @@ PRODUCTS = {"30-year fixed-rate": "tasa fija a 30 años", "20-year fixed-rate": 
             "30-year FHA": "FHA a 30 años", "15-year FHA": "FHA a 15 años", "30-year VA": "VA a 30 años",
             "15-year VA": "VA a 15 años", "30-year USDA": "USDA a 30 años", "30-year jumbo": "jumbo a 30 años",
             "15-year jumbo": "jumbo a 15 años", "mortgage": "hipoteca", "30-year fixed": "tasa fija a 30 años"}
-BASES = {"your balance": "su saldo", "your loan amount": "el monto de su préstamo"}
+BASES = {"your balance": "su saldo", "your loan amount": "el monto de su préstamo", "a typical loan": "un préstamo típico"}
 _LONG_DATE = re.compile(r"\b(" + "|".join(_EN_MONTHS) + r") (\d{1,2}), (\d{4})\b")
 _MONTH_YEAR = re.compile(r"\b(" + "|".join(_EN_MONTHS) + r") (\d{4})\b")
 
