@@ -53,7 +53,7 @@ _NOT_RATE_AFTER = re.compile(
     r"|cash[\s-]+back\b|dti\b|debt[\s-]+to[\s-]+income\b|back[\s-]+end\b|front[\s-]+end\b"
     r"|(?:seller|closing[\s-]+cost|lender)\s+(?:credits?|concessions?|contributions?)\b"
     r"|(?:in\s+)?(?:seller\s+)?concessions?\b"
-    r"|de\s+(?:enganche|pago\s+inicial|descuento|capital|su\s+valor|financiamiento)\b|del\s+(?:valor|precio)\b)",
+    r"|de\s+(?:enganche|pago\s+inicial|descuento|capital|su\s+valor|financiamiento|dti)\b|del\s+(?:valor|precio)\b)",
     re.IGNORECASE)
 # Right before it: the sentence is talking about a down payment, LTV, equity or home values.
 _NOT_RATE_BEFORE = re.compile(
