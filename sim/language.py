@@ -3,8 +3,9 @@
 Each e-mail (its subject and text part, footer included) and each text the provider took is read
 paragraph by paragraph (texts: whole), with a stop-word count: a paragraph with more English
 function words than Spanish ones is English, the reverse Spanish, a tie (a name, an address, a
-phone number) neither. A message to a lead who prefers Spanish with an English paragraph, or to an
-English lead with a Spanish one, is in the wrong language. E-mails find their lead by the
+phone number) neither (``content.language.language_of``, personalisation's guard too). A message
+to a lead who prefers Spanish with an English paragraph, or to an English lead with a Spanish
+one, is in the wrong language. E-mails find their lead by the
 ``X-Touch-Id`` header's touch (a Realtor's update is not the borrower's and is skipped), texts by
 the phone number. A keyword answer goes in Spanish to anyone who wrote the keyword in Spanish
 (services/keyword_replies.py): the simulated English speakers write English keywords.
@@ -14,18 +15,7 @@ from __future__ import annotations
 import email
 import re
 
-EN = frozenset("the you your and to of is for with this that it we our are be at or if what my i an have will "
-               "can from about when here".split())
-ES = frozenset("el la los las de del que su sus usted para con por es un una le lo se y al mi ya hola gracias "
-               "como pero cuando aqui esta este puede".split())
-_WORD = re.compile(r"[a-záéíóúñü]+")
-_URL = re.compile(r"https?://\S+")
-
-
-def language_of(text: str) -> str | None:
-    words = _WORD.findall(_URL.sub(" ", text.lower()))
-    en, es = sum(w in EN for w in words), sum(w in ES for w in words)
-    return "en" if en > es else "es" if es > en else None
+from chalicelib.content.language import language_of
 
 
 def mail_parts(raw: str) -> tuple[str | None, str, str]:

@@ -76,6 +76,23 @@ def subject_for(template: str, language: str) -> str | None:
     return subject_of(path.read_text()) if path.exists() else None
 
 
+# -- which language a text is in (personalisation's guard, the simulator's audit) -------------------
+
+_EN_WORDS = frozenset("the you your and to of is for with this that it we our are be at or if what my i an have "
+                      "will can from about when here".split())
+_ES_WORDS = frozenset("el la los las de del que su sus usted para con por es un una le lo se y al mi ya hola "
+                      "gracias como pero cuando aqui esta este puede".split())
+_WORD = re.compile(r"[a-záéíóúñü]+")
+_URL = re.compile(r"https?://\S+")
+
+
+def language_of(text: str) -> str | None:
+    """``en`` or ``es`` by their function words, or None when neither has more (a name, an address)."""
+    words = _WORD.findall(_URL.sub(" ", text.lower()))
+    en, es = sum(w in _EN_WORDS for w in words), sum(w in _ES_WORDS for w in words)
+    return "en" if en > es else "es" if es > en else None
+
+
 # -- Spanish words for the merge fields ------------------------------------------------------------
 
 MONTHS = ("enero", "febrero", "marzo", "abril", "mayo", "junio", "julio", "agosto", "septiembre", "octubre",
@@ -90,14 +107,16 @@ PURPOSES = {"purchase": "compra de vivienda", "refinance": "refinanciamiento",
             "cash_out_refinance": "refinanciamiento con retiro de efectivo", "heloc": "línea de crédito hipotecaria"}
 STAGES = {"new_lead": "consulta", "application_started": "solicitud iniciada",
           "application_submitted": "solicitud enviada", "conditional_approval": "aprobación condicional",
-          "appraisal_ordered": "avalúo solicitado", "clear_to_close": "listo para cerrar", "funded": "préstamo desembolsado",
+          "appraisal_ordered": "avalúo solicitado", "clear_to_close": "listo para cerrar",
+          "funded": "préstamo desembolsado",
           "lost": "cerrado"}
 PRODUCTS = {"30-year fixed-rate": "tasa fija a 30 años", "20-year fixed-rate": "tasa fija a 20 años",
             "15-year fixed-rate": "tasa fija a 15 años", "10-year fixed-rate": "tasa fija a 10 años",
             "30-year FHA": "FHA a 30 años", "15-year FHA": "FHA a 15 años", "30-year VA": "VA a 30 años",
             "15-year VA": "VA a 15 años", "30-year USDA": "USDA a 30 años", "30-year jumbo": "jumbo a 30 años",
             "15-year jumbo": "jumbo a 15 años", "mortgage": "hipoteca", "30-year fixed": "tasa fija a 30 años"}
-BASES = {"your balance": "su saldo", "your loan amount": "el monto de su préstamo", "a typical loan": "un préstamo típico"}
+BASES = {"your balance": "su saldo", "your loan amount": "el monto de su préstamo",
+         "a typical loan": "un préstamo típico"}
 _LONG_DATE = re.compile(r"\b(" + "|".join(_EN_MONTHS) + r") (\d{1,2}), (\d{4})\b")
 _MONTH_YEAR = re.compile(r"\b(" + "|".join(_EN_MONTHS) + r") (\d{4})\b")
 

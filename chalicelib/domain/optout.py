@@ -26,8 +26,9 @@ filler ("alto por favor", "BAJA ya"); the phrases of (b) have Spanish twins ("no
 mensajes", "no me llame(s)", "deje(n) de enviar/mandar/llamar", "darme de baja", "ya no quiero
 recibir mensajes", "no más mensajes", "número equivocado", "quíteme de la lista", "déjeme en paz",
 "revoco mi consentimiento"). "Alto" alone is a stop, "el pago está muy alto" is not (only (a)
-reads it); "no me llame(n)" is, as "don't call me" is; "no me envíe la solicitud todavía" is not ("envíe" counts with "más" or messages
-after it); "no puedo hablar ahora" is an ordinary reply. AYUDA is help; COMENZAR/INICIAR start.
+reads it); "no me llame(n)" is, as "don't call me" is; "no me envíe la solicitud todavía" is not
+("envíe" counts with "más" or messages after it); "no puedo hablar ahora" is an ordinary reply.
+AYUDA is help; COMENZAR, INICIAR and REANUDAR start.
 
 A false "stop" costs one channel for one lead; a missed one is a TCPA violation, so where the
 two readings are close we lean to stop.

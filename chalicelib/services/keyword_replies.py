@@ -50,8 +50,9 @@ def answer_keyword(ctx, lead: dict, event: dict, now: datetime) -> None:
         ctx.touches.mark({**touch, "status": "failed", "reason": interrupted(current["at"])}, expect="sending")
         return
     try:
-        provider_id = sms.send(to=lead["phone"], text=keyword_text(event["type"], team, lo, answer_language(lead, event)),
-                               origination_number=team.sms_origination_number, transactional=True)
+        text = keyword_text(event["type"], team, lo, answer_language(lead, event))
+        provider_id = sms.send(to=lead["phone"], text=text, origination_number=team.sms_origination_number,
+                               transactional=True)
     except Exception as exc:  # the opt-out itself is already recorded; the answer is best effort
         reason = unanswered(exc) if ambiguous(exc) else str(classify(exc))[:300]
         ctx.touches.mark({**touch, "status": "failed", "reason": reason}, expect="sending")

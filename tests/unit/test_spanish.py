@@ -166,3 +166,20 @@ def test_the_simulator_finds_a_message_in_the_wrong_language():
              ("+15125550100", "Ana, soy Priya. Le envié un correo. ¿Dudas? Conteste este mensaje.")]
     found = wrong_language([], texts, {}, leads)
     assert len(found) == 1 and "l1" in found[0]
+
+
+def test_personalisation_keeps_the_language_and_its_guards_read_spanish():
+    from chalicelib.content.personalise import ask_for, check
+
+    lead = {"first_name": "Ana", "language": "es", "state": "TX"}
+    body = "Ana, refinanciar le ahorra unos $231/mes (aprox.). ¿Vemos cifras?"
+    ask = ask_for({"channel": "sms"}, body, None, lead, "Priya Natarajan")
+    assert ask.language == "es" and "Spanish" in ask.prompt and "usted" in ask.prompt
+    assert check(ask, "Ana, refinanciar le ahorra unos $231/mes (aprox.). ¿Quiere que veamos las cifras juntos?")[0]
+    assert check(ask, "Ana, refinancing could save you about $231/mo. Want to see the numbers?")[1].startswith(
+        "not in the borrower's language")
+    assert check(ask, "Ana, refinanciar le ahorra unos $231/mes (aprox.). ¿Vemos las cifras? Es garantizado.")[0] is None
+    assert "GSM-7" in check(ask, "Ana, refinanciar le ahorra unos $231/mes (aprox.). ¿Vemos cifras aquí?")[1]
+    note = ask_for({"channel": "email"}, "Hola, Ana: ...", "Asunto", lead, "Priya")
+    assert check(note, "Me dio mucho gusto saber de su nueva casa en Texas.")[0]
+    assert check(note, "Puede ahorrar dos mil dólares.")[0] is None
