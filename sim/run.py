@@ -75,6 +75,7 @@ class World:
         self.by_email = {p.body["email"]: p for p in people}
         self.by_phone = {p.body["phone"]: p for p in people}
         self.counts = Counter()
+        self.by_language = Counter()  # (language, what): the mail people read and what they did with it
 
     def api(self, method: str, path: str, payload: dict | None = None):
         resp = getattr(self.client.http, method)(path, body=json.dumps(payload or {}), headers=self.auth)
@@ -113,6 +114,7 @@ class World:
                 self.counts["partner_mail"] += 1
                 continue
             self.counts["mail"] += 1
+            self.by_language[(person.body.get("language") or "en", "mail")] += 1
             paths = _PATH.findall(mail.html())
             pixel = next((x for x in paths if x.startswith("/t/o/")), None)
             clicks = [x for x in paths if x.startswith("/t/c/")]
@@ -123,20 +125,24 @@ class World:
             for _ in range(act["opens"] if pixel else 0):
                 self.client.http.get(pixel, headers={"User-Agent": HUMAN_UA})
                 self.counts["human_opens"] += 1
+                self.by_language[(person.body.get("language") or "en", "human_opens")] += 1
             if act["click"] and clicks:
                 self.client.http.get(self.rng.choice(clicks), headers={"User-Agent": HUMAN_UA})
                 self.counts["human_clicks"] += 1
+                self.by_language[(person.body.get("language") or "en", "human_clicks")] += 1
             if act["reply"]:
                 runtime.inbound_email(person.body["email"], mail["Reply-To"], f"Re: {mail['Subject']}",
                                       "¡Gracias! ¿Podemos hablar el martes por la tarde?"
                                       if person.body.get("language") == "es" else
                                       "Thanks! Could we talk Tuesday afternoon?")
                 self.counts["email_replies"] += 1
+                self.by_language[(person.body.get("language") or "en", "email_replies")] += 1
             unsubscribe = next((x for x in paths if x.startswith("/u/")), None)
             if act["unsubscribe"] and unsubscribe:
                 self.client.http.post(unsubscribe, body="List-Unsubscribe=One-Click",
                                       headers={"Content-Type": "application/x-www-form-urlencoded"})
                 self.counts["unsubscribes"] += 1
+                self.by_language[(person.body.get("language") or "en", "unsubscribes")] += 1
 
     def read_new_texts(self) -> None:
         from chalicelib.local import runtime
@@ -484,6 +490,7 @@ def _simulate(leads: int, days: int, seed: int, step_hours: int, start_at: datet
         **text_figures(outbox.texts(), len(lead_docs), days, usd("sms_us_message_part") + usd("sms_us_carrier_fee")),
         "opens_recorded": opens,
         "people": dict(world.counts),
+        "funnel_by_language": funnel_by_language(sent, lead_docs, world.by_language, days),
         "funnel": {k: dict(v) for k, v in sorted(funnel.items())},
         "counter_writes": counters.report(len(sent)),
         **({"faults": {**faults.report(), "settled_until": clock.now().isoformat(),
@@ -508,6 +515,23 @@ def _audit(ctx, touches: list[dict], lead_docs: dict, outbox, log: QueueLog, s) 
     found = audit(touches, lead_docs, per_touch, s.team.cap_hours, outbox=sent, queued=log.queued, pending=pending,
                   dead_letters=dead, dropped=list(runtime.dropped_invocations), planned=planned)
     return with_language(found, outbox, touches, lead_docs)
+
+
+def funnel_by_language(sent: list[dict], lead_docs: dict, acted: Counter, days: int) -> dict:
+    """The sequences' funnels split by the borrower's language: sends per sequence, and what the
+    people did with their mail (opens and clicks per e-mail read)."""
+    out = {}
+    for lang in ("en", "es"):
+        leads = {i for i, lead in lead_docs.items() if (lead.get("language") or "en") == lang}
+        mine = [t for t in sent if t["lead_id"] in leads and t["channel"] in ("email", "sms", "voice")]
+        mail = acted[(lang, "mail")]
+        out[lang] = {"borrowers": len(leads),
+                     "borrower_touches_per_lead_year": round(len(mine) / max(1, len(leads)) * 365 / days, 1),
+                     "sent_by_sequence": dict(Counter(t.get("sequence") for t in mine).most_common()),
+                     **{k: acted[(lang, k)] for k in ("mail", "human_opens", "human_clicks", "email_replies",
+                                                      "unsubscribes")},
+                     "opens_per_mail": round(acted[(lang, "human_opens")] / mail, 3) if mail else None}
+    return out
 
 
 def with_language(found: dict, outbox, touches: list[dict], lead_docs: dict) -> dict:
