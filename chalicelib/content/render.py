@@ -160,12 +160,13 @@ def render(order: dict, ctx: dict, tracker: Tracker | None = None) -> Rendered:
 
 def _in_language(ctx: dict, order: dict, language: str, team) -> dict:
     """The context in the lead's language (content/language.py); it names the files to read."""
-    from .language import has_version, localise, localised
+    from .language import NAMES, has_version, localise, localised
 
     if not localised(order["channel"], language):
         return ctx  # an LO's task, a Realtor's update: English
     if team is None and not has_version(order["channel"], order["template"], language):
-        raise NotInLanguage(f"no {language} version of {order['channel']}/{order['template']}: not sent in English")
+        raise NotInLanguage(f"no {NAMES[language]} version of {order['channel']}/{order['template']}: "
+                            f"not sent in another language")
     return {**localise(ctx, language), "_files": language}
 
 
