@@ -59,9 +59,11 @@ _NOT_RATE_AFTER = re.compile(
 _NOT_RATE_BEFORE = re.compile(
     r"(?:\bdown\s+payments?|\bput(?:ting)?(?:\s+down)?|\bltv|\bcltv|\bloan[\s-]+to[\s-]+value(?:\s+ratio)?"
     r"|\bequity|\bdti|\bdebt[\s-]+to[\s-]+income(?:\s+ratio)?|\bappreciat\w*|\bhome\s+values?(?:\s+\w+)?"
-    r"|\bhome\s+prices?(?:\s+\w+)?)"
+    r"|\bhome\s+prices?(?:\s+\w+)?"
+    r"|\brelaci[oó]n\s+pr[eé]stamo[\s-]+valor|\bplusval[ií]a|\benganche|\bpago\s+inicial|\bdeuda[\s-]+ingreso)"
     r"(?:\s+(?:of|is|at|by|to|as\s+(?:low|little)\s+as|up\s+to|just|only|around|about|under|below|over|above"
-    r"|at\s+most|at\s+least|no\s+more\s+than|less\s+than|ratio))*\s*[:=]?\s*$",
+    r"|at\s+most|at\s+least|no\s+more\s+than|less\s+than|ratio"
+    r"|de|del|es|alrededor\s+de|unos|hasta|menos\s+de|m[aá]s\s+de|cerca\s+de|aproximadamente))*\s*[:=]?\s*$",
     re.IGNORECASE)
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+|\n")
 _HTML_DROP = re.compile(r"<(style|script)\b.*?</\1\s*>", re.IGNORECASE | re.DOTALL)

@@ -183,3 +183,13 @@ def test_personalisation_keeps_the_language_and_its_guards_read_spanish():
     note = ask_for({"channel": "email"}, "Hola, Ana: ...", "Asunto", lead, "Priya")
     assert check(note, "Me dio mucho gusto saber de su nueva casa en Texas.")[0]
     assert check(note, "Puede ahorrar dos mil dólares.")[0] is None
+
+
+def test_the_spanish_equity_update_renders_past_reg_z():
+    """An LTV is not a rate: the Spanish equity update went out blocked before this (the simulator found it)."""
+    home = {"value_fmt": "$455,000", "ltv_fmt": "74%", "equity_fmt": "$116,590", "balance_fmt": "$338,410",
+            "paid_down_fmt": "$11,590", "value_basis": "estimated", "as_of_fmt": "April 13, 2027",
+            "pmi_date_fmt": "March 2029"}
+    r = render({"channel": "email", "template": "library/past_client/equity_update", "subject": "x",
+                "data": {"home": home}}, {**ES, "relationship": "past_client"})
+    assert "relación préstamo-valor de alrededor de 74%" in r.text and "marzo de 2029" in r.text
