@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import email
 import re
+from collections import Counter
 
 from chalicelib.content.language import language_of
 
@@ -55,3 +56,30 @@ def wrong_language(mail: list[str], texts: list[tuple[str, str]], touches: dict[
         if found not in (None, want):
             out.append(f"text to {lead['lead_id']} (in {want}): {text[:80]!r}")
     return out
+
+
+def funnel_by_language(sent: list[dict], lead_docs: dict, acted: Counter, days: int) -> dict:
+    """The sequences' funnels split by the borrower's language: sends per sequence, and what the
+    people did with their mail (opens and clicks per e-mail read)."""
+    out = {}
+    for lang in ("en", "es"):
+        leads = {i for i, lead in lead_docs.items() if (lead.get("language") or "en") == lang}
+        mine = [t for t in sent if t["lead_id"] in leads and t["channel"] in ("email", "sms", "voice")]
+        mail = acted[(lang, "mail")]
+        out[lang] = {"borrowers": len(leads),
+                     "borrower_touches_per_lead_year": round(len(mine) / max(1, len(leads)) * 365 / days, 1),
+                     "sent_by_sequence": dict(Counter(t.get("sequence") for t in mine).most_common()),
+                     **{k: acted[(lang, k)] for k in ("mail", "human_opens", "human_clicks", "email_replies",
+                                                      "unsubscribes")},
+                     "opens_per_mail": round(acted[(lang, "human_opens")] / mail, 3) if mail else None}
+    return out
+
+
+def with_language(found: dict, outbox, touches: list[dict], lead_docs: dict) -> dict:
+    """The audit with ``wrong_language`` (sim/language.py): every message in its lead's language."""
+    mail, texts = outbox.words()
+    wrong = wrong_language(mail, texts, {t["touch_id"]: t for t in touches}, lead_docs)
+    violations = {**found["violations"], **({"wrong_language": len(wrong)} if wrong else {})}
+    examples = {**found["examples"], **({"wrong_language": wrong[:3]} if wrong else {})}
+    return {**found, "violations": violations, "examples": examples, "total": found["total"] + len(wrong),
+            "wrong_language": len(wrong)}

@@ -424,6 +424,7 @@ def _simulate(leads: int, days: int, seed: int, step_hours: int, start_at: datet
     from chalicelib.services.context import context
     from bench.prices import usd
     from sim.cohorts import text_figures, touches_per_lead_year
+    from sim.language import funnel_by_language
     from sim.people import population
 
     ctx = context()
@@ -514,36 +515,9 @@ def _audit(ctx, touches: list[dict], lead_docs: dict, outbox, log: QueueLog, s) 
                for n in range(1, int(e.get("touch_no") or 0) + 1)}
     found = audit(touches, lead_docs, per_touch, s.team.cap_hours, outbox=sent, queued=log.queued, pending=pending,
                   dead_letters=dead, dropped=list(runtime.dropped_invocations), planned=planned)
+    from sim.language import with_language
+
     return with_language(found, outbox, touches, lead_docs)
-
-
-def funnel_by_language(sent: list[dict], lead_docs: dict, acted: Counter, days: int) -> dict:
-    """The sequences' funnels split by the borrower's language: sends per sequence, and what the
-    people did with their mail (opens and clicks per e-mail read)."""
-    out = {}
-    for lang in ("en", "es"):
-        leads = {i for i, lead in lead_docs.items() if (lead.get("language") or "en") == lang}
-        mine = [t for t in sent if t["lead_id"] in leads and t["channel"] in ("email", "sms", "voice")]
-        mail = acted[(lang, "mail")]
-        out[lang] = {"borrowers": len(leads),
-                     "borrower_touches_per_lead_year": round(len(mine) / max(1, len(leads)) * 365 / days, 1),
-                     "sent_by_sequence": dict(Counter(t.get("sequence") for t in mine).most_common()),
-                     **{k: acted[(lang, k)] for k in ("mail", "human_opens", "human_clicks", "email_replies",
-                                                      "unsubscribes")},
-                     "opens_per_mail": round(acted[(lang, "human_opens")] / mail, 3) if mail else None}
-    return out
-
-
-def with_language(found: dict, outbox, touches: list[dict], lead_docs: dict) -> dict:
-    """The audit with ``wrong_language`` (sim/language.py): every message in its lead's language."""
-    from sim.language import wrong_language
-
-    mail, texts = outbox.words()
-    wrong = wrong_language(mail, texts, {t["touch_id"]: t for t in touches}, lead_docs)
-    violations = {**found["violations"], **({"wrong_language": len(wrong)} if wrong else {})}
-    examples = {**found["examples"], **({"wrong_language": wrong[:3]} if wrong else {})}
-    return {**found, "violations": violations, "examples": examples, "total": found["total"] + len(wrong),
-            "wrong_language": len(wrong)}
 
 
 def simulate_in_memory(leads: int, days: int, seed: int, step_hours: int = 6,
