@@ -23,6 +23,14 @@ PIPELINE = [("application_submitted", 0), ("conditional_approval", 12), ("apprai
             ("clear_to_close", 14), ("funded", 6)]
 LOS = ("lo-1", "lo-2")  # the team's producing LOs (chalicelib/teams/local.json): each has a book of its own
 STOP_WORDS = ["STOP", "stop", "Stop.", "please stop texting me", "UNSUBSCRIBE", "Cancel", "quit"]
+# A Spanish speaker stops in Spanish (domain/optout.py must read every one as a stop).
+SPANISH_STOP_WORDS = ["ALTO", "Baja", "No me envíe más mensajes", "CANCELAR", "parar", "alto por favor", "Basta"]
+SPANISH_EVERY = 5  # about one in five borrowers in the simulated states prefers Spanish
+
+
+def speaks_spanish(n: int) -> bool:
+    """Person ``n`` prefers Spanish (a fixed pattern, not a draw: everyone else's draws stay the same)."""
+    return n % SPANISH_EVERY == 3
 
 
 @dataclass
@@ -50,6 +58,8 @@ def population(n: int, rng: random.Random, start: date, days: int) -> list[Perso
                                       "text": "I agree to receive texts about my mortgage; msg & data rates may apply."}
         if rng.random() < 0.3:
             body["consent"]["voice"] = {"granted": True, "source": "web form", "text": "I agree to calls."}
+        if speaks_spanish(i):
+            body["language"] = "es"
         engagement = rng.choice([0.1, 0.35, 0.6])
         person = Person(i, body, 0, engagement, rng.random() < 0.3)
         person.engaged = engagement > 0.1  # a third of people never read the mail (no extra draw: same people)
@@ -88,10 +98,11 @@ def reacts_to_email(person: Person, rng: random.Random, rate_quote: bool) -> dic
 
 def reacts_to_sms(person: Person, rng: random.Random) -> str | None:
     roll = rng.random()
+    spanish = person.body.get("language") == "es"
     if roll < 0.015:
-        return rng.choice(STOP_WORDS)
+        return rng.choice(SPANISH_STOP_WORDS if spanish else STOP_WORDS)
     if roll < 0.05:
-        return "Sounds good, call me after 5"
+        return "Está bien, llámeme después de las 5" if spanish else "Sounds good, call me after 5"
     return None
 
 

@@ -77,6 +77,7 @@ class World:
         self.counts = Counter()
         self.inboxes = None  # sim/deliverability.py: dead addresses, spam complaints, the brake
         self.unread: list[str] = []  # mail that landed this very instant: read at the next look
+        self.by_language = Counter()  # (language, what): the mail people read and what they did with it
 
     def api(self, method: str, path: str, payload: dict | None = None):
         resp = getattr(self.client.http, method)(path, body=json.dumps(payload or {}), headers=self.auth)
@@ -120,6 +121,7 @@ class World:
             self.counts["mail"] += 1
             if self.inboxes is not None and self.inboxes.mail(person, _touch_id(raw), self, _today()):
                 continue  # a dead address: it bounced, nobody reads it
+            self.by_language[(person.body.get("language") or "en", "mail")] += 1
             paths = _PATH.findall(mail.html())
             pixel = next((x for x in paths if x.startswith("/t/o/")), None)
             clicks = [x for x in paths if x.startswith("/t/c/")]
@@ -130,22 +132,28 @@ class World:
             for _ in range(act["opens"] if pixel else 0):
                 self.client.http.get(pixel, headers={"User-Agent": HUMAN_UA})
                 self.counts["human_opens"] += 1
+                self.by_language[(person.body.get("language") or "en", "human_opens")] += 1
             if act["click"] and clicks:
                 self.client.http.get(self.rng.choice(clicks), headers={"User-Agent": HUMAN_UA})
                 self.counts["human_clicks"] += 1
+                self.by_language[(person.body.get("language") or "en", "human_clicks")] += 1
             if act["reply"]:
                 runtime.inbound_email(person.body["email"], mail["Reply-To"], f"Re: {mail['Subject']}",
+                                      "¡Gracias! ¿Podemos hablar el martes por la tarde?"
+                                      if person.body.get("language") == "es" else
                                       "Thanks! Could we talk Tuesday afternoon?")
                 self.counts["email_replies"] += 1
+                self.by_language[(person.body.get("language") or "en", "email_replies")] += 1
             unsubscribe = next((x for x in paths if x.startswith("/u/")), None)
             if act["unsubscribe"] and unsubscribe:
                 self.client.http.post(unsubscribe, body="List-Unsubscribe=One-Click",
                                       headers={"Content-Type": "application/x-www-form-urlencoded"})
                 self.counts["unsubscribes"] += 1
+                self.by_language[(person.body.get("language") or "en", "unsubscribes")] += 1
 
     def read_new_texts(self) -> None:
         from chalicelib.local import runtime
-        from sim.people import STOP_WORDS, reacts_to_sms
+        from sim.people import SPANISH_STOP_WORDS, STOP_WORDS, reacts_to_sms
 
         for phone in self.outbox.new_texts():
             self.counts["texts"] += 1
@@ -153,7 +161,7 @@ class World:
             answer = reacts_to_sms(person, self.rng) if person else None
             if answer:
                 runtime.inbound_sms(phone, answer)
-                self.counts["sms_stops" if answer in STOP_WORDS else "sms_replies"] += 1
+                self.counts["sms_stops" if answer in STOP_WORDS + SPANISH_STOP_WORDS else "sms_replies"] += 1
 
 
 def _now():
@@ -193,6 +201,14 @@ class MotoOutbox:
         from moto.sns.models import sns_backends
 
         return [message for _phone, message, *_rest in sns_backends[ACCOUNT][REGION].sms_messages.values()]
+
+    def words(self) -> tuple[list[str], list[tuple[str, str]]]:
+        """Every raw e-mail and every (phone, text) the provider took: what the borrowers read."""
+        from moto.ses.models import ses_backends
+        from moto.sns.models import sns_backends
+
+        return ([m.raw_data for m in ses_backends[ACCOUNT][REGION].sent_messages],
+                [(phone, message) for phone, message, *_rest in sns_backends[ACCOUNT][REGION].sms_messages.values()])
 
     def everything(self) -> list[dict]:
         """Every message the provider took: {"channel", "touch_id" (e-mail), "to"}."""
@@ -236,6 +252,10 @@ class MemoryOutbox:
 
     def texts(self) -> list[str]:
         return [m["text"] for m in self.aws.sns.sms]
+
+    def words(self) -> tuple[list[str], list[tuple[str, str]]]:
+        """Every raw e-mail and every (phone, text) the provider took: what the borrowers read."""
+        return [m["raw"] for m in self.aws.ses.sent], [(m["phone"], m["text"]) for m in self.aws.sns.sms]
 
     def everything(self) -> list[dict]:
         """Every message the provider took: {"channel", "touch_id" (e-mail), "to"}."""
@@ -423,6 +443,7 @@ def _simulate(leads: int, days: int, seed: int, step_hours: int, start_at: datet
     from chalicelib.services.lo_day import work_zone
     from sim.cohorts import text_figures, touches_per_lead_year
     from sim.deliverability import Inboxes
+    from sim.language import funnel_by_language
     from sim.lo_day import LoDesk
     from sim.people import LOS, population
 
@@ -487,6 +508,10 @@ def _simulate(leads: int, days: int, seed: int, step_hours: int, start_at: datet
         "decisions_by_reason": dict(reasons.most_common()),
         "touches_per_lead_year": touches_per_lead_year(touches, people, start, clock.now(), done_tasks=desk.done(ctx)),
         "lo_day": desk.report(ctx, touches),
+        # the same cohorts, Spanish speakers only (sim/people.py: about one in five)
+        "spanish_touches_per_lead_year": touches_per_lead_year(
+            touches, [p for p in people if p.body.get("language") == "es"], start, clock.now(),
+            done_tasks=desk.done(ctx)),
         "borrower_touches_per_lead_year": round(
             len([t for t in sent if t["channel"] in ("email", "sms", "voice")]) / max(1, len(lead_docs)) * 365 / days, 1),
         # what a carrier bills for the texts the provider took (keyword replies included)
@@ -494,6 +519,7 @@ def _simulate(leads: int, days: int, seed: int, step_hours: int, start_at: datet
         "opens_recorded": opens,
         "deliverability": world.inboxes.figures(touches, people, start, clock.now()),
         "people": dict(world.counts),
+        "funnel_by_language": funnel_by_language(sent, lead_docs, world.by_language, days),
         "funnel": {k: dict(v) for k, v in sorted(funnel.items())},
         "counter_writes": counters.report(len(sent)),
         **({"faults": {**faults.report(), "settled_until": clock.now().isoformat(),
@@ -515,8 +541,11 @@ def _audit(ctx, touches: list[dict], lead_docs: dict, outbox, log: QueueLog, s) 
     # every touch an enrollment numbered (engine.touch_order: "<enrollment>.<n>", n up to its touch_no)
     planned = {f"{e['enrollment_id']}.{n}" for lead_id in lead_docs for e in ctx.enrollments.for_lead(lead_id)
                for n in range(1, int(e.get("touch_no") or 0) + 1)}
-    return audit(touches, lead_docs, per_touch, s.team.cap_hours, outbox=sent, queued=log.queued, pending=pending,
-                 dead_letters=dead, dropped=list(runtime.dropped_invocations), planned=planned)
+    found = audit(touches, lead_docs, per_touch, s.team.cap_hours, outbox=sent, queued=log.queued, pending=pending,
+                  dead_letters=dead, dropped=list(runtime.dropped_invocations), planned=planned)
+    from sim.language import with_language
+
+    return with_language(found, outbox, touches, lead_docs)
 
 
 def simulate_in_memory(leads: int, days: int, seed: int, step_hours: int = 6,

@@ -65,40 +65,70 @@ def click(token):
     return Response(body="", status_code=302, headers={"Location": payload.url, **NO_STORE})
 
 
-_PAGE = """<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
+_PAGE = """<!doctype html><html lang="{lang}"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
 <title>{title}</title></head><body style="font-family:Helvetica,Arial,sans-serif;max-width:520px;margin:48px auto;padding:0 16px;color:#1f2933">
 <h1 style="font-size:22px">{title}</h1>{body}</body></html>"""
 
+# The page's words in the language of the e-mail it came from (the link carries ``?lang=es``:
+# content/render.py adds it; the page reads no record, so the route stays one AWS call).
+WORDS = {
+    "en": {"bad_title": "Link not recognised",
+           "bad": "This unsubscribe link is not valid. Reply to the email with \"unsubscribe\" and we will remove you.",
+           "bad_post": "This unsubscribe link is not valid.",
+           "ask_title": "Unsubscribe from these emails?",
+           "ask": "Confirm and you will stop receiving marketing emails from us. Updates about a loan in progress "
+                  "may still reach you.",
+           "button": "Unsubscribe", "done_title": "You are unsubscribed",
+           "done": "You will not receive marketing emails from us any more."},
+    "es": {"bad_title": "No reconocemos este enlace",
+           "bad": "Este enlace para cancelar la suscripción no es válido. Responda al correo con la palabra "
+                  "\"BAJA\" y lo quitaremos de la lista.",
+           "bad_post": "Este enlace para cancelar la suscripción no es válido.",
+           "ask_title": "¿Desea dejar de recibir estos correos?",
+           "ask": "Confírmelo y dejará de recibir nuestros correos de promoción. Es posible que siga recibiendo "
+                  "avisos sobre un préstamo que esté en trámite.",
+           "button": "Cancelar la suscripción", "done_title": "Su suscripción quedó cancelada",
+           "done": "Ya no recibirá nuestros correos de promoción."},
+}
 
-def _page(title: str, body: str, status: int = 200) -> Response:
-    return Response(body=_PAGE.format(title=html.escape(title), body=body), status_code=status,
+
+def _lang() -> str:
+    query = bp.current_request.query_params or {}
+    return "es" if query.get("lang") == "es" else "en"
+
+
+def _page(title: str, body: str, status: int = 200, lang: str = "en") -> Response:
+    return Response(body=_PAGE.format(title=html.escape(title), body=body, lang=lang), status_code=status,
                     headers={"Content-Type": "text/html; charset=utf-8", **NO_STORE})
 
 
 @bp.route("/u/{token}", methods=["GET"])
 def unsubscribe_page(token):
     # A GET never unsubscribes: link scanners follow every link in a message.
+    lang = _lang()
+    w = WORDS[lang]
     if _check(token, "u") is None:
-        return _page("Link not recognised", "<p>This unsubscribe link is not valid. Reply to the email with "
-                     "\"unsubscribe\" and we will remove you.</p>", 404)
-    action = html.escape(f"/u/{token}")
-    return _page("Unsubscribe from these emails?",
-                 f'<p>Confirm and you will stop receiving marketing emails from us. Updates about a loan in '
-                 f'progress may still reach you.</p><form method="post" action="{action}">'
+        return _page(w["bad_title"], f"<p>{html.escape(w['bad'])}</p>", 404, lang)
+    action = html.escape(f"/u/{token}" + ("?lang=es" if lang == "es" else ""))
+    return _page(w["ask_title"],
+                 f'<p>{html.escape(w["ask"])}</p><form method="post" action="{action}">'
                  f'<input type="hidden" name="List-Unsubscribe" value="One-Click">'
                  f'<input type="hidden" name="via" value="page">'
-                 f'<button type="submit" style="font-size:16px;padding:10px 18px">Unsubscribe</button></form>')
+                 f'<button type="submit" style="font-size:16px;padding:10px 18px">{html.escape(w["button"])}</button>'
+                 f'</form>', lang=lang)
 
 
 @bp.route("/u/{token}", methods=["POST"], content_types=["application/x-www-form-urlencoded", "application/json",
                                                           "text/plain", "multipart/form-data"])
 def unsubscribe(token):
+    lang = _lang()
+    w = WORDS[lang]
     payload = _check(token, "u")
     if payload is None:
-        return _page("Link not recognised", "<p>This unsubscribe link is not valid.</p>", 404)
+        return _page(w["bad_title"], f"<p>{html.escape(w['bad_post'])}</p>", 404, lang)
     # the page's button says so; a mailbox's RFC 8058 POST carries only List-Unsubscribe=One-Click
     raw = bp.current_request.raw_body or b""
     via = "page" if b"via=page" in raw.split(b"&") else "one_click"
     bus.publish(bus.make_event(payload.lead_id, "email_unsubscribed",
                                {"touch_id": payload.touch_id, "via": via}, now(), "tracking"))
-    return _page("You are unsubscribed", "<p>You will not receive marketing emails from us any more.</p>")
+    return _page(w["done_title"], f"<p>{html.escape(w['done'])}</p>", lang=lang)

@@ -1,7 +1,8 @@
 """Voice calls through Amazon Connect StartOutboundVoiceContact.
 
 The contact flow (team config) plays the ``script`` attribute and transfers to
-``lo_transfer_number`` when the borrower presses 1. ``ClientToken`` is the touch id, so Connect
+``lo_transfer_number`` when the borrower presses 1; ``language`` (``en-US`` or ``es-US``) lets its
+"Set voice" block pick a Spanish voice for a script written in Spanish. ``ClientToken`` is the touch id, so Connect
 itself refuses to place the same touch's call twice within 7 days (a second guard behind the
 claim on the touch record).
 
@@ -22,10 +23,10 @@ SCRIPT_MAX = 4000  # well inside Connect's 32 KB for all attributes; the templat
 
 
 def outbound_request(*, to: str, script: str, instance_id: str, contact_flow_id: str, source_phone: str,
-                     lo_transfer_number: str, touch_id: str, lead_id: str) -> dict:
+                     lo_transfer_number: str, touch_id: str, lead_id: str, language: str = "en") -> dict:
     """The StartOutboundVoiceContact parameters for one touch."""
     attributes = {"script": script[:SCRIPT_MAX], "lo_transfer_number": lo_transfer_number,
-                  "touch_id": touch_id, "lead_id": lead_id}
+                  "touch_id": touch_id, "lead_id": lead_id, "language": f"{language}-US"}
     return {
         "DestinationPhoneNumber": to,
         "ContactFlowId": contact_flow_id,
@@ -65,10 +66,10 @@ def _record_locally(request: dict) -> str:
 
 
 def send(*, to: str, script: str, instance_id: str, contact_flow_id: str, source_phone: str,
-         lo_transfer_number: str, touch_id: str, lead_id: str) -> str:
+         lo_transfer_number: str, touch_id: str, lead_id: str, language: str = "en") -> str:
     request = outbound_request(to=to, script=script, instance_id=instance_id, contact_flow_id=contact_flow_id,
                                source_phone=source_phone, lo_transfer_number=lo_transfer_number,
-                               touch_id=touch_id, lead_id=lead_id)
+                               touch_id=touch_id, lead_id=lead_id, language=language)
     if _use_stand_in():
         return _record_locally(request)
     return place_call(client("connect"), request)

@@ -2,4 +2,4 @@
 
 # Pages in modules of their own register on routes.bp when the console is imported (a line in
 # routes.py would make an import circle: tests/unit/test_layout.py).
-from . import borrower, deliverability, desk, templates  # noqa: E402,F401  (pages of their own)
+from . import borrower, deliverability, desk, language, templates  # noqa: E402,F401  (pages of their own)

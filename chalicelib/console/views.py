@@ -73,6 +73,7 @@ def today(ctx: Context, now: datetime, lo_id: str | None) -> dict:
                 "phone": (lead or {}).get("phone"), "phone_text": words.phone((lead or {}).get("phone")), "email": (lead or {}).get("email"),
                 "points": [p for p in (t.get("body") or "").splitlines()], "why": why,
                 "priority": cls, "priority_label": rules.LABELS[cls], "moved": t.get("moved"),
+                "spanish": (lead or {}).get("language") == "es",  # the borrower prefers Spanish
                 "due": words.when(due, zone, now), "due_in": words.relative(due, now),
                 "overdue": bool(due and due < now.isoformat()), "status": t.get("status"),
                 "created": words.when(t.get("created_at"), zone, now), "created_ago": words.relative(t.get("created_at"), now)}
@@ -289,6 +290,7 @@ def _profile(ctx: Context, lead: dict, zone: str) -> dict:
             "state": words.state_name(lead.get("state")),
             "zone": zone, "stage": lead.get("stage"), "lo": ctx.settings.team.lo(lead.get("lo_id")).name,
             "source": lead.get("source"), "birthday": lead.get("birthday"), "loan": loan_words,
+            "language": lead.get("language") if lead.get("language") in ("en", "es") else "en",
             "realtor": " \u00b7 ".join(p for p in (realtor.get("name"), realtor.get("email"), realtor.get("phone")) if p),
             "created": (lead.get("created_at") or "")[:10]}
 

@@ -105,7 +105,7 @@ def template_file_problems(channel: str, template: str, where: str, strict_optio
     return out
 
 
-def text_budget_problems(source: str, where: str, kind: str = "marketing") -> list[str]:
+def text_budget_problems(source: str, where: str, kind: str = "marketing", language: str = "en") -> list[str]:
     """A text over its segment budget, counted as carriers bill it (content/sms.py): rendered
     for the sample borrowers of every stage, normalised to GSM-7, with the signature and the
     opt-out line (the longest it goes out). A marketing text fits one segment, a transactional
@@ -122,7 +122,10 @@ def text_budget_problems(source: str, where: str, kind: str = "marketing") -> li
     except _faults():
         return []  # a syntax error is check_source's to report
     worst, longest = 0, ""
+    from .language import localise
+
     for ctx in sample_contexts():
+        ctx = localise({**ctx, "language": language}, language)
         try:
             text = normalise(template.render(ctx).strip()) + normalise(sms_signature(ctx, opt_out=True))
         except _faults():
@@ -138,3 +141,34 @@ def text_budget_problems(source: str, where: str, kind: str = "marketing") -> li
 def text_file_budget_problems(template: str, where: str, kind: str) -> list[str]:
     path = TEMPLATES_DIR / f"sms/{template}.j2"
     return text_budget_problems(path.read_text(), f"{where} (sms/{template}.j2)", kind) if path.exists() else []
+
+
+def language_file_problems(channel: str, template: str, where: str, language: str, *, required: bool,
+                           strict_optional: bool = True, kind: str = "marketing") -> list[str]:
+    """A template's version in ``language`` (content/language.py), checked as the English one is:
+    it exists where ``required`` (a core sequence's step), uses only known merge fields with their
+    fallbacks, states no rate without its APR ("APR", "TAE", "tasa de porcentaje anual"); an
+    e-mail declares its subject line (``{# subject: ... #}``), checked the same way; a text fits
+    its segment budget as carriers bill it (an accent outside GSM-7 shows here)."""
+    from ..domain.regz import rate_statements_without_apr
+    from .language import has_version, localised, paths, subject_of
+
+    if not localised(channel, language):
+        return []
+    if not has_version(channel, template, language):
+        return [f"{where}: no {language} version ({paths(channel, template, language)[0]})"] if required else []
+    out = []
+    for rel in paths(channel, template, language):
+        source = (TEMPLATES_DIR / rel).read_text()
+        strict = strict_optional and not rel.startswith(tuple(f"{language}/{p}" for p in FIGURES_PRESENT))
+        out += check_source(source, rel, strict)
+        bad = rate_statements_without_apr(source)
+        if bad:
+            out.append(f"{rel}: Reg Z: rate stated without APR: {bad}")
+        if channel == "email":
+            subject = subject_of(source)
+            out += [f"{rel}: no subject line ({{# subject: ... #}})"] if not subject else \
+                subject_problems(subject, f"{rel}.subject", strict)
+        if channel == "sms":
+            out += text_budget_problems(source, f"{where} ({rel})", kind, language)
+    return out

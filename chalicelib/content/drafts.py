@@ -47,7 +47,7 @@ def _foreign_links(text: str, domains: tuple[str, ...]) -> list[str]:
 
 
 def problems(channel: str, template: str, subject: str | None, body: str, *, kind: str = "marketing",
-             domains: tuple[str, ...] = ()) -> dict[str, str]:
+             domains: tuple[str, ...] = (), language: str = "en") -> dict[str, str]:
     """Every rule the draft breaks, by field (the first rule per field, said plainly)."""
     from ..domain.regz import rate_statements_without_apr
 
@@ -85,5 +85,5 @@ def problems(channel: str, template: str, subject: str | None, body: str, *, kin
         if foreign:
             first(field, [f"links only to the team's own domains ({', '.join(domains)}), not {foreign[0]}"], field)
     if channel == "sms" and "body" not in out:
-        first("body", text_budget_problems(body, "body", kind), "body")
+        first("body", text_budget_problems(body, "body", kind, language), "body")  # its signature's language
     return out

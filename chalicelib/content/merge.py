@@ -102,6 +102,7 @@ def build_context(lead: dict, team, links: dict, now: datetime, extra: dict | No
                            "email": realtor.get("email"), "phone": phone_fmt(realtor.get("phone"))}),
         "links": dict(links),
         "relationship": relationship(lead),
+        "language": lead.get("language") if lead.get("language") in ("en", "es") else "en",  # content/language.py
         "stage": {"name": lead.get("stage"), "label": STAGE_LABELS.get(lead.get("stage"), lead.get("stage"))},
         "touch": {"day_name": now.strftime("%A"), "month_name": now.strftime("%B"), "year": now.year},
         "market": {},

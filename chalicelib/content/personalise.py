@@ -19,6 +19,11 @@ Guards (any one failing keeps the template):
   not make, each one checked, with the word before it ("not guaranteed" must stay so); none
   at all in a P.S. (``MISLEADING``). Typographic quotes and dashes are folded first.
 - plain text only (no markup or template syntax), not empty, short (``limits``).
+- language: the answer is in the borrower's language (``content/language.py``), the request
+  asks for it ("en español, de usted"); the figure, claim and hedge guards read Spanish too
+  ("dos", "garantizado", "podría", "unos $212"); a text rewrite keeps to GSM-7 when the template
+  does (an accent outside it bills the text as UCS-2, two or three segments: Spanish texts are
+  written without them).
 Data sent to the model is minimised: the first name, city and state, the loan's type and
 purpose, the stage and the message itself; never an e-mail, phone number or last name.
 """
@@ -37,7 +42,9 @@ NOTE_MAX = 220
 _FIGURE = re.compile(r"\$?\s?(?:\d+(?:[.,/:-]\d+)*|\.\d+)(?:\s?%)?")
 _NUMBER_WORDS = re.compile(
     r"\b(?:zero|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|fifteen|twenty|thirty|forty|fifty|"
-    r"sixty|seventy|eighty|ninety|hundreds?|thousands?|millions?|half|quarter|dozen|double|twice|triple)\b",
+    r"sixty|seventy|eighty|ninety|hundreds?|thousands?|millions?|half|quarter|dozen|double|twice|triple|"
+    r"cero|dos|tres|cuatro|cinco|seis|siete|ocho|nueve|diez|once|doce|quince|veinte|treinta|cuarenta|cincuenta|"
+    r"cien|cientos?|mil|miles|millon|millones|mitad|medio|docena|doble|triple)\b",
     re.IGNORECASE)
 _URL = re.compile(r"https?://\S+|\bwww\.\S+|\b[a-z0-9-]+\.(?:com|net|org|us|io|co|info|biz|example|mortgage|loans?)\b",
                   re.IGNORECASE)
@@ -50,6 +57,11 @@ MISLEADING = (
     r"no closing costs?", r"no[- ]cost", r"(?:zero|no|\$0) (?:money )?down", r"risk[- ]free", r"act now", r"hurry",
     r"last chance", r"limited[- ]time", r"expires? (?:today|soon)", r"locked?[- ]in", r"lock in",
     r"government[- ](?:program|approved|sponsored|backed)", r"no credit check", r"free money",
+    # Spanish (as the model may write to a borrower who prefers it)
+    r"garantiz\w*", r"(?:la )?(?:tasa|mensualidad) m[aá]s baja", r"(?:las|la) mejores? tasas?",
+    r"preaprobad[oa]s?", r"(?:ya )?(?:est[aá]|fue) aprobad[oa]", r"usted califica", r"sin costos? de cierre",
+    r"sin (?:enganche|pago inicial)", r"sin riesgo", r"act[uú]e (?:ya|ahora)", r"[uú]ltima oportunidad",
+    r"tiempo limitado", r"sin revisi[oó]n de cr[eé]dito", r"dinero gratis", r"asegure su tasa",
 )
 _CLAIM = re.compile(r"(\w+\W+)?\b(" + "|".join(MISLEADING) + r")\b", re.IGNORECASE)
 # Hedges the template uses must survive: "could save about $212" must not become "will save $212".
@@ -57,7 +69,9 @@ HEDGES = tuple(re.compile(h) for h in (
     r"(?i)\bcould\b", r"(?i)\bmight\b", r"\bmay\b",  # lower-case "may": "May" is a month
     r"(?i)\b(?:about|around|roughly|approximately|nearly|almost) \$?\d", r"(?i)\bestimat\w*",
     r"(?i)\bsubject to\b", r"(?i)\bup to\b", r"(?i)\bif you qualify\b", r"(?i)\bnot a commitment\b",
-    r"(?i)\bnot guaranteed\b"))
+    r"(?i)\bnot guaranteed\b",
+    r"(?i)\bpodr[ií]a\b", r"(?i)\b(?:unos|unas|alrededor de|aproximadamente|casi) \$?\d", r"(?i)\bsujet[oa] a\b",
+    r"(?i)\bsi califica\b", r"(?i)\bno es un compromiso\b", r"(?i)\bno garantizad[oa]\b"))
 _TYPOGRAPHY = str.maketrans({"\u2019": "'", "\u2018": "'", "\u201c": '"', "\u201d": '"', "\u2010": "-",
                              "\u2011": "-", "\u2012": "-", "\u2013": "-", "\u2014": "-", "\u00a0": " ",
                              "\u202f": " ", "\u200b": ""})
@@ -90,6 +104,11 @@ class Ask:
     kind: str          # "sms" (rewrite the body) or "note" (a P.S. for an email)
     prompt: str
     reference: str     # the template's text the answer is checked against
+    language: str = "en"
+
+
+IN_LANGUAGE = {"en": "", "es": " Write in Spanish, as a US mortgage professional writes to a client, addressing "
+                                "the borrower as usted."}
 
 
 def eligible(touch: dict, lead: dict, config: dict) -> bool:
@@ -107,16 +126,17 @@ def facts(lead: dict, lo_name: str) -> dict:
 
 def ask_for(touch: dict, body: str, subject: str | None, lead: dict, lo_name: str, tone: str = "") -> Ask:
     about = "\n".join(f"- {k}: {v}" for k, v in facts(lead, lo_name).items())
-    style = f" Tone: {tone}." if tone else ""
+    lang = lead.get("language") if lead.get("language") in IN_LANGUAGE else "en"
+    style = (f" Tone: {tone}." if tone else "") + IN_LANGUAGE[lang]
     if touch["channel"] == "sms":
         prompt = (f"About the borrower:\n{about}\n\nRewrite this text message so it sounds personal to them.{style} "
                   f"Keep every number, date and link exactly as written, keep it no longer than the message, "
                   f"and do not add a signature or opt-out line.\n\nMessage:\n{body}")
-        return Ask("sms", prompt, body)
+        return Ask("sms", prompt, body, lang)
     prompt = (f"About the borrower:\n{about}\n\nThe e-mail's subject is: {subject or ''}\n"
               f"Write a one- or two-sentence P.S. from the loan officer that feels written for this borrower.{style} "
               f"No numbers, no links, no offers; do not start with 'P.S.'.\n\nThe e-mail:\n{body}")
-    return Ask("note", prompt, body)
+    return Ask("note", prompt, body, lang)
 
 
 def check(ask: Ask, answer: str | None) -> tuple[str | None, str]:
@@ -131,6 +151,15 @@ def check(ask: Ask, answer: str | None) -> tuple[str | None, str]:
         return None, "too long"
     if _MARKUP.search(text):
         return None, "markup"
+    from .language import language_of
+
+    if language_of(text) not in (None, ask.language):
+        return None, f"not in the borrower's language ({ask.language})"
+    if ask.kind == "sms":
+        from .sms import encoding, normalise
+
+        if encoding(normalise(reference)) == "gsm7" and encoding(normalise(text)) != "gsm7":
+            return None, "characters outside GSM-7 (the text would bill as UCS-2)"
     if ask.kind == "note":
         if _FIGURE.search(text) or _NUMBER_WORDS.search(text):
             return None, "a figure in a P.S."

@@ -27,6 +27,10 @@ class Blocked(Exception):
     """The rendered text breaks a content rule (Reg Z): it must not be sent."""
 
 
+class NotInLanguage(Blocked):
+    """The lead's language has no version of this template: not sent (never in another language)."""
+
+
 class Tracker(Protocol):
     def click_url(self, url: str) -> str: ...
     def open_url(self) -> str: ...
@@ -118,20 +122,20 @@ def _say(exc: Exception) -> str:
     return str(exc) if isinstance(exc, TemplateError) else f"{type(exc).__name__}: {exc}"
 
 
-OPT_OUT = ". Reply STOP to opt out"
-
-
 def sms_signature(ctx: dict, opt_out: bool = True) -> str:
     # Sender identification (TCPA, CTIA) and the SAFE Act's LO name and NMLS ID, on every text;
     # the opt-out instruction where domain/sms_notice.py says it is due (first text, monthly).
-    sign = f" -{ctx['lo']['name']} NMLS {ctx['lo']['nmls_id']}, {ctx['team']['name']}"
-    return sign + (OPT_OUT if opt_out else "")
+    # In the lead's language (content/language.py).
+    from .language import of, sms_signature as signature
+
+    return signature(ctx, opt_out, of(ctx))
 
 
 def voice_closing(ctx: dict) -> str:
     # SAFE Act on the phone too: the LO's name and NMLS ID, and how to stop the calls.
-    return (f"This call was from {ctx['lo']['name']}, NMLS {ctx['lo']['nmls_id']}, at {ctx['team']['name']}, "
-            f"NMLS {ctx['team']['nmls_id']}. To stop these calls, say so or call {ctx['lo']['phone_fmt']}.")
+    from .language import of, voice_closing as closing
+
+    return closing(ctx, of(ctx))
 
 
 def _guard(*texts: str) -> None:
@@ -148,40 +152,60 @@ def render(order: dict, ctx: dict, tracker: Tracker | None = None) -> Rendered:
 
     from .versions import resolve
 
-    team = resolve(order, ctx.get("language") or "en")
-    rendered = _render_order(order, with_data(ctx, order), tracker, team)
+    language = ctx.get("language") or "en"
+    team = resolve(order, language)
+    rendered = _render_order(order, _in_language(with_data(ctx, order), order, language, team), tracker, team)
     return replace(rendered, version=team.label) if team else rendered
+
+
+def _in_language(ctx: dict, order: dict, language: str, team) -> dict:
+    """The context in the lead's language (content/language.py); it names the files to read."""
+    from .language import NAMES, has_version, localise, localised
+
+    if not localised(order["channel"], language):
+        return ctx  # an LO's task, a Realtor's update: English
+    if team is None and not has_version(order["channel"], order["template"], language):
+        raise NotInLanguage(f"no {NAMES[language]} version of {order['channel']}/{order['template']}: "
+                            f"not sent in another language")
+    return {**localise(ctx, language), "_files": language}
 
 
 def _render_order(order: dict, ctx: dict, tracker: Tracker | None, team) -> Rendered:
     """``team``: the team's words (content/versions.py) in place of the template file, or None."""
     channel, template = order["channel"], order["template"]
+    files = ctx.pop("_files", None)  # "es": the lead's language's own files (templates/es/...)
+    prefix = f"{files}/" if files else ""
 
     def own(name: str) -> str:
-        return _render_string(team.body, ctx, "body") if team else _render(name, ctx)
+        return _render_string(team.body, ctx, "body") if team else _render(prefix + name, ctx)
 
     if channel in ("email", "partner_email"):
         from markupsafe import Markup
 
-        subject = _render_string((team and team.subject) or order.get("subject") or "", ctx)
+        from .language import subject_for
+
+        own_subject = subject_for(template, files) if files else None
+        subject = _render_string((team and team.subject) or own_subject or order.get("subject") or "", ctx)
         body_text = own(f"email/{template}.txt.j2")
-        if team or template.startswith(LIBRARY):
+        if team or files or template.startswith(LIBRARY):
             from .article import to_html
 
             body_html = str(to_html(body_text))
         else:
             body_html = _render(f"email/{template}.html.j2", ctx)
         unsubscribe = tracker.unsubscribe_url() if tracker and channel == "email" else None
+        if unsubscribe and files:  # the unsubscribe page in the e-mail's language (api/tracking.py)
+            unsubscribe += ("&" if "?" in unsubscribe else "?") + f"lang={files}"
         if tracker:
             body_html = _HREF.sub(lambda m: f'href="{tracker.click_url(m.group(1))}"', body_html)
         footer_ctx = {**ctx, "unsubscribe_url": unsubscribe}
         if channel == "partner_email":  # to the Realtor: the footer says why *they* get it
             footer_ctx["relationship"] = "partner"
-        footer_html = _render("partials/footer.html.j2", footer_ctx)
-        footer_text = _render("partials/footer.txt.j2", footer_ctx)
+        footer_html = _render(prefix + "partials/footer.html.j2", footer_ctx)
+        footer_text = _render(prefix + "partials/footer.txt.j2", footer_ctx)
         html = _render("partials/layout.html.j2", {
             "subject": subject, "body": Markup(body_html), "footer": Markup(footer_html),
-            "pixel_url": tracker.open_url() if tracker else None})
+            "pixel_url": tracker.open_url() if tracker else None, "lang": files or "en"})
         text = f"{body_text}\n\n{footer_text}"
         _guard(subject, body_text, re.sub(r"<[^>]+>", " ", body_html))
         return Rendered(channel, text=text, subject=subject, html=html, body=body_text)
@@ -196,6 +220,10 @@ def _render_order(order: dict, ctx: dict, tracker: Tracker | None, team) -> Rend
                         body=body)
     if channel == "task":
         title, _, rest = body.partition("\n")
+        if ctx.get("language") == "es":  # the LO's words stay English; the call is in Spanish
+            from .language import LO_NOTE, LO_TITLE
+
+            title, rest = f"{title.strip()} {LO_TITLE}", f"{LO_NOTE}\n{rest.strip()}"
         return Rendered(channel, text=rest.strip(), title=title.strip())
     if channel == "voice":
         return Rendered(channel, text=f"{body} {voice_closing(ctx)}")

@@ -84,7 +84,9 @@ def resolve(order: dict, language: str = "en") -> TeamText | None:
         return None
     key = template_id(order["channel"], order["template"])
     found = live()
-    doc = found.get((key, language)) or (found.get((key, "en")) if language != "en" else None)
+    # Only the lead's language: a Spanish lead with no Spanish team version gets the built-in
+    # Spanish file (content/language.py), never the team's English words.
+    doc = found.get((key, language))
     return _text(doc, language) if doc else None
 
 

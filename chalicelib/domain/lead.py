@@ -241,6 +241,22 @@ def validate_consent_grant(channel: str, grant: object, now: datetime, path: str
     }
 
 
+LANGUAGES = ("en", "es")  # the languages the engine writes to borrowers in (templates/es/: Spanish)
+
+
+def language_of(raw: object) -> str | None:
+    """``en`` or ``es`` from the API's value (``"es"``, ``"ES"``, ``"es-US"``), or None."""
+    if not isinstance(raw, str):
+        return None
+    code = raw.strip().lower().replace("_", "-").split("-")[0]
+    return code if code in LANGUAGES else None
+
+
+def lead_language(lead: dict) -> str:
+    """The language a lead's borrower-facing messages go in (a lead stored before it: English)."""
+    return lead.get("language") if lead.get("language") in LANGUAGES else "en"
+
+
 def validate_lead(body: object, now: datetime, *, partial: bool = False,
                   lo_ids: tuple[str, ...] = ()) -> dict:
     """Return the normalised lead fields, or raise ValidationError naming every bad field."""
@@ -303,6 +319,15 @@ def validate_lead(body: object, now: datetime, *, partial: bool = False,
         else:
             out["birthday"] = body["birthday"]
 
+    if "language" in body:
+        language = language_of(body["language"])
+        if language is None:
+            errors["language"] = f"must be one of {', '.join(LANGUAGES)}"
+        else:
+            out["language"] = language
+    elif not partial:
+        out["language"] = "en"
+
     loan = _validate_loan(body.get("loan"), errors)
     if loan is not None:
         out["loan"] = loan
@@ -328,7 +353,7 @@ def validate_lead(body: object, now: datetime, *, partial: bool = False,
             out["consent_records"] = records
 
     unknown = set(body) - {"first_name", "last_name", "source", "email", "phone", "state", "timezone",
-                           "stage", "lo_id", "birthday", "loan", "realtor", "consent"}
+                           "stage", "lo_id", "birthday", "loan", "realtor", "consent", "language"}
     for name in sorted(unknown):
         errors[name] = "is not a known field"
     if errors:

@@ -28,7 +28,7 @@ from datetime import date, datetime, timedelta
 from . import addresses
 from .lead import email_key
 from .los_table import CONTACT_FIELDS, Table
-from .los_values import (parse_date, parse_email, parse_instant, parse_loan_number, parse_loan_purpose,
+from .los_values import (parse_date, parse_language, parse_email, parse_instant, parse_loan_number, parse_loan_purpose,
                          parse_loan_type, parse_money, parse_name, parse_phone, parse_rate, parse_state,
                          parse_term, parse_yes_no, parse_zip, product_for, split_full_name, squeeze)
 from .milestones import stage_for
@@ -128,6 +128,9 @@ def parse_row(table: Table, row: int, cells: list[str], rules: Rules) -> tuple[d
         born = None
     if born:
         record["birthday"] = born.isoformat()
+    language = value("language", parse_language)
+    if language:
+        record["language"] = language
     state = value("state", parse_state)
     if state:
         record["state"] = state
@@ -220,7 +223,7 @@ def _merge(records: list[dict], warnings: list[dict], table: Table) -> dict:
     first_phone = next((r for r in records if r.get("phone")), None)
     merged.update(email=first_email and first_email["email"], phone=first_phone and first_phone["phone"],
                   phone_kind=first_phone and first_phone.get("phone_kind"))
-    for key in ("last_name", "birthday", "state", "zip", "realtor", "lo_id"):
+    for key in ("last_name", "birthday", "state", "zip", "realtor", "lo_id", "language"):
         if not merged.get(key):
             merged[key] = next((r[key] for r in records if r.get(key)), None)
     for r in records[1:]:
@@ -445,6 +448,7 @@ def new_lead(borrower: dict, lead_id: str, now: datetime, context: dict) -> dict
             "stage_changed_at": at, "stage_history": [{"stage": borrower["stage"], "at": at, "from": None}],
             "consent_records": _consent_records(borrower, now, context), "suppressed": {},
             "imported": {"import_id": context["import_id"], "file": context["file"], "rows": borrower["rows"]}}
+    lead["language"] = borrower.get("language") or "en"
     for key in ("last_name", "email", "phone", "state", "zip", "birthday", "realtor", "milestone"):
         if borrower.get(key):
             lead["los_milestone" if key == "milestone" else key] = borrower[key]
@@ -487,6 +491,9 @@ def update_lead(lead: dict, borrower: dict, now: datetime,
         if borrower.get(key) and not lead.get(key):
             updated[key] = borrower[key]
             changed.append(key)
+    if borrower.get("language") == "es" and lead.get("language") != "es":
+        updated["language"] = "es"  # the LOS records the preference; an English cell never undoes a Spanish one
+        changed.append("language")
     if "state" in changed and lead.get("timezone_derived", not lead.get("timezone")):
         zone = derive_timezone(updated.get("state"), updated.get("phone"))
         if zone:

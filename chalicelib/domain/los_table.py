@@ -84,6 +84,8 @@ FIELDS: dict[str, tuple[str, ...]] = {
                         "Text Consent Date", "SMS Opt-In Date/Time"),
     "voice_opt_in": ("Call Opt-In", "Voice Opt-In", "Phone Opt-In", "Call Consent", "Calls Opt-In"),
     "voice_opt_in_date": ("Call Opt-In Date", "Voice Opt-In Date", "Phone Opt-In Date", "Call Consent Date"),
+    "language": ("Preferred Language", "Borrower Preferred Language", "Language Preference", "Language",
+                 "Borrower Language", "Primary Language", "Idioma"),
     "loan_officer": ("Loan Officer", "Loan Officer Name", "Loan Officer Email", "LO", "LO Name", "LO Email",
                      "Originator", "Loan Originator", "317"),
 }

@@ -238,6 +238,25 @@ def parse_loan_purpose(raw: str | None) -> Parsed:
     return parse_choice(raw, LOAN_PURPOSE_WORDS, LOAN_PURPOSES, "loan purpose")
 
 
+# "Preferred Language" as the exports spell it (accents folded first: "Español" -> "espanol").
+LANGUAGE_WORDS = {"es": "es", "spa": "es", "sp": "es", "spanish": "es", "espanol": "es", "castellano": "es",
+                  "esus": "es", "esmx": "es", "spanishus": "es",
+                  "en": "en", "eng": "en", "english": "en", "ingles": "en", "enus": "en", "englishus": "en"}
+
+
+def parse_language(raw: str | None) -> Parsed:
+    """``es`` / ``en`` from a "Preferred Language" cell (Spanish, Español, ES, SPA, English...)."""
+    if _empty(raw):
+        return None, None
+    import unicodedata
+
+    folded = "".join(c for c in unicodedata.normalize("NFKD", raw) if not unicodedata.combining(c))
+    value = LANGUAGE_WORDS.get(squeeze(folded))
+    if value is None:
+        return None, f"'{raw.strip()}' is not a language the engine writes in (English, Spanish); English is used"
+    return value, None
+
+
 def parse_yes_no(raw: str | None) -> Parsed:
     if _empty(raw):
         return None, None

@@ -20,6 +20,16 @@ SMS rule (``classify_sms``), in order; the first that matches decides:
    (an answer to "can we talk Thursday?"), so it reaches the LO as a reply, not a re-subscription.
 Anything else is "none": an ordinary reply for the loan officer.
 
+Spanish, for every lead whatever its language (a Spanish "stop" is a reasonable means of
+revocation from anyone): ALTO, BAJA, CANCELAR, PARAR, DETENER, BASTA count under (a) with their
+filler ("alto por favor", "BAJA ya"); the phrases of (b) have Spanish twins ("no me envíe(s) más
+mensajes", "no me llame(s)", "deje(n) de enviar/mandar/llamar", "darme de baja", "ya no quiero
+recibir mensajes", "no más mensajes", "número equivocado", "quíteme de la lista", "déjeme en paz",
+"revoco mi consentimiento"). "Alto" alone is a stop, "el pago está muy alto" is not (only (a)
+reads it); "no me llame(n)" is, as "don't call me" is; "no me envíe la solicitud todavía" is not
+("envíe" counts with "más" or messages after it); "no puedo hablar ahora" is an ordinary reply.
+AYUDA is help; COMENZAR, INICIAR and REANUDAR start.
+
 A false "stop" costs one channel for one lead; a missed one is a TCPA violation, so where the
 two readings are close we lean to stop.
 """
@@ -29,12 +39,16 @@ import re
 import unicodedata
 
 STOP_KEYWORDS = frozenset({"stop", "quit", "end", "revoke", "optout", "cancel", "unsubscribe", "stopall",
-                           "arret", "remove", "td", "stopp", "unsub"})
-HELP_KEYWORDS = frozenset({"help", "info"})
-START_KEYWORDS = frozenset({"start", "unstop"})
+                           "arret", "remove", "td", "stopp", "unsub",
+                           "alto", "baja", "cancelar", "parar", "detener", "basta", "cancela", "paren"})
+HELP_KEYWORDS = frozenset({"help", "info", "ayuda", "informacion"})
+START_KEYWORDS = frozenset({"start", "unstop", "comenzar", "iniciar", "reanudar"})
 # Words that may surround a bare keyword without changing its meaning.
 _FILLER = frozenset({"please", "pls", "plz", "now", "thanks", "thank", "you", "thx", "ty", "all", "me", "it",
-                     "asap", "ok", "okay", "immediately", "just", "already", "the", "texts", "messages"})
+                     "asap", "ok", "okay", "immediately", "just", "already", "the", "texts", "messages",
+                     # Spanish: "ALTO por favor", "BAJA de todo", "cancelar los mensajes ya"
+                     "por", "favor", "porfa", "gracias", "ya", "de", "todo", "todos", "los", "mensajes", "textos",
+                     "mas", "ahora", "inmediatamente", "y"})
 _SHORT = 8
 _STRONG_WORDS = frozenset({"unsubscribe", "unsub", "stopall", "revoke", "arret"})  # "optout": phrase rule
 # words next to "stop" that make it an instruction rather than "stop by the office"
@@ -49,6 +63,12 @@ _STOP_WHAT = (r"(?:text|texts|texting|txt|txting|textin|sms|message|messages|mes
 _DONT_WHAT = r"(?:text|txt|sms|message|msg|contact|call|email|spam|bother|harass)"
 _OK_AFTER_OF = (r"(?:texts?|messages?|msgs?|sms|this|these|all|everything|communications?|marketing|contact|"
                 r"future|your|the (?:texts?|messages?|list)|text messages?)")
+# Spanish: what is sent (mensajes, textos...), the verbs of sending and of contacting
+_ES_WHAT = r"(?:mensajes?|textos?|sms|mensajitos|correos?|emails?|e mails?|notificaciones)"
+_ES_SEND = r"(?:envie|mande|escriba|textee)"
+_ES_CONTACT = r"(?:llame|contacte|moleste|escriba)"
+_ES_VERB = (r"(?:enviar|enviarme|mandar|mandarme|escribir|escribirme|llamar|llamarme|molestar|molestarme|contactar|"
+            r"contactarme|textear)")
 _OPT_OUT = rf"\b(?:optout|opt me out)\b(?! of (?!{_OK_AFTER_OF}\b))"  # not "opt out of escrow"
 _PHRASES = [
     rf"\b(?:stop|quit) {_STOP_WHAT}\b",
@@ -64,6 +84,21 @@ _PHRASES = [
     r"\b(?:lose|delete|remove) (?:my|this) (?:number|phone number|phone|cell|contact)\b",
     r"\brevoke (?:my |all )?(?:consent|permission)\b",
     r"\bnot interested\b.*\b(?:stop|remove|unsubscribe)\b",
+    # Spanish (normalised: no accents, "envíe" -> "envie")
+        rf"\bno me (?:{_ES_SEND})(?:s|n)? (?:mas|{_ES_WHAT})\b",
+        rf"\bno me (?:{_ES_CONTACT})(?:s|n)?\b",  # as "don't call me": at any length
+        rf"\b(?:deje|dejen|deja|dejar|dejes) de (?:{_ES_VERB})\b",
+        r"\b(?:ya )?no (?:quiero|deseo|quisiera) (?:recibir |que me (?:envien|manden|escriban|llamen) )?"
+        rf"(?:mas )?(?:{_ES_WHAT}|llamadas)\b",
+        rf"\bno mas (?:{_ES_WHAT}|llamadas)\b",
+        r"\b(?:darme|dame|deme|denme|me doy|me dan|dar|den) de baja\b",
+        r"\b(?:quiteme|quitenme|sacame|saqueme|saquenme|borreme|borrenme|eliminenme|eliminame|elimineme) de\b",
+        r"\b(?:quiten|quite|saquen|borren|borre|eliminen|elimine) mi (?:numero|telefono|celular|contacto)\b",
+        r"\b(?:numero|persona) equivocad[oa]\b",
+        r"\b(?:dejeme|dejenme|dejame) en paz\b",
+        r"\b(?:revoco|retiro) (?:mi |el )?(?:consentimiento|permiso|autorizacion)\b",
+        rf"\b(?:cancelar|cancela|cancelen|cancele|parar|paren|detener|detengan) (?:los |las |mis |sus |estos |esos )?"
+        rf"(?:{_ES_WHAT}|suscripcion)\b",
 ]
 _PHRASE_RE = re.compile("|".join(f"(?:{p})" for p in _PHRASES))
 
@@ -132,17 +167,26 @@ def classify_sms(body: str) -> str:
         return "none"
     if _is_stop(words):
         return "stop"
-    if _only(words, HELP_KEYWORDS, frozenset({"please", "pls", "me"})):
+    if _only(words, HELP_KEYWORDS, frozenset({"please", "pls", "me", "por", "favor", "necesito"})):
         return "help"
     if "".join(words) in START_KEYWORDS:
         return "start"
     return "none"
 
 
+def said_in_spanish(body: str) -> bool:
+    """Was a keyword message written in Spanish ("ALTO", "AYUDA por favor", "no me envíe más
+    mensajes")? Its answer then goes in Spanish, whatever the lead's language."""
+    words = _words(_normalise(body))
+    spanish = {"alto", "baja", "cancelar", "parar", "detener", "basta", "cancela", "paren", "ayuda", "informacion",
+               "comenzar", "iniciar", "reanudar", "mensajes", "favor", "quiero", "envie", "envies", "dejen"}
+    return bool(words) and any(w in spanish for w in words)
+
+
 # --- email ------------------------------------------------------------------------------------
 
 EMAIL_STOP_KEYWORDS = frozenset({"stop", "unsubscribe", "unsub", "optout", "remove", "stopall", "cancel", "quit",
-                                 "revoke"})
+                                 "revoke", "alto", "baja", "cancelar", "parar", "basta"})
 _EMAIL_PHRASES = re.compile("|".join(f"(?:{p})" for p in (
     r"\bunsubscribe\b", r"\bunsub\b",
     rf"\b(?:optout|opt me out)\b(?! of (?!{_OK_AFTER_OF}\b|e?mails?\b|emails?\b|mailings?\b|newsletters?\b))",
@@ -151,10 +195,20 @@ _EMAIL_PHRASES = re.compile("|".join(f"(?:{p})" for p in (
     r"\bno more (?:emails?|e mails?|mail|messages|newsletters?)\b",
     r"\b(?:dont|do not|never) (?:email|e mail|contact|message|write) me\b",
     r"\bleave me alone\b",
+    # Spanish
+    r"\b(?:darme|dame|deme|denme|me doy|dar|den) de baja\b", r"\bcancelar (?:la |mi )?suscripcion\b",
+    rf"\bno me (?:{_ES_SEND})(?:s|n)? (?:mas|{_ES_WHAT})\b",
+    rf"\b(?:deje|dejen|deja|dejar) de (?:{_ES_VERB})\b",
+    rf"\b(?:ya )?no (?:quiero|deseo|quisiera) recibir (?:mas )?(?:{_ES_WHAT}|boletines|noticias)\b",
+    rf"\bno mas (?:{_ES_WHAT}|boletines)\b",
+    r"\b(?:quiteme|quitenme|saqueme|saquenme|borreme|borrenme|eliminenme|elimineme) de\b",
+    r"\b(?:eliminen|borren|quiten) mi (?:correo|direccion|email)\b",
+    r"\b(?:dejeme|dejenme) en paz\b",
 )))
 _QUOTE_HEADER = re.compile(
     r"^(?:on\b.*\bwrote:?$|.*\bwrote:$|-{2,}\s*original message\s*-{2,}|_{5,}|from:\s.*|sent from my\b.*"
-    r"|le\b.*\ba ecrit\s*:|am\b.*\bschrieb\b.*:)", re.IGNORECASE)
+    r"|le\b.*\ba ecrit\s*:|am\b.*\bschrieb\b.*:"
+    r"|el\b.*\bescribi[oó]\s*:|-{2,}\s*mensaje original\s*-{2,}|de:\s.*|enviado desde mi\b.*)", re.IGNORECASE)
 _MAX_LINES = 5  # a request to stop comes first; further down is usually signature or quote
 
 

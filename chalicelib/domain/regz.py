@@ -13,6 +13,9 @@ The check, per sentence (split on . ! ? followed by space, and on every line bre
   "annual percentage rate", or when the percentage is plainly not a rate: "20% down",
   "a 3% down payment", "80% LTV", "loan-to-value of 80%", "100% financing", "percent of",
   "% off", equity, debt-to-income, seller credits, home values.
+Spanish (a lead who prefers it): "por ciento" states a rate too; "APR", "TAE" or "tasa de
+porcentaje anual" in the sentence is its APR (US Spanish-language disclosures keep "APR" or say
+"tasa de porcentaje anual (APR)"); "20% de enganche", "80% del valor" are not rates.
 When in doubt it flags: a false positive blocks one message, a false negative is a violation.
 Whether the APR is at least as conspicuous as the rate cannot be read from text; that stays a
 content review item.
@@ -33,7 +36,7 @@ class RegZViolation(ValueError):
 _NUM = r"(?:\d{1,3}(?:,\d{3})*(?:\.\d+)?|\.\d+)[¼½¾]?"
 _WORD_NUM = (r"(?:zero|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|thirteen|fourteen|"
              r"fifteen|twenty)(?:[- ]and[- ]an?[- ](?:half|quarter))?")
-_PCT_WORD = r"(?:percent|per\s?cent|pct|percentage\s+points?)\b"
+_PCT_WORD = r"(?:percent|per\s?cent|pct|percentage\s+points?|por\s?ciento|puntos?\s+porcentuales?)\b"
 _RATE = re.compile(
     rf"(?<![\w.]){_NUM}\s*(?:%|{_PCT_WORD})"          # 6.125%, 6.125 %, 6 percent
     rf"|\b{_WORD_NUM}\s+(?:percent|per\s?cent)\b"     # six percent
@@ -41,21 +44,26 @@ _RATE = re.compile(
     re.IGNORECASE)
 _PLACEHOLDER = re.compile(r"\{\{.*?\}\}", re.DOTALL)
 _PLACEHOLDER_TOKEN = re.compile(r"\x00(\d+)\x00")
-_APR = re.compile(r"\bAPRs?\b|\bA\.P\.R\.?|(?i:\bannual\s+percentage\s+rates?\b)")
+_APR = re.compile(r"\bAPRs?\b|\bA\.P\.R\.?|(?i:\bannual\s+percentage\s+rates?\b)|\bTAE\b"
+                  r"|(?i:\btasas?\s+de\s+porcentaje\s+anual\b)")
 
 # Right after the percentage: it is a share of something, not a rate.
 _NOT_RATE_AFTER = re.compile(
     r"\s*(?:of\b|off\b|down\b|ltv\b|cltv\b|hcltv\b|loan[\s-]+to[\s-]+value\b|financ(?:ing|ed)\b|equity\b"
     r"|cash[\s-]+back\b|dti\b|debt[\s-]+to[\s-]+income\b|back[\s-]+end\b|front[\s-]+end\b"
     r"|(?:seller|closing[\s-]+cost|lender)\s+(?:credits?|concessions?|contributions?)\b"
-    r"|(?:in\s+)?(?:seller\s+)?concessions?\b)", re.IGNORECASE)
+    r"|(?:in\s+)?(?:seller\s+)?concessions?\b"
+    r"|de\s+(?:enganche|pago\s+inicial|descuento|capital|su\s+valor|financiamiento|dti)\b|del\s+(?:valor|precio)\b)",
+    re.IGNORECASE)
 # Right before it: the sentence is talking about a down payment, LTV, equity or home values.
 _NOT_RATE_BEFORE = re.compile(
     r"(?:\bdown\s+payments?|\bput(?:ting)?(?:\s+down)?|\bltv|\bcltv|\bloan[\s-]+to[\s-]+value(?:\s+ratio)?"
     r"|\bequity|\bdti|\bdebt[\s-]+to[\s-]+income(?:\s+ratio)?|\bappreciat\w*|\bhome\s+values?(?:\s+\w+)?"
-    r"|\bhome\s+prices?(?:\s+\w+)?)"
+    r"|\bhome\s+prices?(?:\s+\w+)?"
+    r"|\brelaci[oó]n\s+pr[eé]stamo[\s-]+valor|\bplusval[ií]a|\benganche|\bpago\s+inicial|\bdeuda[\s-]+ingreso)"
     r"(?:\s+(?:of|is|at|by|to|as\s+(?:low|little)\s+as|up\s+to|just|only|around|about|under|below|over|above"
-    r"|at\s+most|at\s+least|no\s+more\s+than|less\s+than|ratio))*\s*[:=]?\s*$",
+    r"|at\s+most|at\s+least|no\s+more\s+than|less\s+than|ratio"
+    r"|de|del|es|alrededor\s+de|unos|hasta|menos\s+de|m[aá]s\s+de|cerca\s+de|aproximadamente))*\s*[:=]?\s*$",
     re.IGNORECASE)
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+|\n")
 _HTML_DROP = re.compile(r"<(style|script)\b.*?</\1\s*>", re.IGNORECASE | re.DOTALL)

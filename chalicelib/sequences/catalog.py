@@ -5,6 +5,7 @@ from . import (annual_review, application_incomplete, application_stalled, birth
                long_term_nurture, past_client_program, pipeline_progression, post_funded_welcome,
                refinance_opportunity, refinance_scenarios)
 from ..domain import cadence
+from .core import CORE  # noqa: F401  (the core ids: callers import them from here)
 from .dsl import Sequence
 
 SEQUENCES: dict[str, Sequence] = {m.SEQUENCE.id: m.SEQUENCE for m in (
@@ -13,8 +14,6 @@ SEQUENCES: dict[str, Sequence] = {m.SEQUENCE.id: m.SEQUENCE for m in (
     past_client_program, long_term_nurture,
 )}
 
-CORE = ("lead_nurture", "application_incomplete", "pipeline_progression", "post_funded_welcome",
-        "annual_review", "refinance_opportunity", "birthday")
 PROGRAMS = cadence.PROGRAMS  # the year-round programs, each on or off per team
 
 
@@ -35,6 +34,11 @@ def _validate_at_load() -> None:
         for where, channel, template, _ in seq.templates():
             found += [f"{where}: missing template {n}" for n in template_paths(channel, template)
                       if not (templates / n).exists()]
+    from ..content.language import has_version, paths
+
+    for seq in (SEQUENCES[i] for i in CORE):  # a Spanish lead gets every core step in Spanish
+        found += [f"{where}: missing template {paths(channel, template, 'es')[0]}"
+                  for where, channel, template, _ in seq.templates() if not has_version(channel, template, "es")]
     if found:
         raise ValueError("invalid sequences:\n  " + "\n  ".join(found))
 

@@ -84,7 +84,24 @@ def talking_points(library: dict, enrollment: dict, lead: dict, now: datetime) -
     return out
 
 
+def in_language(library: dict, language: str) -> dict:
+    """The library as a borrower of ``language`` may get it: the items written in it (and their
+    text version, should the e-mail go as a text). English: the whole library. An LO's call task
+    is the LO's, in English, for every borrower."""
+    if language == "en":
+        return library
+    from ..content.language import has_version
+
+    def speaks(i: Item) -> bool:
+        return has_version(i.channel, i.template, language) and (not i.text or has_version("sms", i.text, language))
+
+    return {shelf: tuple(i for i in shelf_items if speaks(i)) for shelf, shelf_items in library.items()}
+
+
 def pick(library: dict, shelves: tuple[str, ...], enrollment: dict, lead: dict, now: datetime) -> Picked | None:
+    from ..domain.lead import lead_language
+
+    library = in_language(library, lead_language(lead))
     facts = facts_for(lead, enrollment, now)
     item = choose(library, shelves, history(enrollment), now.date(), facts, salt=lead.get("lead_id", ""))
     if item is None:

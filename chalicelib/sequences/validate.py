@@ -20,7 +20,8 @@ marketing text fits one segment with the signature and opt-out line, unless it d
 """
 from __future__ import annotations
 
-from ..content.checks import subject_problems, template_file_problems, text_file_budget_problems
+from ..content.checks import (language_file_problems, subject_problems, template_file_problems,
+                              text_file_budget_problems)
 from .dsl import End, Goto, Rest, Sequence, Touch, WaitFor
 
 
@@ -154,6 +155,22 @@ def template_problems(sequences) -> list[str]:
             out += template_file_problems(channel, template, where, strict)
         for where, template, kind in texts(seq):
             out += text_file_budget_problems(template, where, kind)
+        out += spanish_problems(seq)
+    return out
+
+
+def spanish_problems(seq: Sequence) -> list[str]:
+    """Every Spanish version checked as the English one; a core sequence has one for every step
+    a borrower reads or hears (its e-mails' text versions included). A library item or another
+    sequence's step may lack one: a Spanish lead then does not get it (content/language.py)."""
+    from .core import CORE
+
+    kinds = {template: kind for _, template, kind in texts(seq)}
+    strict = seq.id != "refinance_opportunity"
+    out = []
+    for where, channel, template, _ in seq.templates():
+        out += language_file_problems(channel, template, where, "es", required=seq.id in CORE,
+                                      strict_optional=strict, kind=kinds.get(template, "marketing"))
     return out
 
 

@@ -373,7 +373,8 @@ def _send(ctx: Context, touch: dict, lead: dict, rendered, to: str, tracker, now
 
         return voice.send(to=to, script=rendered.text, instance_id=team.connect_instance_id,
                           contact_flow_id=team.connect_contact_flow_id, source_phone=team.connect_source_phone,
-                          lo_transfer_number=lo.phone, touch_id=touch["touch_id"], lead_id=touch["lead_id"])
+                          lo_transfer_number=lo.phone, touch_id=touch["touch_id"], lead_id=touch["lead_id"],
+                          language="es" if lead.get("language") == "es" else "en")  # the script's voice
     if channel == "task":
         from .lo_day import stamp
         from .notify import notify_tasks

@@ -62,6 +62,15 @@ def _may_enroll(seq, lead: dict, enrollments: list[dict], now: datetime) -> bool
     return True
 
 
+def _in_spanish(lead: dict, decision: CreateTask) -> dict:
+    """Title and body; a borrower who prefers Spanish is called in Spanish (the LO reads it first)."""
+    if lead.get("language") != "es":
+        return {"title": decision.title, "body": decision.body}
+    from ..content.language import LO_NOTE, LO_TITLE
+
+    return {"title": f"{decision.title} {LO_TITLE}", "body": f"{LO_NOTE}\n{decision.body or ''}".strip()}
+
+
 def make_task(lead: dict, decision: CreateTask, now: datetime, managers: dict, source: str,
               lo_days=None) -> dict | str:
     """A trigger's task, planned on the LO's days with its class, day and expiry when the team
@@ -71,8 +80,8 @@ def make_task(lead: dict, decision: CreateTask, now: datetime, managers: dict, s
         lo_id = managers.get(lo_id) or lo_id
     task = {
         "task_id": "t-" + _short(f"{lead['lead_id']}:{decision.key or decision.title}:{source}"),
-        "lead_id": lead["lead_id"], "lo_id": lo_id, "kind": decision.kind, "title": decision.title,
-        "body": decision.body, "status": "open", "hot": decision.hot, "created_at": now.isoformat(),
+        "lead_id": lead["lead_id"], "lo_id": lo_id, "kind": decision.kind, **_in_spanish(lead, decision),
+        "status": "open", "hot": decision.hot, "created_at": now.isoformat(),
         "due_at": (now + timedelta(minutes=decision.due_minutes)).isoformat(), "source": source,
         **({"priority": decision.priority} if decision.priority else {}),
     }

@@ -15,14 +15,20 @@ from ..content.merge import phone_fmt
 from ..observability import logger
 
 
-def keyword_text(kind: str, team, lo) -> str:
-    if kind == "sms_opt_out":
-        return (f"{team.name}: you are unsubscribed and will get no more texts or calls from us. "
-                f"Reply START to resubscribe.")
-    if kind == "sms_help":
-        return (f"{team.name}: {lo.name}, NMLS #{lo.nmls_id}, {phone_fmt(lo.phone)}, {lo.email}. "
-                f"Msg&data rates may apply. Reply STOP to opt out.")
-    return f"{team.name}: you are resubscribed to texts from {lo.name}. Reply HELP for help, STOP to opt out."
+def keyword_text(kind: str, team, lo, language: str = "en") -> str:
+    from ..content.language import keyword_text as words
+
+    return words(kind, team.name, lo.name, lo.nmls_id, phone_fmt(lo.phone), lo.email, language)
+
+
+def answer_language(lead: dict, event: dict) -> str:
+    """Spanish to a lead who prefers it, and to anyone who wrote the keyword in Spanish ("ALTO")."""
+    from ..domain.lead import lead_language
+    from ..domain.optout import said_in_spanish
+
+    if lead_language(lead) == "es" or said_in_spanish((event.get("data") or {}).get("body") or ""):
+        return "es"
+    return "en"
 
 
 def answer_keyword(ctx, lead: dict, event: dict, now: datetime) -> None:
@@ -44,8 +50,9 @@ def answer_keyword(ctx, lead: dict, event: dict, now: datetime) -> None:
         ctx.touches.mark({**touch, "status": "failed", "reason": interrupted(current["at"])}, expect="sending")
         return
     try:
-        provider_id = sms.send(to=lead["phone"], text=keyword_text(event["type"], team, lo),
-                               origination_number=team.sms_origination_number, transactional=True)
+        text = keyword_text(event["type"], team, lo, answer_language(lead, event))
+        provider_id = sms.send(to=lead["phone"], text=text, origination_number=team.sms_origination_number,
+                               transactional=True)
     except Exception as exc:  # the opt-out itself is already recorded; the answer is best effort
         reason = unanswered(exc) if ambiguous(exc) else str(classify(exc))[:300]
         ctx.touches.mark({**touch, "status": "failed", "reason": reason}, expect="sending")

@@ -117,7 +117,7 @@ def save_draft(ctx: Context, template_id: str, body: dict, by: str, now: datetim
         subject = None  # an empty subject keeps the step's own
     team = ctx.settings.team
     found = problems(entry["channel"], entry["template"], subject, text if isinstance(text, str) else "",
-                     kind=entry["kind"], domains=domains_of(team.links, team.sender_email))
+                     kind=entry["kind"], domains=domains_of(team.links, team.sender_email), language=language)
     if found:
         raise ValidationError(found)
     for _ in range(5):  # two saves at once: the second takes the next number

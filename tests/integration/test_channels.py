@@ -110,6 +110,7 @@ def test_connect_request_has_the_real_start_outbound_voice_contact_shape():
         stub.assert_no_pending_responses()
     assert request["ClientToken"] == "application_incomplete.abc.3"  # Connect's own idempotency key
     assert request["Attributes"]["lo_transfer_number"] == "+15125550140"
+    assert request["Attributes"]["language"] == "en-US"  # the flow's voice (es-US for a Spanish script)
 
 
 def test_voice_touch_calls_through_connect_with_the_rendered_script(ctx, connect_stub):
