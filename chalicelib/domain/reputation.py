@@ -16,8 +16,8 @@ well below those (``reputation`` in the team file, over :data:`DEFAULTS`):
   It resumes when a person says so, or, with ``auto_resume``, when the window reads under
   both lines again.
 * **Sunset** (:func:`sunset`). A borrower with no human open, click or reply for
-  ``sunset.after_days`` (90) and ``min_unread`` (8) marketing e-mails gets marketing e-mail at
-  most every ``sunset.every_days`` (30); after ``sunset.reengage_after_days`` (180) one
+  ``sunset.after_days`` (180) and ``min_unread`` (12) marketing e-mails gets marketing e-mail at
+  most every ``sunset.every_days`` (30); after ``sunset.reengage_after_days`` (270) one
   re-engagement message; then none until they engage again. One who never read a single e-mail
   is judged sooner: ``never_read_days`` (21) and ``never_read_min_unread`` (4) after the first
   e-mail, the re-engagement at ``never_read_reengage_days`` (60): three weeks of unread mail
@@ -45,8 +45,9 @@ DEFAULTS = {
     "auto_resume": False,           # True: a window back under both lines resumes by itself
     "recheck_minutes": 60,          # a braked or warming touch looks again after this
     # since the last human read; a borrower who never read one e-mail is judged sooner
-    "sunset": {"after_days": 90, "reengage_after_days": 180, "never_read_days": 21, "never_read_reengage_days": 60,
-               "min_unread": 8, "never_read_min_unread": 4, "every_days": 30},
+    # a reader's quiet spell (a third of the mail read, one e-mail in eight) is not a stretch: half a year is
+    "sunset": {"after_days": 180, "reengage_after_days": 270, "never_read_days": 21, "never_read_reengage_days": 60,
+               "min_unread": 12, "never_read_min_unread": 4, "every_days": 30},
     "warmup": {"started": None, "first_day": 50, "growth": 1.25, "weeks": 6, "quiet_share": 0.5},
 }
 COUNTERS = ("sent", "marketing", "hard_bounces", "soft_bounces", "complaints")

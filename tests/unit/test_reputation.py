@@ -81,14 +81,15 @@ def test_sunset_monthly_then_one_reengagement_then_none_until_they_read_again():
     action, why = rep.sunset(silent40, T0, s)  # never read one: judged after 21 days and 4 unread
     assert action == "skip" and "at most one marketing e-mail every 30 days" in why
     assert rep.sunset({**silent40, "marketing_email_at": (T0 - timedelta(days=31)).isoformat()}, T0, s)[0] == "send"
-    reader = {**silent40, "activity": _read(60, "link_clicked")}  # read once: 90 days of quiet first
+    reader = {**silent40, "activity": _read(60, "link_clicked")}  # read once: half a year of quiet first
     assert rep.sunset(reader, T0, s)[0] == "send"  # and the unread count starts again at the read
-    unread = {"since": (T0 - timedelta(days=190)).isoformat(), "n": 9}
-    assert rep.sunset({**reader, "activity": _read(200), "mail_unread": unread}, T0, s)[0] == "reengage"
-    since95 = {"since": (T0 - timedelta(days=95)).isoformat(), "n": 9}
-    assert rep.sunset({**reader, "activity": _read(100), "mail_unread": {**since95, "n": 7}}, T0, s)[0] == "send"
-    assert rep.sunset({**reader, "activity": _read(100), "mail_unread": since95}, T0, s)[0] == "skip"
-    assert rep.sunset({**reader, "activity": _read(100), "mail_unread": unread}, T0, s)[0] == "send"  # read since
+    unread = {"since": (T0 - timedelta(days=280)).isoformat(), "n": 13}
+    assert rep.sunset({**reader, "activity": _read(290), "mail_unread": unread}, T0, s)[0] == "reengage"
+    since185 = {"since": (T0 - timedelta(days=185)).isoformat(), "n": 13}
+    assert rep.sunset({**reader, "activity": _read(190), "mail_unread": {**since185, "n": 11}}, T0, s)[0] == "send"
+    assert rep.sunset({**reader, "activity": _read(100), "mail_unread": since185}, T0, s)[0] == "send"  # 100 days: a quiet spell
+    assert rep.sunset({**reader, "activity": _read(190), "mail_unread": since185}, T0, s)[0] == "skip"
+    assert rep.sunset({**reader, "activity": _read(190), "mail_unread": unread}, T0, s)[0] == "send"  # read since
     assert rep.sunset(_lead(), T0, s)[0] == "reengage"  # 200 days, never read
     after = _lead(reengaged_at=(T0 - timedelta(days=5)).isoformat())
     assert rep.sunset(after, T0, s)[0] == "skip"
