@@ -7,7 +7,7 @@ import functools
 
 from chalice import Blueprint
 
-from ..api.http import TARGETS, in_book
+from ..api.http import in_book, target_of
 from ..clock import now
 from ..domain.access import ACTIONS, allows
 from ..domain.lead import ValidationError
@@ -98,14 +98,8 @@ def _audit(p: Page, path: str, params: dict) -> None:
     from ..domain.access import audit_data
     from ..services.people import record
 
-    target = next((f"{kind}:{params[name]}" for name, kind in TARGETS if name in params), path.split("/")[2])
     fields = {k: v for k, v in p.form.items() if k not in ("csrf", "back", "next")}
-    try:
-        record(p.principal.by, f"console {path}", target, audit_data(fields), now())
-    except Exception:  # the change is made: a lost audit line is logged loudly, never a 500 to retry
-        from ..observability import logger
-
-        logger.exception("audit write failed", extra={"action": path, "target": target})
+    record(p.principal.by, f"console {path}", target_of(params, path.split("/")[2]), audit_data(fields), now())
 
 
 def _guard(call):

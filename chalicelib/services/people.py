@@ -41,17 +41,19 @@ def _key_principal(token: str) -> Principal | None:
     if not sep or not key_id.isalnum() or len(key_id) != 12:
         return None
     doc = _repo().key(key_id)
-    if doc is None or doc.get("revoked_at") or not hmac.compare_digest(doc["hash"], _digest(secret)):
+    if doc is None or not hmac.compare_digest(doc["hash"], _digest(secret)):
         return None
-    return Principal(by=f"key:{doc['name']}", scopes=frozenset(doc["scopes"]))
+    return _of_key(doc)
+
+
+def _of_key(doc: dict) -> Principal | None:
+    return None if doc.get("revoked_at") else Principal(by=f"key:{doc['name']}", scopes=frozenset(doc["scopes"]))
 
 
 def key_principal(key_id: str) -> Principal | None:
     """A console session opened with a key: the key as it stands now (revoked: None)."""
     doc = _repo().key(key_id) if key_id.isalnum() and len(key_id) == 12 else None
-    if doc is None or doc.get("revoked_at"):
-        return None
-    return Principal(by=f"key:{doc['name']}", scopes=frozenset(doc["scopes"]))
+    return _of_key(doc) if doc is not None else None
 
 
 def _person_principal(token: str) -> Principal | None:
@@ -217,7 +219,14 @@ def revoke_key(key_id: str, now: datetime, by: str) -> dict | None:
 # -- the audit log -----------------------------------------------------------------------------
 
 def record(by: str, action: str, target: str, data: dict, now: datetime) -> None:
-    _repo().append_audit(access.AuditEntry(now.isoformat(), by, action, target, data).public())
+    """One audit line, written after the change it records: a lost line is logged loudly, never
+    raised (the change is made; a 500 would only invite a retry of it)."""
+    try:
+        _repo().append_audit(access.AuditEntry(now.isoformat(), by, action, target, data).public())
+    except Exception:
+        from ..observability import logger
+
+        logger.exception("audit write failed", extra={"action": action, "target": target})
 
 
 def audit(since: str | None, limit: int, now: datetime) -> list[dict]:
