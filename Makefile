@@ -53,7 +53,7 @@ browser:  ## Chromium for the browser tests, installed when missing (Debian/Ubun
 		  $(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq chromium; }
 
 test: install browser  ## unit, integration (moto), end-to-end (local stack over HTTP) and browser (Chromium)
-	$(PY) -m pytest -q -p no:cacheprovider tests/unit tests/integration tests/e2e tests/browser
+	$(PY) -m pytest -q -p no:cacheprovider --durations=15 tests/unit tests/integration tests/e2e tests/browser
 
 unit: install
 	$(PY) -m pytest -q tests/unit

@@ -117,7 +117,7 @@ class Inboxes:
             "hard_bounces_on_marketing": sum(d["hard_bounces"] for d in self.days.values()),
             "complaints": self.complaints,
             "dead_addresses": len(self.dead),
-            "how": "marketing e-mail only; each rate over the last 7 days, widened to the brake's minimum sample "
+            "how": "marketing e-mail only; each rate over the last 7 days, widened (up to a year) to the brake's minimum sample "
                    f"({DEFAULTS['min_sample']} sends for bounces, {DEFAULTS['complaint_min_sample']} for complaints), "
                    "the highest of the year",
         }

@@ -105,6 +105,13 @@ class Context:
 
         return self._memory("deliverability") or DeliverabilityRepo()
 
+    @cached_property
+    def access(self):
+        """Integration keys, the sign-in brake's counts, the audit log."""
+        from ..store.access import AccessRepo
+
+        return self._memory("access") or AccessRepo()
+
     @classmethod
     def in_memory(cls, s: Settings | None = None) -> "Context":
         """Every repository in memory (same interface and behaviour, held by the contract suite)."""

@@ -23,11 +23,10 @@ BOOTSTRAP = Principal(by="key:bootstrap", scopes=frozenset({"admin"}))
 KEY_PREFIX = "te_"
 
 
-@lru_cache(maxsize=1)
 def _repo():
-    from ..store.access import AccessRepo
+    from .context import context
 
-    return AccessRepo()
+    return context().access
 
 
 def _digest(secret: str) -> str:

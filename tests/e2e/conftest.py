@@ -114,8 +114,19 @@ def stack():
 _counter = iter(range(10_000))
 
 
-@pytest.fixture
-def unique():
-    """A fresh e-mail and phone per test (the stack is shared by the session)."""
+def fresh() -> dict:
+    """An e-mail and phone no other test uses (the stack is shared by the session)."""
     n = next(_counter)
     return {"email": f"borrower{n}.{os.getpid()}@example.com", "phone": f"+1512555{1000 + n:04d}"}
+
+
+@pytest.fixture
+def unique():
+    return fresh()
+
+
+@pytest.fixture
+def contacts():
+    """``fresh`` for a test that needs several (import it not: pytest loads this file under its
+    own name, and a second copy would count from zero again)."""
+    return fresh

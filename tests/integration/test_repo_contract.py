@@ -649,3 +649,23 @@ def test_a_hard_bounced_address_is_remembered_by_its_key(repos):
     assert d.bounced("ab" * 32) is None
     d.mark_bounced("ab" * 32, T0.isoformat())
     assert d.bounced("ab" * 32) == T0.isoformat()
+
+
+def test_keys_the_sign_in_brake_and_the_audit_log_read_back_as_written(repos):
+    access = repos.access
+    access.put_key("k1", {"name": "los", "scopes": ["los"]})
+    assert access.key("k1") == {"name": "los", "scopes": ["los"]} and access.key("nope") is None
+    assert [k["name"] for k in access.keys()] == ["los"]
+    # the sign-in brake: an attempt is counted only from the count it read
+    assert access.login_failures("who") == (0, None)
+    assert access.claim_login_attempt("who", 0, 1, "2027-04-13T15:00:00+00:00")
+    assert not access.claim_login_attempt("who", 0, 1, "2027-04-13T15:00:00+00:00")
+    assert access.login_failures("who") == (1, "2027-04-13T15:00:00+00:00")
+    access.set_login_failures("who", 0, None)
+    assert access.login_failures("who") == (0, None)
+    # the audit log: newest first, none before ``since``, at most ``limit``; a month boundary crossed
+    for at in ("2027-03-31T23:59:59+00:00", "2027-04-13T15:00:00+00:00", "2027-04-13T15:00:00+00:00"):
+        access.append_audit({"at": at, "by": "ops@team.example", "action": "x", "target": at, "data": {}})
+    entries = access.audit("", 10, T0)
+    assert [e["at"] for e in entries] == ["2027-04-13T15:00:00+00:00"] * 2 + ["2027-03-31T23:59:59+00:00"]
+    assert len(access.audit("", 2, T0)) == 2 and len(access.audit("2027-04-01T00:00:00+00:00", 10, T0)) == 2

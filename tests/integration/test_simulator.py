@@ -20,9 +20,9 @@ def timeline_reset():
     runtime.reset()
 
 
-def test_six_weeks_of_synthetic_borrowers_break_no_contact_rule(aws, timeline_reset):
-    # from late February: crosses the March DST change and a month end
-    result = simulate(leads=24, days=42, seed=5, start_at=datetime(2026, 2, 23, 15, 0, tzinfo=timezone.utc))
+def test_four_weeks_of_synthetic_borrowers_break_no_contact_rule(aws, timeline_reset):
+    # from late February: crosses a month end and the March DST change (8 March 2026)
+    result = simulate(leads=16, days=28, seed=5, start_at=datetime(2026, 2, 23, 15, 0, tzinfo=timezone.utc))
     assert result["audit"]["total"] == 0, result["audit"]
     sent = result["sent_by_channel"]
     assert sent.get("email", 0) > 20 and sent.get("sms", 0) > 5 and sent.get("task", 0) > 0

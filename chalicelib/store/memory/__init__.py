@@ -7,6 +7,7 @@ this store and against DynamoDB on moto, so a difference shows up as a failing t
 as a simulator that lies."""
 from __future__ import annotations
 
+from .access import MemoryAccessRepo
 from .deliverability import MemoryDeliverabilityRepo
 from .enrollments import MemoryEnrollmentRepo
 from .guard import MemoryBookRepo, MemoryHeldQuoteRepo, MemoryHoldRepo
@@ -42,3 +43,4 @@ class MemoryStore:
         self.privacy = MemoryPrivacyRepo(self.tables)
         self.templates = MemoryTemplateRepo()
         self.deliverability = MemoryDeliverabilityRepo()
+        self.access = MemoryAccessRepo()
