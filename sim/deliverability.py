@@ -49,6 +49,7 @@ class Inboxes:
         self.all_days[day]["sent"] += 1
         if marketing:
             self.days[day]["sent"] += 1
+            self.days[day]["to_disengaged"] += 0 if person.engaged else 1
         if person.n in self.dead:
             self.bounced.add(person.n)
             self.all_days[day]["hard_bounces"] += 1
@@ -108,6 +109,7 @@ class Inboxes:
                 leads += 1
         marketing_sent = sum(d["sent"] for d in self.days.values())
         return {
+            "complaint_noise": chance(self.days, start.date(), end.date()),
             "bounce_rate_max_7d": worst(self.days, "hard_bounces", DEFAULTS["min_sample"]),
             "complaint_rate_max_7d": worst(self.days, "complaints", DEFAULTS["complaint_min_sample"]),
             "brake_trips": self.trips,
@@ -121,3 +123,39 @@ class Inboxes:
                    f"({DEFAULTS['min_sample']} sends for bounces, {DEFAULTS['complaint_min_sample']} for complaints), "
                    "the highest of the year",
         }
+
+
+def chance(days: dict, first: date, last: date, years: int = 100) -> dict:
+    """How much of ``complaint_rate_max_7d`` is the draw: the year's marketing sends replayed
+    ``years`` times with fresh draws of who complains (each send at its borrower's rate, as
+    :meth:`Inboxes.mail` draws), read as the brake reads them. Gives the complaints a year
+    expects, the share of years whose highest window reads 0.1% or more, and the trips a year
+    the brake would make at its line and at half SES's (without the trips' own effect on what
+    is sent). Deterministic: its own seeded generator."""
+    from chalicelib.domain.reputation import DEFAULTS, rate_over
+
+    rng = random.Random("complaint-noise")
+    sample, widest = DEFAULTS["complaint_min_sample"], DEFAULTS["max_window_days"]
+    lines = {"brake": DEFAULTS["complaint_brake"], "half_ses": 0.0005}
+    sends = sorted((d, int(row["sent"]) - int(row["to_disengaged"]), int(row["to_disengaged"]))
+                   for d, row in days.items())
+    over, trips = 0, {name: 0 for name in lines}
+    for _ in range(years):
+        drawn = {d: {"sent": engaged + disengaged,
+                     "complaints": sum(rng.random() < COMPLAIN_ENGAGED for _ in range(engaged))
+                     + sum(rng.random() < COMPLAIN_DISENGAGED for _ in range(disengaged))}
+                 for d, engaged, disengaged in sends}
+        worst, seen, day = 0.0, {name: 0 for name in lines}, first
+        while day <= last:
+            r = rate_over(drawn, day, "complaints", sample, DEFAULTS["window_days"], widest)
+            worst = max(worst, r.rate) if r.judged else worst
+            for name, line in lines.items():  # a trip, then a resume that holds until a new complaint
+                if r.count > line * max(r.sent, sample) and r.count > seen[name]:
+                    trips[name] += 1
+                    seen[name] = r.count
+            day += timedelta(days=1)
+        over += worst >= 0.001
+    expected = sum(e * COMPLAIN_ENGAGED + d * COMPLAIN_DISENGAGED for _, e, d in sends)
+    return {"expected_complaints": round(expected, 1), "years_over_0_1pct": round(over / years, 2),
+            "brake_trips_per_year": {f"{line:.2%}": round(trips[name] / years, 2) for name, line in lines.items()},
+            "how": f"the year's marketing sends replayed {years} times with fresh draws of who complains"}

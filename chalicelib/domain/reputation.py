@@ -23,12 +23,16 @@ well below those (``reputation`` in the team file, over :data:`DEFAULTS`):
   ``sunset.after_days`` (180) and ``min_unread`` (12) marketing e-mails gets marketing e-mail at
   most every ``sunset.every_days`` (30); after ``sunset.reengage_after_days`` (270) one
   re-engagement message; then none until they engage again. One who never read a single e-mail
-  is judged sooner: ``never_read_days`` (14) and ``never_read_min_unread`` (3) after the first
-  e-mail, the re-engagement at ``never_read_reengage_days`` (30): a new borrower who has opened
-  none of their first three e-mails is the one whose inbox files the fourth as spam (a
-  disengaged reader complains at 25 times an engaged one's rate). Both a stretch of time and a
-  count of unread mail: a borrower who reads one e-mail in three is not sunset because a quiet
-  month sent only two. Only the mail counts: machine opens (privacy prefetch, link scanners)
+  is judged sooner: ``never_read_days`` (10) and ``never_read_min_unread`` (2) after the first
+  e-mail, the re-engagement at ``never_read_reengage_days`` (30): a new borrower who opened
+  neither of their first two e-mails is the one whose inbox files the next as spam (a
+  disengaged reader complains at 25 times an engaged one's rate). A past client (stage
+  ``funded``: a loan closed with this LO, so a known sender) has a longer runway
+  (``sunset.past_client``: 21 days and 4 unread, re-engagement at 90): every e-mail more to a
+  never-reader is a chance to complain, every one fewer a chance for a reader who happened to miss
+  the first few to open one, and the simulated year put the line there (issue 26's note). Both
+  a stretch of time and a count of unread mail: a borrower who reads one e-mail in three is not
+  sunset because a quiet month sent only two. Only the mail counts: machine opens (privacy prefetch, link scanners)
   never do, and neither do texts or calls; a borrower who answers those but never opens an
   e-mail has their year by text and call. What does not go as an e-mail goes as the step's own
   text where the borrower consented (behavioural rule 2).
@@ -53,8 +57,10 @@ DEFAULTS = {
     "recheck_minutes": 60,          # a braked or warming touch looks again after this
     # since the last human read; a borrower who never read one e-mail is judged sooner
     # a reader's quiet spell (a third of the mail read, one e-mail in eight) is not a stretch: half a year is
-    "sunset": {"after_days": 180, "reengage_after_days": 270, "never_read_days": 14, "never_read_reengage_days": 30,
-               "min_unread": 12, "never_read_min_unread": 3, "every_days": 30},
+    "sunset": {"after_days": 180, "reengage_after_days": 270, "never_read_days": 10, "never_read_reengage_days": 30,
+               "min_unread": 12, "never_read_min_unread": 2, "every_days": 30,
+               # a past client closed a loan with this LO: their mail is a known sender's
+               "past_client": {"never_read_days": 21, "never_read_min_unread": 4, "never_read_reengage_days": 90}},
     "warmup": {"started": None, "first_day": 50, "growth": 1.25, "weeks": 6, "quiet_share": 0.5},
 }
 COUNTERS = ("sent", "marketing", "hard_bounces", "soft_bounces", "complaints")
@@ -223,6 +229,8 @@ def sunset(lead: dict, now: datetime, settings: dict) -> tuple[str, str]:
     """(action, why) for a marketing e-mail to this lead now: ``send``, ``reengage`` (send the
     re-engagement message instead), or ``skip`` (not as an e-mail)."""
     s = settings["sunset"]
+    if lead.get("stage") == "funded":
+        s = {**s, **(s.get("past_client") or {})}
     read = last_read(lead)
     since = read or _at(lead.get("first_email_at"))
     if since is None:

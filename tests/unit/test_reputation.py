@@ -81,12 +81,12 @@ def _read(days_ago: int, kind: str = "email_opened") -> list:
 
 def test_sunset_monthly_then_one_reengagement_then_none_until_they_read_again():
     s = S
-    recent = _lead(first_email_at=(T0 - timedelta(days=10)).isoformat())
+    recent = _lead(first_email_at=(T0 - timedelta(days=9)).isoformat())
     assert rep.sunset(recent, T0, s) == ("send", "")
     silent20 = _lead(first_email_at=(T0 - timedelta(days=20)).isoformat(),
                      marketing_email_at=(T0 - timedelta(days=10)).isoformat())
-    assert rep.sunset({**silent20, "mail_unread": {"since": silent20["first_email_at"], "n": 2}}, T0, s)[0] == "send"
-    action, why = rep.sunset(silent20, T0, s)  # never read one: judged after 14 days and 3 unread
+    assert rep.sunset({**silent20, "mail_unread": {"since": silent20["first_email_at"], "n": 1}}, T0, s)[0] == "send"
+    action, why = rep.sunset(silent20, T0, s)  # never read one: judged after 10 days and 2 unread
     assert action == "skip" and "at most one marketing e-mail every 30 days" in why
     assert rep.sunset({**silent20, "marketing_email_at": (T0 - timedelta(days=20)).isoformat()}, T0, s)[0] == "send"
     # texts answered and calls taken are not the mail read: at 30 days the re-engagement message
@@ -109,6 +109,23 @@ def test_sunset_monthly_then_one_reengagement_then_none_until_they_read_again():
     assert rep.sunset(after, T0, s)[0] == "skip"
     read = {**after, "activity": [{"type": "email_opened", "at": (T0 - timedelta(days=1)).isoformat(), "machine": False}]}
     assert rep.sunset(read, T0, s) == ("send", "")
+
+
+def test_a_past_client_who_never_read_gets_a_longer_runway_than_a_new_lead():
+    # the same silence: a new lead is judged at 10 days and 2 unread, a past client (a loan closed
+    # with this LO) at 21 days and 4, and is asked to re-engage at 90 days rather than 30
+    lead = _lead(first_email_at=(T0 - timedelta(days=40)).isoformat(),
+                 mail_unread={"since": (T0 - timedelta(days=40)).isoformat(), "n": 3})
+    assert rep.sunset(lead, T0, S)[0] == "reengage"
+    assert rep.sunset({**lead, "stage": "funded"}, T0, S) == ("send", "")
+    four = {**lead, "stage": "funded", "mail_unread": {**lead["mail_unread"], "n": 4},
+            "marketing_email_at": (T0 - timedelta(days=5)).isoformat()}
+    assert rep.sunset(four, T0, S)[0] == "skip"  # monthly from here
+    assert rep.sunset({**four, "first_email_at": (T0 - timedelta(days=95)).isoformat(),
+                       "mail_unread": {"since": (T0 - timedelta(days=95)).isoformat(), "n": 6}}, T0, S)[0] == "reengage"
+    # a team may set its own: the block replaces the default's
+    own = rep.settings_of({"reputation": {"sunset": {"past_client": {"never_read_min_unread": 3}}}})
+    assert rep.sunset({**lead, "stage": "funded"}, T0, own)[0] == "reengage"  # 40 days, 3 unread, 30-day default
 
 
 def test_machine_opens_never_count_as_reading():
