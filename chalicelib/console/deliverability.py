@@ -30,8 +30,7 @@ def shown(i: dict) -> dict:
     return {**i, "pct": {"bounce_7d": share(i["bounce_rate_7d"]), "complaint_7d": share(i["complaint_rate_7d"], 2),
                          "bounce_judged": share(j["bounce_rate"]), "complaint_judged": share(j["complaint_rate"], 2),
                          "bounce_line": share(t["bounce"]), "complaint_line": share(t["complaint"], 2)},
-            "over": {"bounce": j["bounce_judged"] and j["bounce_rate"] > t["bounce"],
-                     "complaint": j["complaint_judged"] and j["complaint_rate"] > t["complaint"]}}
+            "over": {"bounce": j["bounce_over"], "complaint": j["complaint_over"]}}
 
 
 @page("/console/deliverability/{identity}/resume", methods=["POST"], action="deliverability.resume")

@@ -8,6 +8,7 @@ from . import consent
 INBOUND = ("email_replied", "sms_replied", "call_completed", "lo_replied")
 HUMAN_CONTACT = ("email_replied", "sms_replied", "call_completed", "link_clicked", "document_downloaded")
 BEHAVIOUR = ("email_opened", "link_clicked", "document_downloaded", "email_replied", "sms_replied", "lo_replied")
+MAIL_READ = ("email_opened", "link_clicked", "email_replied")  # a person did something with an e-mail
 ACTIVITY_KEEP = 100  # the behaviour window kept on the lead: enough for the 30-day rules
 
 
@@ -60,6 +61,8 @@ def apply_event(lead: dict, event: dict, now: datetime) -> tuple[dict, dict]:
         lead["activity"] = (list(lead.get("activity") or []) + [entry])[-ACTIVITY_KEEP:]
     if not machine and etype in HUMAN_CONTACT:
         lead["last_engaged_at"] = at
+    if not machine and etype in MAIL_READ:  # sunset's clock (domain/reputation.py), past the activity window
+        lead["last_email_read_at"] = max(at, lead.get("last_email_read_at") or at)
     if etype in INBOUND:
         lead["last_inbound_at" if etype != "lo_replied" else "last_lo_reply_at"] = at
         lead["last_contact_at"] = at

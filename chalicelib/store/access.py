@@ -15,6 +15,7 @@ from datetime import datetime
 from pynamodb.attributes import JSONAttribute, NumberAttribute, UnicodeAttribute
 from pynamodb.models import Model
 
+from .keys import audit_months
 from .models import _meta
 
 KEYS = "access#key"
@@ -29,17 +30,6 @@ class AccessModel(Model):
     doc = JSONAttribute(null=True)
     failures = NumberAttribute(null=True)
     last_failure_at = UnicodeAttribute(null=True)
-
-
-def _months_back(since: str, until: datetime) -> list[str]:
-    """The audit partitions from ``until``'s month back to ``since``'s, newest first."""
-    year, month = until.year, until.month
-    first = (int(since[:4]), int(since[5:7])) if since else (year - 1, month)
-    out = []
-    while (year, month) >= first and len(out) < 120:
-        out.append(f"{year:04d}-{month:02d}")
-        year, month = (year, month - 1) if month > 1 else (year - 1, 12)
-    return out
 
 
 class AccessRepo:
@@ -94,7 +84,7 @@ class AccessRepo:
     def audit(self, since: str, limit: int, now: datetime) -> list[dict]:
         """Newest first, at most ``limit``, none before ``since`` (ISO time; "" is a year back)."""
         out: list[dict] = []
-        for month in _months_back(since, now):
+        for month in audit_months(since, now):
             query = AccessModel.query(AUDIT + month, AccessModel.sk >= since if since else None,
                                       scan_index_forward=False, limit=limit - len(out))
             out.extend(m.doc for m in query)

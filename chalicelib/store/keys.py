@@ -6,6 +6,7 @@ import itertools
 import json
 import time
 import uuid
+from datetime import datetime
 
 from ..domain.lead import email_key, name_keys
 from ..domain.sweeps import sweep_keys
@@ -102,3 +103,14 @@ def grouped(items: list, size, max_actions: int = 100, keys=None) -> list[list]:
         used += n
         taken |= mine
     return groups + ([current] if current else [])
+
+
+def audit_months(since: str, until: datetime) -> list[str]:
+    """The audit partitions from ``until``'s month back to ``since``'s, newest first."""
+    year, month = until.year, until.month
+    first = (int(since[:4]), int(since[5:7])) if since else (year - 1, month)
+    out = []
+    while (year, month) >= first and len(out) < 120:
+        out.append(f"{year:04d}-{month:02d}")
+        year, month = (year, month - 1) if month > 1 else (year - 1, 12)
+    return out

@@ -669,3 +669,8 @@ def test_keys_the_sign_in_brake_and_the_audit_log_read_back_as_written(repos):
     entries = access.audit("", 10, T0)
     assert [e["at"] for e in entries] == ["2027-04-13T15:00:00+00:00"] * 2 + ["2027-03-31T23:59:59+00:00"]
     assert len(access.audit("", 2, T0)) == 2 and len(access.audit("2027-04-01T00:00:00+00:00", 10, T0)) == 2
+    # with no ``since``, back to the first of the month a year before; never a month after ``now``'s
+    for at in ("2026-04-05T00:00:00+00:00", "2026-03-31T00:00:00+00:00", "2027-05-02T00:00:00+00:00"):
+        access.append_audit({"at": at, "by": "ops@team.example", "action": "x", "target": at, "data": {}})
+    read = [e["at"][:10] for e in access.audit("", 10, T0)]
+    assert read[-1] == "2026-04-05" and "2027-05-02" not in read

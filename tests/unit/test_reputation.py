@@ -58,6 +58,20 @@ def test_a_braked_identity_stays_braked_until_a_person_or_a_clear_window_with_au
     assert rep.next_state(braked, over, T0, auto) is None
 
 
+def test_a_resume_over_complaints_is_not_undone_by_a_bounce_and_old_complaints_leave_with_the_window():
+    resumed = {"state": "ok", "resumed_counts": {"hard_bounces": 0, "complaints": 10}}
+    bounce = rep.judge(_days({"sent": 301, "complaints": 10, "hard_bounces": 1}), T0.date(), S)
+    assert bounce.over_lines == {"complaints"} and rep.next_state(resumed, bounce, T0, S) is None
+    # months on, the window holds 9 of them: still over the line, so the next one brakes again
+    fewer = rep.judge(_days(*[{"sent": 100}] * 49, {"sent": 100, "complaints": 9}), T0.date(), S)
+    lowered = rep.next_state(resumed, fewer, T0, S)
+    assert lowered["state"] == "ok" and lowered["resumed_counts"] == {"hard_bounces": 0, "complaints": 9}
+    again = rep.judge(_days({"sent": 100, "complaints": 1}, *[{"sent": 100}] * 48, {"sent": 100, "complaints": 9}),
+                      T0.date(), S)
+    braked = rep.next_state(lowered, again, T0, S)
+    assert braked["state"] == "braked" and "complaint rate" in braked["reason"] and not braked["resumed_counts"]
+
+
 def test_a_resume_holds_against_the_same_numbers_and_new_bounces_trip_again():
     resumed = {"state": "ok", "resumed_counts": {"hard_bounces": 10, "complaints": 0}}
     same = rep.judge(_days({"sent": 130, "hard_bounces": 10}), T0.date(), S)
@@ -123,9 +137,27 @@ def test_a_past_client_who_never_read_gets_a_longer_runway_than_a_new_lead():
     assert rep.sunset(four, T0, S)[0] == "skip"  # monthly from here
     assert rep.sunset({**four, "first_email_at": (T0 - timedelta(days=95)).isoformat(),
                        "mail_unread": {"since": (T0 - timedelta(days=95)).isoformat(), "n": 6}}, T0, S)[0] == "reengage"
-    # a team may set its own: the block replaces the default's
+    # a team may set its own: over the default's, figure by figure
     own = rep.settings_of({"reputation": {"sunset": {"past_client": {"never_read_min_unread": 3}}}})
-    assert rep.sunset({**lead, "stage": "funded"}, T0, own)[0] == "reengage"  # 40 days, 3 unread, 30-day default
+    assert own["sunset"]["past_client"] == {"never_read_days": 21, "never_read_min_unread": 3, "never_read_reengage_days": 90}
+    monthly = {**lead, "stage": "funded", "marketing_email_at": (T0 - timedelta(days=5)).isoformat()}
+    assert rep.sunset(monthly, T0, own)[0] == "skip" and rep.sunset(monthly, T0, S)[0] == "send"
+    assert rep.settings_problem({"sunset": {"past_client": 3}}) and rep.settings_problem({"sunset": "x"})
+    assert rep.settings_problem({"sunset": {"past_client": {"never_read_days": 0}}})
+
+
+def test_a_read_is_remembered_past_the_activity_window():
+    from chalicelib.domain.events import apply_event
+
+    lead = _lead()  # 200 days of mail, never read in the last 100 behaviour events
+    assert rep.sunset(lead, T0, S)[0] == "reengage"
+    opened, _ = apply_event(dict(lead), {"type": "email_opened", "at": (T0 - timedelta(days=45)).isoformat(),
+                                         "data": {"machine": False}}, T0)
+    opened["activity"] = [{"type": "sms_replied", "at": T0.isoformat(), "machine": False}] * 100  # the open scrolled out
+    assert opened["last_email_read_at"] == (T0 - timedelta(days=45)).isoformat()
+    assert rep.sunset({**opened, "mail_unread": {"since": (T0 - timedelta(days=40)).isoformat(), "n": 13}}, T0, S)[0] == "send"
+    fetched, _ = apply_event(dict(lead), {"type": "email_opened", "at": T0.isoformat(), "data": {"machine": True}}, T0)
+    assert "last_email_read_at" not in fetched  # a privacy prefetch reads nothing
 
 
 def test_machine_opens_never_count_as_reading():

@@ -1,8 +1,9 @@
 """Integration keys, the sign-in brake's counts and the audit log in memory (store/access.py)."""
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import datetime
 
+from ..keys import audit_months
 from .tables import dump, load, lock
 
 
@@ -48,8 +49,8 @@ class MemoryAccessRepo:
             self._audit.append(dump(entry))
 
     def audit(self, since: str, limit: int, now: datetime) -> list[dict]:
-        since = since or (now - timedelta(days=366)).isoformat()
+        months = set(audit_months(since, now))  # the month partitions DynamoDB reads
         with lock:
             entries = [load(raw) for raw in reversed(self._audit)]
         entries.sort(key=lambda e: e["at"], reverse=True)  # stable: one instant's lines newest first
-        return [e for e in entries if e["at"] >= since][:limit]
+        return [e for e in entries if e["at"][:7] in months and e["at"] >= since][:limit]
