@@ -68,7 +68,6 @@ DEFAULTS = {
 }
 COUNTERS = ("sent", "marketing", "hard_bounces", "soft_bounces", "complaints")
 STATES = ("ok", "warming", "braked")
-HUMAN_EMAIL = MAIL_READ  # a person (not a machine) opened, clicked or replied to an e-mail
 REENGAGE_TEMPLATE = "library/sunset/still_want_these"
 REENGAGE_SUBJECT = "Should I keep sending these, {{ borrower.first_name }}?"
 
@@ -239,7 +238,7 @@ def last_read(lead: dict) -> datetime | None:
     """The last time a person (not a machine) opened, clicked or replied to an e-mail. Only the
     mail counts: a borrower who answers texts and calls but never opens an e-mail is the one
     whose inbox files the mail as spam, and their year goes on by text and call."""
-    times = [_at(a["at"]) for a in lead.get("activity") or () if a.get("type") in HUMAN_EMAIL and not a.get("machine")]
+    times = [_at(a["at"]) for a in lead.get("activity") or () if a.get("type") in MAIL_READ and not a.get("machine")]
     stamped = _at(lead.get("last_email_read_at"))  # kept past the activity window's last 100 events
     return max(times + ([stamped] if stamped else []), default=None)
 
