@@ -78,7 +78,9 @@ class Touch:
     text: str | None = None
     never_text: str = ""
     unless_texted: str | None = None  # sms: not sent when this e-mail step already went as a text
-    swap: tuple[str, ...] = ()        # a call slot: the shelves of the message sent instead when the LO's days are full
+    # What goes instead, from these shelves: a call slot's message when the LO's days are full;
+    # a text slot's e-mail when no text fits (no consent; the items say whom they suit)
+    swap: tuple[str, ...] = ()
 
     @property
     def to_role(self) -> str:
@@ -195,7 +197,7 @@ class Sequence:
         out: dict[tuple[str, str], tuple[str, str, str, str | None]] = {}
         for t in self.touches():
             found = [(f"{self.id}.{t.name}[{i.id}]", i.channel, i.template, i.subject)
-                     for shelf in t.shelves for i in self.library.get(shelf, ())] if t.shelves else \
+                     for shelf in t.shelves + t.swap for i in self.library.get(shelf, ())] if t.shelves else \
                 [(f"{self.id}.{t.name}", t.channel, t.template, t.subject)]
             found += [(f"{where}.text", "sms", text, None) for where, text in self.text_versions(t)]
             for where, channel, template, subject in found:

@@ -230,6 +230,8 @@ def advance(enrollment: dict, seq: Sequence, lead: dict, now: datetime,
             _passed(e, seq, step, lead, now)  # that e-mail already went as a text: one text is enough
             continue
         picked = pick(seq.library, step.shelves, e, lead, now) if step.shelves else None
+        if picked is None and step.swap and step.channel == "sms":  # no text can go: the slot's e-mail instead
+            picked = pick(seq.library, step.swap, e, lead, now)
         if step.shelves and picked is None:
             _passed(e, seq, step, lead, now)
             continue

@@ -7,7 +7,9 @@ The plan, as a loan officer would review it: a fortnight (13 days) at full caden
                        quarterly equity update, else a seasonal note, else an article (the
                        market and equity notes go as one-line texts to a client who has not
                        opened e-mail in 14 days, with SMS consent; articles stay e-mails)
-  day 3   11:00 sms    a short check-in with one useful thing in it (only with SMS consent)
+  day 3   11:00 sms    a short check-in with one useful thing in it (only with SMS consent); to a
+                       client without it who reads e-mail (a person's open, click or reply in 30
+                       days), a short note from the LO by e-mail instead (past_client_notes)
           10:00 task   after a click this past week (at most monthly): the LO follows up on it
   day 6   10:00 email  home and money: a seasonal note (tax season and the 1098, insurance and
                        escrow, home-maintenance seasons, holidays), else an article
@@ -27,6 +29,7 @@ client starts a new application or is lost, opts out of everything, or the LO ta
 reply pauses it (it carries on 7 days later unless the LO resumes it or hands off).
 """
 from .dsl import MARKETING, Sequence, again_after, days, from_shelves, goto, rest
+from .past_client_notes import NOTES
 from .rotation import article, call, text
 
 A = "past_client"
@@ -178,6 +181,7 @@ LIBRARY = {
         _text("text_water_heater", "Flush the water heater"),
         _text("text_dryer_vent", "Clean the dryer vent", months=(10, 11, 12, 1, 2)),
     ),
+    "notes": NOTES,
     "calls": (
         call(A, "call_q1", "Q1 call: taxes, insurance renewal, plans for the year", months=(1, 2, 3), **QUARTERLY),
         call(A, "call_q2", "Q2 call: projects, equity, moving plans", months=(4, 5, 6), **QUARTERLY),
@@ -197,8 +201,9 @@ SEQUENCE = Sequence(
     name="Past-client program (year-round)",
     version=1,
     description="After the welcome, every fortnight: the news (market update with APR, equity, a seasonal note), a "
-                "text check-in, a home-and-money article, the LO's quarterly call, a referral ask when welcome; "
-                "paced by engagement, nothing repeated within a year.",
+                "text check-in (a short note by e-mail to a reader without text consent), a home-and-money article, "
+                "the LO's quarterly call, a referral ask when welcome; paced by engagement, nothing repeated within a "
+                "year.",
     triggers=("after:post_funded_welcome", "import:funded", "join_program", "time:funding_anniversary"),
     priority=MARKETING,
     stages=("funded",),
@@ -211,7 +216,7 @@ SEQUENCE = Sequence(
     steps=(
         rest("welcome_runs", days(89)),
         from_shelves("the_news", "email", ("market", "equity", "seasonal", "articles"), days(3, **WORKDAY)),
-        from_shelves("check_in_text", "sms", ("texts",), days(3, at="11:00", business_day=True)),
+        from_shelves("check_in_text", "sms", ("texts",), days(3, at="11:00", business_day=True), swap=("notes",)),
         from_shelves("follow_up_call", "task", ("follow_ups",), days(0, **WORKDAY)),
         from_shelves("home_and_money", "email", ("seasonal", "articles"), days(3, **WORKDAY)),
         from_shelves("quarterly_call", "task", ("calls",), days(1, **WORKDAY), swap=("texts", "articles")),

@@ -58,13 +58,15 @@ def _library_problems(seq: Sequence) -> list[str]:
                 out.append(f"{seq.id}.{s.name}: unknown shelf {shelf!r}")
             elif any(i.channel != s.channel for i in seq.library[shelf]):
                 out.append(f"{seq.id}.{s.name}: shelf {shelf!r} holds items for another channel than {s.channel}")
-        for shelf in s.swap:  # what goes instead of a call that finds no room: a message to the borrower
-            if s.channel != "task":
-                out.append(f"{seq.id}.{s.name}: only a call slot has a swap")
+        # what goes instead: a message for a call that finds no room, an e-mail for a text that cannot go
+        instead = {"task": ("email", "sms"), "sms": ("email",)}.get(s.channel)
+        for shelf in s.swap:
+            if instead is None:
+                out.append(f"{seq.id}.{s.name}: only a call or a text slot has a swap")
             elif shelf not in seq.library:
                 out.append(f"{seq.id}.{s.name}: unknown swap shelf {shelf!r}")
-            elif any(i.channel not in ("email", "sms") for i in seq.library[shelf]):
-                out.append(f"{seq.id}.{s.name}: swap shelf {shelf!r} holds items that are not e-mails or texts")
+            elif any(i.channel not in instead for i in seq.library[shelf]):
+                out.append(f"{seq.id}.{s.name}: swap shelf {shelf!r} holds items other than {' or '.join(instead)}")
     return out
 
 
@@ -184,6 +186,8 @@ def texts(seq: Sequence) -> list[tuple[str, str, str]]:
                      for i in seq.library.get(shelf, ())] if t.shelves else [(f"{seq.id}.{t.name}", t.template, t.kind)]
         else:
             found = [(f"{where}.text", text, t.kind) for where, text in seq.text_versions(t)]
+        found += [(f"{seq.id}.{t.name}[{i.id}]", i.template, "marketing") for shelf in t.swap
+                  for i in seq.library.get(shelf, ()) if i.channel == "sms"]
         for where, template, kind in found:
             out.setdefault(template, (where, template, kind))
     return list(out.values())

@@ -147,3 +147,35 @@ def test_validation_refuses_an_email_that_could_go_as_a_text_without_its_own():
     wrong = Sequence(id="t", name="t", version=1, description="", triggers=(), priority=NURTURE, steps=(
         email("a", "x/a", subject="a", text="x/t"), sms("b", "x/b", unless_texted="c"), end()))
     assert any("unless_texted names no e-mail step" in p for p in problems(wrong))
+
+
+def test_a_text_slot_sends_its_swap_e_mail_only_to_a_reader_who_cannot_get_texts():
+    from chalicelib.sequences.dsl import from_shelves
+    from chalicelib.sequences.rotation import Item
+
+    library = {"texts": (Item("hello_text", "sms", "x/hello", "Hello"),),
+               "notes": (Item("hello_note", "email", "x/note", "Hello by e-mail", "Hello", requires=("reads_mail",),
+                              never_text="stands in for a text"),)}
+    seq = Sequence(id="s", name="s", version=1, description="", triggers=(), priority=NURTURE, library=library,
+                   steps=(from_shelves("check_in", "sms", ("texts",), swap=("notes",)), end()))
+    assert problems(seq) == []
+    read = {"type": "email_opened", "at": (T0 - timedelta(days=5)).isoformat(), "machine": False}
+    sms_consent = {"channel": "sms", "granted": True, "at": "2026-01-01T00:00:00+00:00", "source": "web", "text": "ok"}
+
+    def first_send(lead):
+        e = engine.enroll(seq, lead, T0, "s.1", "x").enrollment
+        return [(o["channel"], o.get("item")) for o in engine.advance(e, seq, lead, T0, lambda o: SEND).sends]
+
+    texting = {**LEAD, "phone": "+15125550123", "consent_records": [sms_consent]}
+    assert first_send({**texting, "activity": [read]}) == [("sms", "hello_text")]
+    assert first_send({**LEAD, "activity": [read]}) == [("email", "hello_note")]  # no text consent, reads mail
+    assert first_send(LEAD) == []  # never read an e-mail: no note; the slot passes
+    machine = {**read, "machine": True}
+    assert first_send({**LEAD, "activity": [machine]}) == []  # a machine's open is not a read
+
+    wrong = Sequence(id="w", name="w", version=1, description="", triggers=(), priority=NURTURE, library=library,
+                     steps=(from_shelves("check_in", "sms", ("texts",), swap=("texts",)),
+                            from_shelves("news", "email", ("notes",), swap=("texts",)), end()))
+    found = problems(wrong)
+    assert any("swap shelf 'texts' holds items other than email" in p for p in found)
+    assert any("w.news: only a call or a text slot has a swap" in p for p in found)

@@ -273,9 +273,13 @@ def test_a_disengaged_past_client_year_is_slower_but_not_undertouched():
     assert 40 <= touches <= 80 and touches < engaged
 
 
-def test_without_sms_consent_the_year_is_e_mail_and_calls_only():
+def test_without_sms_consent_a_reader_gets_notes_by_e_mail_instead_of_the_texts():
     sent = play_year(PAST, past_client(consent_records=[]), engaged=True)
-    assert {o["channel"] for o in sent} == {"email", "task"} and len(sent) >= 60
+    notes = [o for o in sent if o.get("template", "").startswith("library/past_client/notes/")]
+    assert {o["channel"] for o in sent} == {"email", "task"} and 80 <= len(sent) <= 120
+    assert len(notes) >= 15 and all(o["step"] == "check_in_text" for o in notes)
+    quiet = play_year(PAST, past_client(consent_records=[]), engaged=False)
+    assert not [o for o in quiet if o.get("template", "").startswith("library/past_client/notes/")]
 
 
 def test_a_long_term_lead_year():
