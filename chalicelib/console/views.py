@@ -253,7 +253,8 @@ def lead_page(ctx: Context, lead_id: str, now: datetime) -> dict | None:
         wait = e.get("wait") or {}
         plan = None
         if e.get("status") == "active" and nxt and e.get("due_at"):
-            plan = f"Next: {words.channel_noun(nxt.get('channel'))} ({nxt['step'].replace('_', ' ')}), " \
+            noun = words.channel_noun(nxt.get("channel")) + (" or a note by e-mail" if nxt.get("or_email") else "")
+            plan = f"Next: {noun} ({nxt['step'].replace('_', ' ')}), " \
                    f"{words.when(e['due_at'], zone, now)} ({words.relative(e['due_at'], now)})"
         elif e.get("status") == "active" and wait:
             plan = f"Waiting until {words.when(wait.get('until'), zone, now)} to see if they " \
@@ -428,7 +429,7 @@ REASON_WORDS = {
 
 
 def analytics(ctx: Context, first: str | None, last: str | None) -> dict:
-    from ..domain.analytics import report
+    from ..domain.analytics import SENT_AS_EMAIL, report
     from ..sequences.catalog import SEQUENCES
     from ..sequences.dsl import Touch
     from . import charts
@@ -453,11 +454,14 @@ def analytics(ctx: Context, first: str | None, last: str | None) -> dict:
         emails = 0
         for s in item["steps"]:
             sent = s["sent"]
-            mail = channels[item["sequence"]].get(s["step"]) in ("email", "partner_email")
-            emails += sent if mail else 0
+            # e-mails this step sent: all it sent, or for a text or call slot those its swap sent as e-mails
+            mails = sent if channels[item["sequence"]].get(s["step"]) in ("email", "partner_email") \
+                else s.get(SENT_AS_EMAIL, 0)
+            emails += mails
             steps.append({**s, "label": s["step"].replace("_", " "), "channel": channels[item["sequence"]].get(s["step"]),
                           # opens and clicks are counted per event (no unique-open tracking): per e-mail sent
-                          "opens_each": s["open_rate"] if mail else None, "clicks_each": s["click_rate"] if mail else None,
+                          "opens_each": round(s["opened"] / mails, 3) if mails else None,
+                          "clicks_each": round(s["clicked"] / mails, 3) if mails else None,
                           "kept": round(sent / previous, 3) if previous else None})
             if sent:
                 previous = sent

@@ -286,6 +286,10 @@ def _touch_notes(step) -> list[str]:
         notes.append("answers the borrower at once, any hour (texts still respect quiet hours)")
     if step.channel in ("sms", "voice") and step.kind != "transactional":
         notes.append("only with consent, inside calling hours")
+    if step.swap and step.channel == "sms":
+        notes.append("to a client without text consent who reads e-mail, a short note by e-mail instead")
+    elif step.swap:
+        notes.append("when the LO's days are full, a message to the borrower instead")
     if step.channel == "task":
         notes.append(f"due {duration(step.task_due_minutes * 60)} after it is created"
                      + (", for the manager" if step.assignee == "manager" else ""))

@@ -8,6 +8,10 @@ from __future__ import annotations
 COUNTERS = ("enrolled", "sent", "delivered", "opened", "machine_opens", "clicked", "replied", "converted",
             "opted_out", "bounced", "deferred", "suppressed", "failed", "completed", "exited")
 WHOLE = "_sequence"
+# A message that went as an e-mail from a text or call slot (its ``swap``: a note for a reader who
+# cannot get texts, a message when the LO's days are full): the e-mail shares read it. A reason-style
+# counter, not a declared attribute (store/stats.py reads every number on an item).
+SENT_AS_EMAIL = "sent_as_email"
 OPT_OUTS = ("sms_opt_out", "email_unsubscribed")
 # Leaving nurture or an application nudge for a later pipeline stage is the conversion they exist for.
 CONVERTING_STAGES = ("application_started", "application_submitted", "conditional_approval", "appraisal_ordered",
@@ -60,6 +64,8 @@ def from_event(event_type: str, data: dict, live_sequences: list[str]) -> list[C
 
 def from_schedule(sends: list[dict], decisions: list[dict]) -> list[Counter]:
     out = [(t["sequence"], t["step"], "sent") for t in sends]
+    out += [(t["sequence"], t["step"], SENT_AS_EMAIL) for t in sends
+            if t.get("channel") == "email" and (t.get("instead_of_text") or t.get("instead_of_call"))]
     for d in decisions:
         if d["status"] in ("deferred", "suppressed"):
             # the decision, and the decision with its reason ("deferred_cap"): why touches wait
@@ -87,7 +93,7 @@ def report(rows: list[dict], names: dict[str, str], step_order: dict[str, list[s
     for row in rows:
         seq = by_seq.setdefault(row["sequence"], {"steps": {}, "totals": {}})
         target = seq["totals"] if row["step"] == WHOLE else seq["steps"].setdefault(row["step"], {})
-        for name in COUNTERS:
+        for name in COUNTERS + (SENT_AS_EMAIL,):
             if row.get(name):
                 target[name] = target.get(name, 0) + row[name]
     out = []
@@ -95,7 +101,7 @@ def report(rows: list[dict], names: dict[str, str], step_order: dict[str, list[s
         data = by_seq.get(seq_id, {"steps": {}, "totals": {}})
         steps = []
         for step in step_order.get(seq_id, []):
-            c = {n: data["steps"].get(step, {}).get(n, 0) for n in COUNTERS}
+            c = {n: data["steps"].get(step, {}).get(n, 0) for n in COUNTERS + (SENT_AS_EMAIL,)}
             sent = c["sent"]
             c["open_rate"] = round(c["opened"] / sent, 3) if sent else None
             c["click_rate"] = round(c["clicked"] / sent, 3) if sent else None

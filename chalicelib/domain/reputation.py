@@ -243,6 +243,14 @@ def last_read(lead: dict) -> datetime | None:
     return max(times + ([stamped] if stamped else []), default=None)
 
 
+def reads_mail(lead: dict, now: datetime, days: int) -> bool:
+    """A person opened, clicked or replied to an e-mail in the last ``days`` (the programs'
+    ``engaged_days``): only reads, not a new borrower's benefit of the doubt. A note that goes by
+    e-mail instead of a text needs it."""
+    read = last_read(lead)
+    return read is not None and now - read < timedelta(days=days)
+
+
 def unread(lead: dict, read: datetime | None) -> int:
     """Marketing e-mails sent since the last human read (``mail_unread``, kept by :func:`stamp`)."""
     u = lead.get("mail_unread") or {}

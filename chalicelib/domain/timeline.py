@@ -16,8 +16,9 @@ def touch_items(touches: list[dict]) -> list[dict]:
             }
             if h["status"] == "sent" and t.get("template_version"):  # the words it went with (issue 27)
                 item["template_version"] = t["template_version"]
-            if t.get("instead_of_call"):  # the LO's days had no room: this message went in the call's place
-                item["instead_of_call"] = t["instead_of_call"]
+            for instead in ("instead_of_call", "instead_of_text"):  # a slot's swap: why this went in its place
+                if t.get(instead):
+                    item[instead] = t[instead]
             if h["status"] == "sent" and "personalised" in t:  # AI wording used, or why the template went
                 item["personalised"] = t["personalised"]
                 if t.get("personal_reason"):

@@ -119,7 +119,9 @@ def _next_touch_preview(enrollment: dict, seq: Sequence) -> dict | None:
         return {"touch_id": f"{enrollment['enrollment_id']}.{enrollment.get('touch_no', 0) + 1}",
                 "step": step.name, "channel": step.channel, "to_role": step.to_role,
                 # goes ahead of a marketing burst when sends are paced (domain/pacing.py)
-                "urgent": bool(step.immediate or step.kind == "transactional" or enrollment.get("hot") or seq.hot)}
+                "urgent": bool(step.immediate or step.kind == "transactional" or enrollment.get("hot") or seq.hot),
+                # a text slot with a swap may send an e-mail instead: the lead page says so
+                **({"or_email": True} if step.swap and step.channel == "sms" else {})}
     return None
 
 
@@ -230,12 +232,16 @@ def advance(enrollment: dict, seq: Sequence, lead: dict, now: datetime,
             _passed(e, seq, step, lead, now)  # that e-mail already went as a text: one text is enough
             continue
         picked = pick(seq.library, step.shelves, e, lead, now) if step.shelves else None
+        instead = None
         if picked is None and step.swap and step.channel == "sms":  # no text can go: the slot's e-mail instead
             picked = pick(seq.library, step.swap, e, lead, now)
+            instead = "no text fits (no text consent): an e-mail for a client who reads it" if picked else None
         if step.shelves and picked is None:
             _passed(e, seq, step, lead, now)
             continue
         order = touch_order(e, seq, step, lead, now, picked)
+        if instead:
+            order["instead_of_text"] = instead
         full = None
         if plan is not None and order["channel"] == "task":
             order, picked, full = _planned(e, seq, step, lead, now, picked, order, plan)

@@ -21,9 +21,10 @@ ASK = {"family": "ask", "family_gap_days": 110, "requires": ("positive",)}
 
 def _note(id_, subject, title, **kw):
     """A note's Item: its id is the plain ``<id>``, its template ``library/past_client/notes/<id>``;
-    it needs a client who reads e-mail (``reads_mail``), plus whatever else it ``requires``."""
+    it needs a client who reads e-mail (``reads_mail``), plus whatever else it ``requires``, and
+    one who cannot get texts (a texting client whose texts ran out gets none: the slot passes)."""
     requires = ("reads_mail",) + tuple(kw.pop("requires", ()))
-    return Item(id_, "email", f"library/{A}/notes/{id_}", title, subject, requires=requires,
+    return Item(id_, "email", f"library/{A}/notes/{id_}", title, subject, requires=requires, avoid=("sms",),
                 never_text=NEVER_TEXT, **kw)
 
 
@@ -57,7 +58,7 @@ NOTES = (
     _note("note_memorial_day", "Thinking of you this Memorial Day", "Memorial Day", months=(5,)),
     _note("note_vacation_ready", "Before you leave on vacation", "Before a trip: water, lights, a neighbor, insurance",
           months=(6, 7, 8)),
-    _note("note_escrow_refund", "A check from your servicer? Here's what it is", "An escrow refund check",
+    _note("note_escrow_refund", "If an escrow refund check comes in the mail", "An escrow refund check",
           months=(6, 7, 8, 9)),
     _note("note_fourth_of_july", "Happy Fourth of July, {{ borrower.first_name }}",
           "Fourth of July (and grill safety)", months=(7,)),

@@ -2,17 +2,16 @@
 chosen item carries into its template (``order["data"]``, merged into the render context). Pure.
 
 The enrollment carries what the scheduler's adaptation found before the step ran
-(``triggers.programs.adapt``): ``tier`` and ``positive`` (domain.cadence) and ``market`` (this
-week's ``market.*`` fields for the borrower, from the rates feed). Everything else is read from
-the lead as it is now.
+(``triggers.programs.adapt``): ``tier``, ``positive`` and ``reads_mail`` (domain.cadence), and
+``market`` (this week's ``market.*`` fields for the borrower, from the rates feed). Everything
+else is read from the lead as it is now.
 """
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from ..domain import cadence
-from ..domain.reputation import last_read
 from ..domain.consent import ledger
 from ..domain.market import equity_fields
 from ..domain.refi_offer import dec, loan_facts
@@ -38,13 +37,6 @@ def _mortgage_insurance(lead: dict) -> bool:
     return (loan.get("type") or "conventional") == "conventional" and bool(amount and value) and amount > value * 8 / 10
 
 
-def _reads_mail(lead: dict, now: datetime) -> bool:
-    """A person opened, clicked or replied to an e-mail lately (cadence's ``engaged_days``): what a
-    note sent instead of a text needs. Only reads count, not the first fortnight's benefit of the doubt."""
-    read = last_read(lead)
-    return read is not None and now - read < timedelta(days=int(cadence.DEFAULTS["engaged_days"]))
-
-
 def facts_for(lead: dict, enrollment: dict, now: datetime) -> Facts:
     suppressed = lead.get("suppressed") or {}
     sms = (ledger(lead).get("sms") or {}).get("granted")
@@ -58,7 +50,7 @@ def facts_for(lead: dict, enrollment: dict, now: datetime) -> Facts:
         ("home_value", bool((lead.get("home_snapshot") or {}).get("value"))),
         ("mi", _mortgage_insurance(lead)),
         ("positive", bool(enrollment.get("positive"))),
-        ("reads_mail", _reads_mail(lead, now)),
+        ("reads_mail", bool(enrollment.get("reads_mail"))),
         ("realtor", bool((lead.get("realtor") or {}).get("name"))),
     ) if ok}
     tags |= {f"{k}:{v}" for k, v in (("loan_type", loan.get("type") or "conventional"), ("stage", lead.get("stage")),

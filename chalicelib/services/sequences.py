@@ -17,7 +17,8 @@ def _step(s) -> dict:
     if isinstance(s, Touch):
         return {"name": s.name, "type": "touch", "channel": s.channel, "template": s.template, "subject": s.subject,
                 "kind": s.kind, "delay": s.delay.describe(), "immediate": s.immediate, "to": s.to_role,
-                **({"next": s.next} if s.next else {}), **({"shelves": list(s.shelves)} if s.shelves else {})}
+                **({"next": s.next} if s.next else {}), **({"shelves": list(s.shelves)} if s.shelves else {}),
+                **({"swap": list(s.swap)} if s.swap else {})}
     if isinstance(s, Rest):
         return {"name": s.name, "type": "rest", "delay": s.delay.describe()}
     if isinstance(s, WaitFor):
@@ -31,6 +32,7 @@ def _step(s) -> dict:
 def _item(i) -> dict:
     return {"id": i.id, "channel": i.channel, "template": i.template, "title": i.title, "subject": i.subject,
             **({"months": list(i.months)} if i.months else {}), **({"requires": list(i.requires)} if i.requires else {}),
+            **({"avoid": list(i.avoid)} if i.avoid else {}),
             **({"data": i.data} if i.data else {}), "repeat_days": i.repeat_days}
 
 

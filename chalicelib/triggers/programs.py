@@ -29,7 +29,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from ..domain import cadence
+from ..domain import cadence, reputation
 from ..domain.market import market_fields
 from ..sequences.catalog import SEQUENCES
 from ..sequences.dsl import Rest, Sequence, Touch
@@ -126,7 +126,7 @@ def _sends_market(seq: Sequence, enrollment: dict) -> bool:
 
 
 def adapt(enrollment: dict, lead: dict, now: datetime, team: dict) -> dict:
-    """A program enrollment as it should run now: tier, pace, ``positive``, and the market
+    """A program enrollment as it should run now: tier, pace, ``positive``, ``reads_mail``, and the market
     figures when its next step may send a market update. A program the team turned off ends."""
     seq = SEQUENCES[enrollment["sequence"]]
     settings = cadence.settings_for(seq.id, team)
@@ -135,7 +135,7 @@ def adapt(enrollment: dict, lead: dict, now: datetime, team: dict) -> dict:
                 "next_touch": None}
     level = cadence.tier(lead, now, settings)
     e = {**enrollment, "tier": level, "pace": cadence.pace(level, settings),
-         "positive": cadence.positive(lead, now, settings)}
+         "positive": cadence.positive(lead, now, settings), "reads_mail": reputation.reads_mail(lead, now, int(settings["engaged_days"]))}
     if _opening_rest(seq, e):  # the series it waits out slows when nothing is opened: so does the rest
         e = slow_down(e, lead, now, team)
     if _sends_market(seq, e):

@@ -192,7 +192,7 @@ def test_the_programs_are_listed_previewed_and_in_the_coverage_audit(api, auth, 
     items = {s["id"]: s for s in body(api.http.get("/sequences", headers=auth))["items"]}
     past = items["past_client_program"]
     assert past["program"] and past["enabled"] and past["cadence"]["pace"]["quiet"] == 1.8
-    assert {"market", "equity", "seasonal", "articles", "asks", "texts", "calls", "follow_ups"} == set(past["library"])
+    assert {"market", "equity", "seasonal", "articles", "asks", "texts", "notes", "calls", "follow_ups"} == set(past["library"])
     assert past["steps"][0] == {"name": "welcome_runs", "type": "rest", "delay": "89 days after the previous step"}
     assert items["long_term_nurture"]["library"]["education"][0]["id"] == "buying_process_map"
 

@@ -31,3 +31,17 @@ def test_report_shows_rates_and_the_step_with_most_exits():
     [r] = analytics.report(rows, {"s": "S"}, {"s": ["a", "b"]})
     assert r["steps"][0]["open_rate"] == 0.4 and r["totals"]["sent"] == 16
     assert r["totals"]["conversion_rate"] == 0.2 and r["most_exits_at"] == "b"
+
+
+def test_a_slot_s_swapped_e_mails_are_counted_so_the_e_mail_shares_read_them():
+    sends = [{"sequence": "p", "step": "check_in_text", "channel": "email", "instead_of_text": "no text fits"},
+             {"sequence": "p", "step": "check_in_text", "channel": "sms"},
+             {"sequence": "p", "step": "quarterly_call", "channel": "email", "instead_of_call": "no room"},
+             {"sequence": "p", "step": "the_news", "channel": "email"}]
+    got = analytics.from_schedule(sends, [])
+    assert got.count(("p", "check_in_text", "sent")) == 2
+    assert [c for c in got if c[2] == analytics.SENT_AS_EMAIL] == [("p", "check_in_text", "sent_as_email"),
+                                                                   ("p", "quarterly_call", "sent_as_email")]
+    rows = [{"sequence": "p", "step": "check_in_text", "sent": 2, "sent_as_email": 1, "opened": 1}]
+    [r] = analytics.report(rows, {"p": "P"}, {"p": ["check_in_text"]})
+    assert r["steps"][0]["sent_as_email"] == 1 and r["steps"][0]["sent"] == 2

@@ -150,6 +150,7 @@ def test_validation_refuses_an_email_that_could_go_as_a_text_without_its_own():
 
 
 def test_a_text_slot_sends_its_swap_e_mail_only_to_a_reader_who_cannot_get_texts():
+    from chalicelib.domain import reputation
     from chalicelib.sequences.dsl import from_shelves
     from chalicelib.sequences.rotation import Item
 
@@ -164,11 +165,17 @@ def test_a_text_slot_sends_its_swap_e_mail_only_to_a_reader_who_cannot_get_texts
 
     def first_send(lead):
         e = engine.enroll(seq, lead, T0, "s.1", "x").enrollment
+        e["reads_mail"] = reputation.reads_mail(lead, T0, 30)  # as the programs' adaptation sets it
         return [(o["channel"], o.get("item")) for o in engine.advance(e, seq, lead, T0, lambda o: SEND).sends]
 
     texting = {**LEAD, "phone": "+15125550123", "consent_records": [sms_consent]}
     assert first_send({**texting, "activity": [read]}) == [("sms", "hello_text")]
     assert first_send({**LEAD, "activity": [read]}) == [("email", "hello_note")]  # no text consent, reads mail
+    e = engine.enroll(seq, LEAD, T0, "s.1", "x").enrollment
+    (note,) = engine.advance({**e, "reads_mail": True}, seq, LEAD, T0, lambda o: SEND).sends
+    assert note["instead_of_text"].startswith("no text fits")  # on the timeline; analytics counts it as an e-mail
+    stale = {**read, "at": (T0 - timedelta(days=31)).isoformat()}
+    assert first_send({**LEAD, "activity": [stale]}) == []  # no read in the last 30 days
     assert first_send(LEAD) == []  # never read an e-mail: no note; the slot passes
     machine = {**read, "machine": True}
     assert first_send({**LEAD, "activity": [machine]}) == []  # a machine's open is not a read
