@@ -36,6 +36,19 @@ def login():
     return json_response(result)
 
 
+@bp.route("/auth/logout", methods=["POST"],
+          content_types=["application/json", "application/x-www-form-urlencoded", "text/plain"])
+def logout():
+    """A person's token, signed out at once wherever it was copied: ``204``; no person's valid
+    token: ``401``. (Public by its path, like the sign-in: the token it ends is its credential.)"""
+    from chalice import Response
+
+    scheme, _, token = (bp.current_request.headers.get("authorization") or "").partition(" ")
+    if scheme.lower() != "bearer" or not svc.sign_out(token):
+        return error(401, "unauthorized")
+    return Response(body="", status_code=204)
+
+
 @route(bp, "/me", methods=["GET"])
 def me():
     return json_response(principal_of(bp.current_request).public())

@@ -165,6 +165,7 @@ def login():
 
 @page("/console/logout", methods=["POST"])
 def logout(p: Page):
+    sessions.end(p.session)
     base = base_path(p.request)
     return redirect(base + "/console/login", 303,
                     headers={"Set-Cookie": sessions.clear_cookie(is_https(p.request), base)})

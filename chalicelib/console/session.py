@@ -6,7 +6,9 @@ session id, the CSRF token of this session and what it was opened with: a person
 access token (verified again on every request, so a disabled person is out within a minute and
 the session ends when the token does), an integration key's id (a revoked key ends its sessions),
 or a short fingerprint of the bootstrap key (its hash leaving SSM ends its sessions). HttpOnly,
-SameSite=Strict, Path=/console, Secure whenever the request came over HTTPS.
+SameSite=Strict, Path=/console, Secure whenever the request came over HTTPS. Signing out
+(:func:`end`) revokes the session, and a person's token in it, in the store (``access#revoked``):
+a copy of the cookie, or the token lifted from it, is no good from the next request on.
 
 CSRF: every state-changing form carries the session's token in a hidden field, compared in
 constant time; SameSite=Strict is the second lock. The sign-in form itself has no session
@@ -106,8 +108,30 @@ def read(cookie_header: str | None) -> Session | None:
         sid, csrf, cred = str(data["s"]), str(data["c"]), str(data["t"])
     except (BadSignature, KeyError, TypeError, ValueError):
         return None
+    if not cred.startswith("p:") and _ended(sid):  # a person's session ends with its token (_principal)
+        return None
     principal = _principal(cred)
     return Session(sid, csrf, cred, principal) if principal is not None else None
+
+
+def _ended(sid: str) -> bool:
+    from ..services.people import session_ended
+
+    return session_ended(sid)
+
+
+def end(session: Session) -> None:
+    """Sign out, at once and for every copy of the cookie (it is signed, not encrypted: a person's
+    access token could be lifted from it, so the token is signed out too, for the API as well)."""
+    import time
+
+    from ..services.people import end_session, sign_out
+
+    kind, _, value = session.cred.partition(":")
+    if kind == "p":
+        sign_out(value)
+    else:  # the cookie lives at most MAX_AGE_SECONDS from now
+        end_session(session.sid, int(time.time()) + MAX_AGE_SECONDS)
 
 
 def csrf_ok(session: Session | None, presented: str | None) -> bool:

@@ -35,18 +35,24 @@ def _signing_key(url: str, token: str):
         return _keys(url).get_signing_key_from_jwt(token).key
 
 
-def subject(token: str) -> str | None:
-    """The ``sub`` of a valid access token of this team's pool, else None."""
+def claims(token: str) -> dict | None:
+    """The claims of a valid access token of this team's pool (``sub``, ``jti``, ``exp``...), else None."""
     p = pool()
     try:
         key = _signing_key(p.jwks_url, token)
-        claims = jwt.decode(token, key, algorithms=["RS256"], issuer=p.issuer,
-                            options={"require": ["exp", "iss", "sub", "token_use"]})
+        found = jwt.decode(token, key, algorithms=["RS256"], issuer=p.issuer,
+                           options={"require": ["exp", "iss", "sub", "token_use", "jti"]})
     except (jwt.PyJWTError, KeyError):  # KeyError: a kid the pool never published
         return None
-    if claims.get("token_use") != "access" or claims.get("client_id") != p.client_id:
+    if found.get("token_use") != "access" or found.get("client_id") != p.client_id:
         return None
-    return claims["sub"]
+    return found
+
+
+def subject(token: str) -> str | None:
+    """The ``sub`` of a valid access token of this team's pool, else None."""
+    found = claims(token)
+    return found["sub"] if found else None
 
 
 def expiry(token: str) -> int:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import secrets
+import time
 import uuid
 from datetime import datetime, timezone
 from functools import lru_cache
@@ -58,12 +59,38 @@ def key_principal(key_id: str) -> Principal | None:
 def _person_principal(token: str) -> Principal | None:
     from ..people import directory, tokens
 
-    sub = tokens.subject(token)
-    person = directory.lookup(sub) if sub else None
+    claims = tokens.claims(token)
+    if claims is None or _repo().revoked(f"jti:{claims['jti']}", int(time.time())):
+        return None  # time.time(), as PyJWT reads the token's own expiry: Cognito's clock, not the engine's
+    person = directory.lookup(claims["sub"])
     if person is None or not person.enabled:
         return None
     roles = frozenset(person.roles) & frozenset(access.ROLES)  # a group of another purpose grants nothing
     return Principal(by=person.email, roles=roles, lo_id=person.lo_id, user_id=person.user_id)
+
+
+def sign_out(token: str) -> bool:
+    """Sign a person's access token out at once, in every container and wherever it was copied
+    (a console cookie holds it): revoked until it would have expired. False: not a person's valid
+    token (an integration key is revoked with DELETE /keys)."""
+    from ..people import tokens
+
+    token = (token or "").strip()
+    claims = tokens.claims(token) if token.count(".") == 2 and len(token) <= 8192 else None
+    if claims is None:
+        return False
+    _repo().revoke(f"jti:{claims['jti']}", int(claims["exp"]))
+    return True
+
+
+def end_session(sid: str, until: int) -> None:
+    """A console session signed out (an integration key's or the bootstrap key's: a person's ends
+    with their token), whoever holds a copy of its cookie."""
+    _repo().revoke(f"sid:{sid}", until)
+
+
+def session_ended(sid: str) -> bool:
+    return _repo().revoked(f"sid:{sid}", int(time.time()))
 
 
 def principal_of(token: str) -> Principal | None:

@@ -4,6 +4,8 @@ in Cognito (chalicelib/people/directory.py); nothing here holds a password.
 
 - ``access#key`` / <key_id>: a key's name, scopes, SHA-256 of its secret, who made and revoked it;
 - ``access#login`` / <sha256(e-mail)>: the failures in a row and when the last one was;
+- ``access#revoked`` / <name>: a signed-out session (``sid:<id>``) or access token (``jti:<id>``),
+  until it would have expired anyway (``expires_at``: the stats table's TTL removes it then);
 - ``audit#<YYYY-MM>`` / <at>#<id>: one entry per change, a month per partition.
 """
 from __future__ import annotations
@@ -20,6 +22,7 @@ from .models import _meta
 
 KEYS = "access#key"
 LOGINS = "access#login"
+REVOKED = "access#revoked"
 AUDIT = "audit#"
 
 
@@ -30,6 +33,7 @@ class AccessModel(Model):
     doc = JSONAttribute(null=True)
     failures = NumberAttribute(null=True)
     last_failure_at = UnicodeAttribute(null=True)
+    expires_at = NumberAttribute(null=True)  # TTL (epoch seconds): only on a revocation
 
 
 class AccessRepo:
@@ -75,6 +79,18 @@ class AccessRepo:
             AccessModel(LOGINS, who).delete()
         else:
             AccessModel(LOGINS, who, failures=failures, last_failure_at=at).save()
+
+    # -- signed-out sessions and tokens
+    def revoke(self, name: str, until: int) -> None:
+        AccessModel(REVOKED, name, expires_at=until).save()
+
+    def revoked(self, name: str, now: int) -> bool:
+        """Revoked and not yet past its own expiry (TTL deletes within days, not at the second)."""
+        try:  # strongly consistent: a sign-out holds from the next request on
+            m = AccessModel.get(REVOKED, name, consistent_read=True)
+        except AccessModel.DoesNotExist:
+            return False
+        return int(m.expires_at or 0) > now
 
     # -- the audit log
     def append_audit(self, entry: dict) -> None:

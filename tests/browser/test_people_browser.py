@@ -62,3 +62,25 @@ def test_an_lo_sees_their_book_a_manager_the_team_and_a_disabled_lo_is_out(brows
     ops.goto(stack.url("/console/audit"))
     expect(ops.get_by_role("cell", name=f"console /console/people/{{user_id}}/disable")).to_have_count(1)
     shot(ops, "audit")
+
+
+def test_sign_out_ends_the_session_on_a_second_machine_that_copied_the_cookie(browser, stack, shot):
+    n = os.getpid()
+    email = f"browser.signout.{n}@team.example"
+    assert stack.post("/users", {"email": email, "name": "Shared Laptop", "roles": ["manager"],
+                                 "password": PASSWORD}).status_code == 201
+    laptop_context, laptop = _sign_in(browser, stack, email)
+    other = browser.new_context(viewport={"width": 1280, "height": 900})
+    other.add_cookies(laptop_context.cookies())  # the cookie copied to another machine
+    copy = other.new_page()
+    copy.goto(stack.url("/console"))
+    expect(copy.get_by_role("heading", name="Today", level=1)).to_be_visible()
+
+    laptop.get_by_role("button", name="Sign out").click()
+    expect(laptop.get_by_role("button", name="Sign in")).to_be_visible()
+    copy.goto(stack.url("/console/leads"))
+    expect(copy.get_by_role("button", name="Sign in")).to_be_visible()  # the copy is signed out too
+    assert "/console/login" in copy.url
+    shot(copy, "signed-out-copy")
+    other.close()
+    laptop_context.close()

@@ -123,6 +123,8 @@ def test_logout_clears_the_cookie_and_needs_its_csrf_token(api, browser):
     assert post_form(api, "/console/logout", {}, browser["cookie"]).status_code == 403
     out = act(api, browser, "/console/logout", {})
     assert out.status_code == 303 and "Max-Age=0" in out.headers["Set-Cookie"]
+    assert get(api, browser, "/console").status_code == 302  # a kept copy of the cookie is no session
+    assert sign_in(api).status_code == 303  # signing in again opens a new one
 
 
 # -- CSRF and escaping --------------------------------------------------------------------------

@@ -175,6 +175,36 @@ def test_the_console_shows_each_role_its_part(api, team):
     assert wrong.status_code == 401 and "do not match" in wrong.body.decode()
 
 
+def _token_in(cookie: dict) -> str:
+    """The person's access token a console cookie carries (signed, not encrypted: whoever holds a
+    copy can read it; zlib and base64 are no lock)."""
+    from chalicelib.console import session
+
+    _, payload = session._serializer().loads_unsafe(cookie["Cookie"].split("=", 1)[1])
+    return payload["t"][2:]
+
+
+def test_signing_out_ends_every_copy_of_the_session_and_the_token_in_it(api, team):
+    lo = _console(api, "jordan@team.example")
+    copied, lifted = dict(lo), {"Authorization": f"Bearer {_token_in(lo)}"}
+    assert api.http.get("/me", headers=lifted).status_code == 200
+    page = api.http.get("/console", headers=lo).body.decode()
+    csrf = re.search(r'name="csrf" value="([^"]+)"', page).group(1)
+    out = api.http.post("/console/logout", body=urlencode({"csrf": csrf}),
+                        headers={"Content-Type": "application/x-www-form-urlencoded", **lo})
+    assert out.status_code == 303 and "Max-Age=0" in out.headers["Set-Cookie"]
+    assert api.http.get("/console", headers=copied).status_code == 302  # the copy is no session
+    assert api.http.get("/me", headers=lifted).status_code == 401  # nor the token lifted from it
+    # the API's own sign-out: that token is out at once, another sign-in of the same person is not
+    assert api.http.get("/me", headers=team["manager"]).status_code == 200
+    again = token(api, "dana@team.example")
+    assert api.http.post("/auth/logout", headers=team["manager"]).status_code == 204
+    assert api.http.get("/me", headers=team["manager"]).status_code == 401
+    assert api.http.get("/me", headers=again).status_code == 200
+    for bad in ({}, {"Authorization": "Bearer eyJ.forged.token"}, {"Authorization": "Bearer test-token"}):
+        assert api.http.post("/auth/logout", headers=bad).status_code == 401
+
+
 def test_an_account_with_mfa_signs_in_with_its_code(api, auth):
     import boto3
 

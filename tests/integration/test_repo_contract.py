@@ -663,6 +663,10 @@ def test_keys_the_sign_in_brake_and_the_audit_log_read_back_as_written(repos):
     assert access.login_failures("who") == (1, "2027-04-13T15:00:00+00:00")
     access.set_login_failures("who", 0, None)
     assert access.login_failures("who") == (0, None)
+    # a sign-out: revoked until its own expiry, and no longer after it (the TTL's lag does not matter)
+    access.revoke("jti:abc", 1_800_000_000)
+    assert access.revoked("jti:abc", 1_799_999_999) and not access.revoked("jti:abc", 1_800_000_000)
+    assert not access.revoked("sid:other", 1_700_000_000)
     # the audit log: newest first, none before ``since``, at most ``limit``; a month boundary crossed
     for at in ("2027-03-31T23:59:59+00:00", "2027-04-13T15:00:00+00:00", "2027-04-13T15:00:00+00:00"):
         access.append_audit({"at": at, "by": "ops@team.example", "action": "x", "target": at, "data": {}})

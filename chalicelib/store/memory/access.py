@@ -1,4 +1,5 @@
-"""Integration keys, the sign-in brake's counts and the audit log in memory (store/access.py)."""
+"""Integration keys, the sign-in brake's counts, signed-out sessions and the audit log in memory
+(store/access.py)."""
 from __future__ import annotations
 
 from datetime import datetime
@@ -12,6 +13,7 @@ class MemoryAccessRepo:
         self._keys: dict[str, str] = {}
         self._logins: dict[str, tuple[int, str | None]] = {}
         self._audit: list[str] = []  # in the order written
+        self._revoked: dict[str, int] = {}
 
     def put_key(self, key_id: str, doc: dict) -> None:
         with lock:
@@ -43,6 +45,14 @@ class MemoryAccessRepo:
                 self._logins.pop(who, None)
             else:
                 self._logins[who] = (failures, at)
+
+    def revoke(self, name: str, until: int) -> None:
+        with lock:
+            self._revoked[name] = until
+
+    def revoked(self, name: str, now: int) -> bool:
+        with lock:
+            return self._revoked.get(name, 0) > now
 
     def append_audit(self, entry: dict) -> None:
         with lock:
