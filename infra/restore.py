@@ -4,8 +4,8 @@
 
 Every table of infra/template.json is restored with DynamoDB's point-in-time recovery
 (``restore-table-to-point-in-time``) into ``<prefix>-<name>`` (indexes come with it); the restored
-tables get what a restore does not carry, point-in-time recovery and the time to live of the
-touches and timeline tables; then ``TABLE_PREFIX=<prefix>`` is written into the stage's
+tables get what a restore does not carry, point-in-time recovery and the time to live of each
+table that has one; then ``TABLE_PREFIX=<prefix>`` is written into the stage's
 ``environment_variables`` in .chalice/config.json, so that `chalice deploy --stage <team>` points
 the code at them (the stage's IAM policy covers ``touchengine-<team>-*``). The original tables
 are left as they are (retained, for comparison or a later restore). docs/operations.md has the

@@ -130,8 +130,8 @@ def end(session: Session) -> None:
     kind, _, value = session.cred.partition(":")
     if kind == "p":
         sign_out(value)
-    else:  # the cookie lives at most MAX_AGE_SECONDS from now
-        end_session(session.sid, int(time.time()) + MAX_AGE_SECONDS)
+    else:  # the cookie lives at most MAX_AGE_SECONDS from now (its last second included)
+        end_session(session.sid, int(time.time()) + MAX_AGE_SECONDS + 1)
 
 
 def csrf_ok(session: Session | None, presented: str | None) -> bool:

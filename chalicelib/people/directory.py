@@ -150,6 +150,17 @@ def sign_in(email: str, password: str, code: str | None = None, session: str | N
     return out["AuthenticationResult"]
 
 
+def sign_out(access_token: str) -> None:
+    """Cognito's own sign-out for a token's person: Cognito's user API (GetUser, MFA set-up...)
+    refuses their tokens from now on (it has no narrower revocation of an access token). The engine
+    checks tokens itself (services.people), so their other sessions in it go on."""
+    idp = client("cognito-idp")
+    try:
+        idp.global_sign_out(AccessToken=access_token)
+    except idp.exceptions.NotAuthorizedException:
+        pass  # Cognito has it signed out already
+
+
 def create(email: str, name: str, roles: list[str], lo_id: str | None, password: str | None) -> Person:
     idp = client("cognito-idp")
     p = pool()

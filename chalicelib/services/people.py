@@ -73,13 +73,14 @@ def sign_out(token: str) -> bool:
     """Sign a person's access token out at once, in every container and wherever it was copied
     (a console cookie holds it): revoked until it would have expired. False: not a person's valid
     token (an integration key is revoked with DELETE /keys)."""
-    from ..people import tokens
+    from ..people import directory, tokens
 
     token = (token or "").strip()
     claims = tokens.claims(token) if token.count(".") == 2 and len(token) <= 8192 else None
-    if claims is None:
-        return False
+    if claims is None or _repo().revoked(f"jti:{claims['jti']}", int(time.time())):
+        return False  # signed out already: no write for each replay of a stolen token
     _repo().revoke(f"jti:{claims['jti']}", int(claims["exp"]))
+    directory.sign_out(token)  # and Cognito's user API, where a lifted token could set up MFA
     return True
 
 

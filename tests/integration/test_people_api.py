@@ -185,6 +185,8 @@ def _token_in(cookie: dict) -> str:
 
 
 def test_signing_out_ends_every_copy_of_the_session_and_the_token_in_it(api, team):
+    from chalicelib.aws import client
+
     lo = _console(api, "jordan@team.example")
     copied, lifted = dict(lo), {"Authorization": f"Bearer {_token_in(lo)}"}
     assert api.http.get("/me", headers=lifted).status_code == 200
@@ -195,6 +197,10 @@ def test_signing_out_ends_every_copy_of_the_session_and_the_token_in_it(api, tea
     assert out.status_code == 303 and "Max-Age=0" in out.headers["Set-Cookie"]
     assert api.http.get("/console", headers=copied).status_code == 302  # the copy is no session
     assert api.http.get("/me", headers=lifted).status_code == 401  # nor the token lifted from it
+    idp = client("cognito-idp")
+    with pytest.raises(idp.exceptions.NotAuthorizedException):  # nor at Cognito's user API (MFA set-up...)
+        idp.get_user(AccessToken=lifted["Authorization"][7:])
+    assert api.http.post("/auth/logout", headers=lifted).status_code == 401  # signed out already
     # the API's own sign-out: that token is out at once, another sign-in of the same person is not
     assert api.http.get("/me", headers=team["manager"]).status_code == 200
     again = token(api, "dana@team.example")
