@@ -107,7 +107,7 @@ class Context:
 
     @cached_property
     def access(self):
-        """Integration keys, the sign-in brake's counts, the audit log."""
+        """Integration keys, the sign-in brake's counts, signed-out sessions and tokens, the audit log."""
         from ..store.access import AccessRepo
 
         return self._memory("access") or AccessRepo()

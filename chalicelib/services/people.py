@@ -76,7 +76,7 @@ def sign_out(token: str) -> bool:
     from ..people import directory, tokens
 
     token = (token or "").strip()
-    claims = tokens.claims(token) if token.count(".") == 2 and len(token) <= 8192 else None
+    claims = tokens.claims(token) if _a_jwt(token) else None
     if claims is None or _repo().revoked(f"jti:{claims['jti']}", int(time.time())):
         return False  # signed out already: no write for each replay of a stolen token
     _repo().revoke(f"jti:{claims['jti']}", int(claims["exp"]))
@@ -94,12 +94,17 @@ def session_ended(sid: str) -> bool:
     return _repo().revoked(f"sid:{sid}", int(time.time()))
 
 
+def _a_jwt(token: str) -> bool:
+    """Shaped like a person's token (PyJWT is asked only for one), and not absurdly long."""
+    return len(token) <= 8192 and token.count(".") == 2 and token.startswith("eyJ")
+
+
 def principal_of(token: str) -> Principal | None:
     """The principal a bearer token stands for, else None (401)."""
     token = (token or "").strip()
     if not token or len(token) > 8192:
         return None
-    if token.count(".") == 2 and token.startswith("eyJ"):  # a JWT (PyJWT loads only for one)
+    if _a_jwt(token):
         return _person_principal(token)
     if token.startswith(KEY_PREFIX):
         return _key_principal(token)
